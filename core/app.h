@@ -1,0 +1,53 @@
+/* The process-wide state of one lia-core invocation, and the per-hook context. */
+#ifndef LIA_CORE_APP_H
+#define LIA_CORE_APP_H
+#include <jansson.h>
+#include <lia/plugin.h>
+#include "conf.h"
+#include "loader.h"
+#include "state.h"
+
+struct app {
+	const char *config_path;
+	int json;
+	int dry_run;
+	struct lia_config cfg;
+	int cfg_loaded;
+	struct loaded_plugin *plugins;
+	size_t nplugins;
+	int opened;
+	struct state st;
+	json_t *report; /* --json: steps run, notes */
+};
+
+struct core_ctx {
+	struct lia_ctx pub; /* must stay first: plugins see only this */
+	struct app *app;
+	struct loaded_plugin *lp; /* NULL for the core's own work */
+	const char *pipeline;
+	enum lia_phase phase;
+	struct vm_record *vm;
+	int force;
+	int errcode;
+	char err[1024];
+	json_t *notes; /* notes of this step (array) */
+	char scratch[64];
+	/* progress */
+	char prog_what[64];
+	double prog_start, prog_last;
+};
+
+extern const struct lia_host lia_host_services;
+
+void ctx_init(struct core_ctx *c, struct app *a, struct loaded_plugin *lp, const char *pipeline,
+	      enum lia_phase phase, struct vm_record *vm);
+void ctx_fini(struct core_ctx *c);
+static inline struct core_ctx *CC(struct lia_ctx *ctx) { return (struct core_ctx *)ctx; }
+
+/* set an error from the core's side (printf-style), returns code */
+int core_error(struct core_ctx *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* open every plugin (open()), once; returns 0 or EXIT_FAIL after printing the error */
+int app_open_plugins(struct app *a);
+
+#endif

@@ -1,0 +1,17 @@
+# lia-core: the core program
+bin_PROGRAMS += lia-core
+lia_core_SOURCES = \
+	core/main.c core/app.c core/app.h core/cmds.h \
+	core/cmd_host.c core/cmd_vm.c core/cmd_gc.c \
+	core/conf.c core/conf.h core/loader.c core/loader.h \
+	core/run.c core/run.h core/state.c core/state.h \
+	core/services.c core/util.c core/util.h \
+	core/download.c core/download.h
+lia_core_CPPFLAGS = $(AM_CPPFLAGS) -DPLUGINDIR='"$(plugindir)"' -DSYSCONFDIR='"$(sysconfdir)"'
+lia_core_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS)
+lia_core_LDADD = $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) $(LTDL_LIBS) $(DL_LIBS)
+if STATIC_PLUGINS
+lia_core_LDFLAGS = -static-libtool-libs $(PRELOAD_PLUGINS:%=-dlpreopen %)
+lia_core_DEPENDENCIES = $(PRELOAD_PLUGINS)
+lia_core_LDADD += $(LIBNL_LIBS) $(NFTABLES_LIBS) $(LIBARCHIVE_LIBS)
+endif

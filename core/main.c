@@ -1,0 +1,99 @@
+/* lia-core: parse the command line, call one function per verb. */
+#include "config.h"
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cmds.h"
+#include "download.h"
+#include "util.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: lia-core [-c FILE] [-v] [-q] [--json] COMMAND ...\n"
+		"\n"
+		"commands:\n"
+		"  run setup|teardown [--dry-run] [--only PHASE[,PHASE...]]\n"
+		"  vm create NAME [--vcpus N] [--mem-mib N] [--ssh-key FILE] [--volume-mib N]\n"
+		"  vm start NAME | vm stop NAME [--force] | vm destroy NAME\n"
+		"  vm list | vm show NAME | vm CMD NAME [ARGS] (commands of plugins, e.g. connect)\n"
+		"  gc                 remove host objects that no VM record owns\n"
+		"  plugins            list the loaded plugins and their hooks\n"
+		"  config check       validate every configuration file\n"
+		"\n"
+		"options:\n"
+		"  -c, --config FILE  configuration (default $LIA_CONFIG or %s/lia/lia.conf)\n"
+		"  -v, --verbose      more messages\n"
+		"  -q, --quiet        errors and warnings only, no progress\n"
+		"      --json         data output as JSON\n"
+		"      --dry-run      print what would change, change nothing\n"
+		"      --version, --help\n"
+		"\n"
+		"exit status: 0 success, 1 failure, 2 usage or configuration error\n",
+		SYSCONFDIR);
+}
+
+int main(int argc, char **argv)
+{
+	struct app a;
+	memset(&a, 0, sizeof(a));
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+	while ((ch = getopt_long(argc, argv, "+c:vqh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': a.config_path = optarg; break;
+		case 'v': lia_verbose++; break;
+		case 'q': lia_quiet = 1; break;
+		case 'j': a.json = 1; break;
+		case 'n': a.dry_run = 1; break;
+		case 'V':
+			printf("lia-core %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, LIA_ABI_MAJOR, LIA_ABI_MINOR);
+			return EXIT_OK;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!a.config_path)
+		a.config_path = getenv("LIA_CONFIG");
+	if (!a.config_path || !*a.config_path)
+		a.config_path = SYSCONFDIR "/lia/lia.conf";
+
+	const char *verb = argv[optind];
+	int vargc = argc - optind;
+	char **vargv = argv + optind;
+	int rc;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	lia_download_global_init();
+	if (strcmp(verb, "run") == 0)
+		rc = cmd_run(&a, vargc, vargv);
+	else if (strcmp(verb, "vm") == 0)
+		rc = cmd_vm(&a, vargc, vargv);
+	else if (strcmp(verb, "gc") == 0)
+		rc = cmd_gc(&a, vargc, vargv);
+	else if (strcmp(verb, "plugins") == 0)
+		rc = cmd_plugins(&a, vargc, vargv);
+	else if (strcmp(verb, "config") == 0)
+		rc = cmd_config(&a, vargc, vargv);
+	else {
+		fprintf(stderr, "lia-core: unknown command '%s'\n", verb);
+		usage(stderr);
+		rc = EXIT_USAGE;
+	}
+	app_free(&a);
+	fflush(stdout);
+	return rc;
+}

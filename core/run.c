@@ -1,0 +1,266 @@
+#include "config.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "run.h"
+#include "util.h"
+
+int phase_runs_reversed(enum lia_phase p)
+{
+	return p == LIA_PHASE_STOP || p == LIA_PHASE_NET_DOWN || p == LIA_PHASE_DESTROY;
+}
+
+static const struct hook_override *override_for(const struct plugin_block *b, enum lia_phase ph)
+{
+	for (int i = 0; i < b->nhooks; i++)
+		if (b->hooks[i].phase == ph)
+			return &b->hooks[i];
+	return NULL;
+}
+
+static int cmp_step(const void *x, const void *y)
+{
+	const struct step *a = x, *b = y;
+	if (a->priority != b->priority)
+		return a->priority < b->priority ? -1 : 1;
+	if (a->lp->block->order != b->lp->block->order)
+		return a->lp->block->order < b->lp->block->order ? -1 : 1;
+	return strcmp(a->lp->desc->name, b->lp->desc->name);
+}
+
+void plan_build(struct app *a, const enum lia_phase *phases, size_t nphases, int undo,
+		const enum lia_phase *only, size_t nonly, struct plan *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->undo = undo;
+	size_t cap = 8;
+	out->steps = xcalloc(cap, sizeof(struct step));
+	for (size_t pi = 0; pi < nphases; pi++) {
+		enum lia_phase ph = phases[pi];
+		if (only) {
+			int keep = 0;
+			for (size_t k = 0; k < nonly; k++)
+				keep |= only[k] == ph;
+			if (!keep)
+				continue;
+		}
+		size_t first = out->n;
+		for (size_t i = 0; i < a->nplugins; i++) {
+			struct loaded_plugin *lp = &a->plugins[i];
+			for (const struct lia_hook *h = lp->desc->hooks; h && h->phase; h++) {
+				if (h->phase != ph)
+					continue;
+				if (undo && !h->undo)
+					continue;
+				if (out->n == cap) {
+					cap *= 2;
+					out->steps = realloc(out->steps, cap * sizeof(struct step));
+				}
+				struct step *s = &out->steps[out->n++];
+				const struct hook_override *o = override_for(lp->block, ph);
+				s->lp = lp;
+				s->hook = h;
+				s->phase = ph;
+				s->priority = (o && o->has_priority) ? o->priority : (h->priority ? h->priority : 500);
+				s->warn = o ? o->warn : 0;
+			}
+		}
+		qsort(out->steps + first, out->n - first, sizeof(struct step), cmp_step);
+		if (undo || phase_runs_reversed(ph))
+			for (size_t i = first, j = out->n - 1; i < j && j > 0; i++, j--) {
+				struct step t = out->steps[i];
+				out->steps[i] = out->steps[j];
+				out->steps[j] = t;
+			}
+	}
+}
+
+void plan_free(struct plan *p)
+{
+	free(p->steps);
+	memset(p, 0, sizeof(*p));
+}
+
+static int find_prog(const char *name)
+{
+	const char *path = getenv("PATH");
+	if (!path || strchr(name, '/'))
+		return access(name, X_OK) == 0;
+	char *copy = xstrdup(path), *save = NULL;
+	int found = 0;
+	for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+		char *p = xasprintf("%s/%s", d, name);
+		found = access(p, X_OK) == 0;
+		free(p);
+	}
+	free(copy);
+	return found;
+}
+
+/* what each enabled plugin declares it needs; part of preflight */
+static int check_needs(struct app *a)
+{
+	int bad = 0;
+	for (size_t i = 0; i < a->nplugins; i++) {
+		const struct lia_plugin *d = a->plugins[i].desc;
+		for (const char *const *n = d->needs; n && *n; n++) {
+			if (strncmp(*n, "prog:", 5) == 0) {
+				if (!find_prog(*n + 5)) {
+					msg_err("setup/preflight: plugin '%s' needs the program '%s', which is not on PATH (install the package that provides it)",
+						d->name, *n + 5);
+					bad++;
+				}
+			} else {
+				struct stat st;
+				if (stat(*n, &st) < 0) {
+					msg_err("setup/preflight: plugin '%s' needs %s: %s", d->name, *n, strerror(errno));
+					bad++;
+				}
+			}
+		}
+	}
+	return bad;
+}
+
+static void report_step(struct app *a, struct step *s, const char *result, double ms,
+			struct core_ctx *c)
+{
+	if (!a->report)
+		return;
+	json_t *steps = json_object_get(a->report, "steps");
+	json_t *j = json_pack("{s:s,s:s,s:s,s:f}", "phase", phase_name(s->phase), "plugin",
+			      s->lp->desc->name, "result", result, "ms", ms);
+	if (c) {
+		json_object_set(j, "notes", c->notes);
+		if (c->err[0])
+			json_object_set_new(j, "error", json_string(c->err));
+	}
+	if (!c && s->hook->summary)
+		json_object_set_new(j, "summary", json_string(s->hook->summary));
+	json_array_append_new(steps, j);
+}
+
+static int call(struct app *a, struct step *s, const struct run_opts *o, lia_hook_fn fn,
+		struct core_ctx *c)
+{
+	ctx_init(c, a, s->lp, o->pipeline, s->phase, o->vm);
+	c->force = o->force;
+	int r = fn(&c->pub, s->lp->state);
+	if (o->vm) {
+		int e = record_save(o->vm);
+		if (e < 0 && r >= 0)
+			r = core_error(c, e, "cannot write VM record %s: %s", o->vm->path, strerror(-e));
+	}
+	if (r < 0 && !c->err[0])
+		core_error(c, r, "%s", strerror(-r));
+	return r;
+}
+
+static void rollback(struct app *a, struct plan *p, size_t *done, size_t ndone,
+		     const struct run_opts *o)
+{
+	for (size_t k = ndone; k-- > 0;) {
+		struct step *s = &p->steps[done[k]];
+		if (!s->hook->undo)
+			continue;
+		struct core_ctx c;
+		int r = call(a, s, o, s->hook->undo, &c);
+		if (r < 0)
+			msg_err("%s/%s: %s: undo failed: %s", o->pipeline, phase_name(s->phase),
+				s->lp->desc->name, c.err);
+		else if (!a->json && !lia_quiet)
+			printf("  undone %s/%s: %s\n", o->pipeline, phase_name(s->phase), s->lp->desc->name);
+		report_step(a, s, r < 0 ? "undo-failed" : "undone", 0, &c);
+		ctx_fini(&c);
+	}
+}
+
+int plan_run(struct app *a, struct plan *p, const struct run_opts *o)
+{
+	int has_preflight = 0;
+	for (size_t i = 0; i < p->n; i++)
+		has_preflight |= p->steps[i].phase == LIA_PHASE_PREFLIGHT && !p->undo;
+
+	if (a->dry_run) {
+		for (size_t i = 0; i < p->n; i++) {
+			struct step *s = &p->steps[i];
+			if (!a->json)
+				printf("%s/%s: %s%s: %s\n", o->pipeline, phase_name(s->phase), s->lp->desc->name,
+				       p->undo ? " (undo)" : "", s->hook->summary ? s->hook->summary : "(no summary)");
+			if (s->hook->plan && !p->undo) {
+				struct core_ctx c;
+				int r = call(a, s, o, s->hook->plan, &c);
+				if (r < 0 && !a->json)
+					printf("    (cannot tell: %s)\n", c.err);
+				report_step(a, s, "planned", 0, &c);
+				ctx_fini(&c);
+			} else {
+				report_step(a, s, "planned", 0, NULL);
+			}
+		}
+		return 0;
+	}
+
+	if (has_preflight && check_needs(a) > 0)
+		return EXIT_FAIL;
+
+	size_t *done = xcalloc(p->n + 1, sizeof(size_t));
+	size_t ndone = 0;
+	int rc = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		struct step *s = &p->steps[i];
+		lia_hook_fn fn = p->undo ? s->hook->undo : s->hook->run;
+		struct core_ctx c;
+		double t0 = now_ms();
+		int r = call(a, s, o, fn, &c);
+		double ms = now_ms() - t0;
+		const char *res = r < 0 ? (s->warn ? "warned" : "failed") : r == LIA_HOOK_SKIP ? "skipped" : "ok";
+		if (r < 0) {
+			if (s->warn || p->undo) {
+				/* teardown keeps going: leave as little behind as possible */
+				msg_warn("%s/%s: %s: %s", o->pipeline, phase_name(s->phase), s->lp->desc->name, c.err);
+				if (p->undo && !s->warn)
+					rc = EXIT_FAIL;
+			} else {
+				msg_err("%s/%s: %s: %s", o->pipeline, phase_name(s->phase), s->lp->desc->name, c.err);
+				report_step(a, s, res, ms, &c);
+				ctx_fini(&c);
+				if (!o->no_rollback)
+					rollback(a, p, done, ndone, o);
+				rc = EXIT_FAIL;
+				break;
+			}
+		} else {
+			if (r == 0)
+				done[ndone++] = i;
+			if (!a->json && !lia_quiet)
+				printf("%s/%s: %s: %s (%.1f ms)\n", o->pipeline, phase_name(s->phase),
+				       s->lp->desc->name, res, ms);
+		}
+		report_step(a, s, res, ms, &c);
+		ctx_fini(&c);
+	}
+	free(done);
+	return rc;
+}
+
+int plan_undo_all(struct app *a, struct plan *p, const struct run_opts *o)
+{
+	int bad = 0;
+	for (size_t k = p->n; k-- > 0;) {
+		struct step *s = &p->steps[k];
+		if (!s->hook->undo)
+			continue;
+		struct core_ctx c;
+		if (call(a, s, o, s->hook->undo, &c) < 0) {
+			msg_err("%s/%s: %s: undo failed: %s", o->pipeline, phase_name(s->phase),
+				s->lp->desc->name, c.err);
+			bad++;
+		}
+		ctx_fini(&c);
+	}
+	return bad;
+}

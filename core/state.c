@@ -1,0 +1,479 @@
+#include "config.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "state.h"
+#include "util.h"
+
+int state_init(struct state *s, const char *state_dir)
+{
+	memset(s, 0, sizeof(*s));
+	s->glock_fd = -1;
+	s->dir = xstrdup(state_dir);
+	s->vms = xasprintf("%s/vms", state_dir);
+	return 0;
+}
+
+void state_free(struct state *s)
+{
+	if (s->glock_fd >= 0)
+		close(s->glock_fd);
+	free(s->dir);
+	free(s->vms);
+}
+
+static int ensure_vms_dir(struct state *s)
+{
+	int r = mkdir_p(s->vms, 0700);
+	return r < 0 ? r : 0;
+}
+
+int state_lock(struct state *s)
+{
+	if (s->glock_depth++ > 0)
+		return 0;
+	int r = ensure_vms_dir(s);
+	if (r < 0) {
+		s->glock_depth--;
+		return r;
+	}
+	char *p = xasprintf("%s/.lock", s->vms);
+	s->glock_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	free(p);
+	if (s->glock_fd < 0 || flock(s->glock_fd, LOCK_EX) < 0) {
+		r = -errno;
+		if (s->glock_fd >= 0)
+			close(s->glock_fd);
+		s->glock_fd = -1;
+		s->glock_depth--;
+		return r;
+	}
+	return 0;
+}
+
+void state_unlock(struct state *s)
+{
+	if (s->glock_depth == 0 || --s->glock_depth > 0)
+		return;
+	close(s->glock_fd); /* releases the flock */
+	s->glock_fd = -1;
+}
+
+int vm_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+	if (n < 1 || n > 32)
+		return 0;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+			return 0;
+	return 1;
+}
+
+static int lock_vm(struct state *s, const char *name, int nb)
+{
+	char *p = xasprintf("%s/%s.lock", s->vms, name);
+	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	free(p);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | (nb ? LOCK_NB : 0)) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+static struct vm_record *record_new(struct state *s, const char *name)
+{
+	struct vm_record *r = xcalloc(1, sizeof(*r));
+	r->name = xstrdup(name);
+	r->path = xasprintf("%s/%s.json", s->vms, name);
+	r->lock_fd = -1;
+	return r;
+}
+
+static char *iso_now(void)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	char buf[32];
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return xstrdup(buf);
+}
+
+int record_save(struct vm_record *r)
+{
+	char *ts = iso_now();
+	json_object_set_new(r->root, "updated_at", json_string(ts));
+	free(ts);
+	char *text = json_dumps(r->root, JSON_INDENT(2) | JSON_SORT_KEYS);
+	if (!text)
+		return -ENOMEM;
+	size_t len = strlen(text);
+	text = realloc(text, len + 2);
+	text[len] = '\n';
+	int e = write_file_atomic(r->path, text, len + 1, 0600);
+	free(text);
+	return e;
+}
+
+int record_create(struct state *s, const char *name, json_t *fields, struct vm_record **out)
+{
+	*out = NULL;
+	int e = state_lock(s);
+	if (e < 0)
+		return e;
+	struct vm_record *r = record_new(s, name);
+	struct stat st;
+	if (stat(r->path, &st) == 0) {
+		state_unlock(s);
+		record_close(r);
+		return -EEXIST;
+	}
+	r->root = json_deep_copy(fields);
+	char *ts = iso_now();
+	json_object_set_new(r->root, "name", json_string(name));
+	json_object_set_new(r->root, "state", json_string("creating"));
+	json_object_set_new(r->root, "created_at", json_string(ts));
+	free(ts);
+	if (!json_object_get(r->root, "data"))
+		json_object_set_new(r->root, "data", json_object());
+	json_object_set_new(r->root, "ledger", json_array());
+	json_object_set_new(r->root, "owner",
+			    json_pack("{s:I,s:I}", "pid", (json_int_t)getpid(),
+				      "start", (json_int_t)proc_start_time(getpid())));
+	/* the VM lock first (nobody else can hold it: the record does not exist yet) */
+	r->lock_fd = lock_vm(s, name, 1);
+	if (r->lock_fd < 0) {
+		e = r->lock_fd;
+		state_unlock(s);
+		record_close(r);
+		return e;
+	}
+	e = record_save(r);
+	state_unlock(s);
+	if (e < 0) {
+		record_close(r);
+		return e;
+	}
+	*out = r;
+	return 0;
+}
+
+static json_t *load_json(const char *path, int *err)
+{
+	json_error_t je;
+	json_t *j = json_load_file(path, 0, &je);
+	if (!j) {
+		*err = access(path, F_OK) == 0 ? -EBADMSG : -ENOENT;
+		if (*err == -EBADMSG)
+			msg_err("%s:%d: corrupt VM record: %s", path, je.line, je.text);
+	}
+	return j;
+}
+
+int record_open(struct state *s, const char *name, int lock, int nb, struct vm_record **out)
+{
+	*out = NULL;
+	if (!vm_name_valid(name))
+		return -EINVAL;
+	struct vm_record *r = record_new(s, name);
+	if (access(r->path, F_OK) != 0) {
+		record_close(r);
+		return -ENOENT;
+	}
+	if (lock) {
+		r->lock_fd = lock_vm(s, name, nb);
+		if (r->lock_fd < 0) {
+			int e = r->lock_fd;
+			r->lock_fd = -1;
+			record_close(r);
+			return e;
+		}
+	}
+	int e = 0;
+	r->root = load_json(r->path, &e);
+	if (!r->root) {
+		record_close(r);
+		return e;
+	}
+	*out = r;
+	return 0;
+}
+
+int record_delete(struct vm_record *r)
+{
+	if (unlink(r->path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+void record_close(struct vm_record *r)
+{
+	if (!r)
+		return;
+	if (r->lock_fd >= 0) {
+		/* the lock file stays: removing it would race a process waiting on it */
+		close(r->lock_fd);
+	}
+	json_decref(r->root);
+	free(r->name);
+	free(r->path);
+	free(r);
+}
+
+static int cmpstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int record_names(struct state *s, char ***names, size_t *n)
+{
+	*names = NULL;
+	*n = 0;
+	DIR *d = opendir(s->vms);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	size_t cap = 16, k = 0;
+	char **v = xcalloc(cap, sizeof(char *));
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		if (e->d_name[0] == '.' || len < 6 || strcmp(e->d_name + len - 5, ".json") != 0)
+			continue;
+		if (k == cap) {
+			cap *= 2;
+			v = realloc(v, cap * sizeof(char *));
+		}
+		v[k++] = strndup(e->d_name, len - 5);
+	}
+	closedir(d);
+	qsort(v, k, sizeof(char *), cmpstr);
+	*names = v;
+	*n = k;
+	return 0;
+}
+
+const char *rec_str(struct vm_record *r, const char *key)
+{
+	json_t *v = json_object_get(r->root, key);
+	if (!v)
+		v = json_object_get(json_object_get(r->root, "data"), key);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+int64_t rec_int(struct vm_record *r, const char *key, int64_t dflt)
+{
+	json_t *v = json_object_get(r->root, key);
+	if (!v)
+		v = json_object_get(json_object_get(r->root, "data"), key);
+	if (json_is_integer(v))
+		return json_integer_value(v);
+	if (json_is_string(v))
+		return strtoll(json_string_value(v), NULL, 10);
+	return dflt;
+}
+
+void rec_set_state(struct vm_record *r, const char *state)
+{
+	json_object_set_new(r->root, "state", json_string(state));
+}
+
+const char *rec_state(struct vm_record *r)
+{
+	return json_string_value(json_object_get(r->root, "state"));
+}
+
+static json_t *ledger(struct vm_record *r)
+{
+	json_t *l = json_object_get(r->root, "ledger");
+	if (!json_is_array(l)) {
+		l = json_array();
+		json_object_set_new(r->root, "ledger", l);
+	}
+	return l;
+}
+
+static int ledger_find(json_t *l, const char *kind, const char *id)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach(l, i, e) {
+		const char *k = json_string_value(json_object_get(e, "kind"));
+		const char *v = json_string_value(json_object_get(e, "id"));
+		if (k && v && strcmp(k, kind) == 0 && strcmp(v, id) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+int ledger_add(struct vm_record *r, const char *kind, const char *id, const char *plugin)
+{
+	json_t *l = ledger(r);
+	if (ledger_find(l, kind, id) >= 0)
+		return 0;
+	json_array_append_new(l, json_pack("{s:s,s:s,s:s}", "kind", kind, "id", id, "plugin",
+					   plugin ? plugin : "core"));
+	return record_save(r);
+}
+
+int ledger_del(struct vm_record *r, const char *kind, const char *id)
+{
+	json_t *l = ledger(r);
+	int i = ledger_find(l, kind, id);
+	if (i < 0)
+		return 0;
+	json_array_remove(l, (size_t)i);
+	return record_save(r);
+}
+
+int ledger_owned(struct state *s, const char *kind, const char *id)
+{
+	char **names;
+	size_t n;
+	int owned = 0;
+	if (record_names(s, &names, &n) < 0)
+		return 1; /* cannot tell: never let gc remove it */
+	for (size_t i = 0; i < n; i++) {
+		char *p = xasprintf("%s/%s.json", s->vms, names[i]);
+		int e = 0;
+		json_t *j = owned ? NULL : load_json(p, &e);
+		if (!j && e == -EBADMSG)
+			owned = 1; /* a corrupt record might own it */
+		if (j && ledger_find(json_object_get(j, "ledger"), kind, id) >= 0)
+			owned = 1;
+		json_decref(j);
+		free(p);
+		free(names[i]);
+	}
+	free(names);
+	return owned;
+}
+
+int record_process_alive(struct vm_record *r)
+{
+	size_t i;
+	json_t *e;
+	int any = -1;
+	json_array_foreach(ledger(r), i, e) {
+		const char *k = json_string_value(json_object_get(e, "kind"));
+		const char *v = json_string_value(json_object_get(e, "id"));
+		if (!k || !v || strcmp(k, "pid") != 0)
+			continue;
+		if (pid_id_alive(v))
+			return 1;
+		any = 0;
+	}
+	return any;
+}
+
+int lease_get(struct vm_record *r, const char *kind, uint64_t *out)
+{
+	char *k = xasprintf("lease:%s", kind);
+	size_t i;
+	json_t *e;
+	int found = -ENOENT;
+	json_array_foreach(ledger(r), i, e) {
+		const char *ek = json_string_value(json_object_get(e, "kind"));
+		const char *v = json_string_value(json_object_get(e, "id"));
+		if (ek && v && strcmp(ek, k) == 0) {
+			*out = strtoull(v, NULL, 10);
+			found = 0;
+			break;
+		}
+	}
+	free(k);
+	return found;
+}
+
+static int cmpu64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+int lease_take(struct state *s, struct vm_record *r, const char *kind, uint64_t lo, uint64_t hi,
+	       uint64_t *out, const char *plugin)
+{
+	if (lease_get(r, kind, out) == 0)
+		return 0;
+	int e = state_lock(s);
+	if (e < 0)
+		return e;
+	char *k = xasprintf("lease:%s", kind);
+	char **names;
+	size_t n, used_n = 0, used_cap = 64;
+	uint64_t *used = xcalloc(used_cap, sizeof(uint64_t));
+	record_names(s, &names, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(names[i], r->name) != 0) {
+			char *p = xasprintf("%s/%s.json", s->vms, names[i]);
+			int le = 0;
+			json_t *j = load_json(p, &le);
+			size_t x;
+			json_t *ent;
+			json_array_foreach(json_object_get(j, "ledger"), x, ent) {
+				const char *ek = json_string_value(json_object_get(ent, "kind"));
+				const char *v = json_string_value(json_object_get(ent, "id"));
+				if (!ek || !v || strcmp(ek, k) != 0)
+					continue;
+				if (used_n == used_cap) {
+					used_cap *= 2;
+					used = realloc(used, used_cap * sizeof(uint64_t));
+				}
+				used[used_n++] = strtoull(v, NULL, 10);
+			}
+			json_decref(j);
+			free(p);
+		}
+		free(names[i]);
+	}
+	free(names);
+	qsort(used, used_n, sizeof(uint64_t), cmpu64);
+	uint64_t cand = lo;
+	for (size_t i = 0; i < used_n; i++) {
+		if (used[i] < cand)
+			continue;
+		if (used[i] == cand)
+			cand++;
+		else
+			break;
+	}
+	free(used);
+	if (cand > hi || cand < lo) {
+		e = -ENOSPC;
+	} else {
+		char id[32];
+		snprintf(id, sizeof(id), "%" PRIu64, cand);
+		e = ledger_add(r, k, id, plugin);
+		if (e == 0)
+			*out = cand;
+	}
+	free(k);
+	state_unlock(s);
+	return e;
+}
+
+int lease_release(struct vm_record *r, const char *kind)
+{
+	uint64_t v;
+	if (lease_get(r, kind, &v) < 0)
+		return 0;
+	char *k = xasprintf("lease:%s", kind);
+	char id[32];
+	snprintf(id, sizeof(id), "%" PRIu64, v);
+	int e = ledger_del(r, k, id);
+	free(k);
+	return e;
+}

@@ -1,0 +1,56 @@
+/* VM records: JSON files under state_dir/vms/, written atomically under flock.
+ * The global lock (state_dir/vms/.lock) guards record creation and leases; each VM has
+ * its own lock (vms/NAME.lock) held by the lia-core working on it. */
+#ifndef LIA_CORE_STATE_H
+#define LIA_CORE_STATE_H
+#include <jansson.h>
+#include <stdint.h>
+
+struct state {
+	char *dir; /* state_dir */
+	char *vms; /* state_dir/vms */
+	int glock_fd;
+	int glock_depth;
+};
+
+struct vm_record {
+	char *name;
+	char *path;
+	json_t *root;
+	int lock_fd;
+};
+
+int state_init(struct state *s, const char *state_dir);
+void state_free(struct state *s);
+int state_lock(struct state *s);
+void state_unlock(struct state *s);
+
+int vm_name_valid(const char *name);
+/* Create a new record (state "creating"); -EEXIST when the VM exists. Locks it. */
+int record_create(struct state *s, const char *name, json_t *fields, struct vm_record **out);
+/* Load a record; with lock, take its VM lock (blocking, or LOCK_NB when nb: -EWOULDBLOCK) */
+int record_open(struct state *s, const char *name, int lock, int nb, struct vm_record **out);
+int record_save(struct vm_record *r);
+int record_delete(struct vm_record *r); /* removes the file; the record stays open */
+void record_close(struct vm_record *r);
+/* names of all records, sorted; free with free() each and the array */
+int record_names(struct state *s, char ***names, size_t *n);
+
+const char *rec_str(struct vm_record *r, const char *key); /* core key or data.key */
+int64_t rec_int(struct vm_record *r, const char *key, int64_t dflt);
+void rec_set_state(struct vm_record *r, const char *state);
+const char *rec_state(struct vm_record *r);
+
+int ledger_add(struct vm_record *r, const char *kind, const char *id, const char *plugin);
+int ledger_del(struct vm_record *r, const char *kind, const char *id);
+int ledger_owned(struct state *s, const char *kind, const char *id);
+/* alive: 1 when the record's "pid" ledger entries name a live process, 0 none alive,
+ * -1 when it has no pid entry */
+int record_process_alive(struct vm_record *r);
+
+int lease_take(struct state *s, struct vm_record *r, const char *kind, uint64_t lo, uint64_t hi,
+	       uint64_t *out, const char *plugin);
+int lease_get(struct vm_record *r, const char *kind, uint64_t *out);
+int lease_release(struct vm_record *r, const char *kind);
+
+#endif

@@ -1,0 +1,236 @@
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <libgen.h>
+#include "util.h"
+
+int lia_verbose;
+int lia_quiet;
+
+static void vmsg(const char *prefix, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "lia-core: %s", prefix);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void msg_err(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg("error: ", fmt, ap);
+	va_end(ap);
+}
+
+void msg_warn(const char *fmt, ...)
+{
+	va_list ap;
+	if (lia_quiet)
+		return;
+	va_start(ap, fmt);
+	vmsg("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void msg_info(const char *fmt, ...)
+{
+	va_list ap;
+	if (lia_quiet)
+		return;
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+}
+
+void msg_debug(const char *fmt, ...)
+{
+	va_list ap;
+	if (lia_verbose < 1)
+		return;
+	va_start(ap, fmt);
+	vmsg("debug: ", fmt, ap);
+	va_end(ap);
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p) {
+		msg_err("out of memory");
+		abort();
+	}
+	return p;
+}
+
+void *xcalloc(size_t n, size_t m)
+{
+	void *p = calloc(n ? n : 1, m ? m : 1);
+	if (!p) {
+		msg_err("out of memory");
+		abort();
+	}
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	char *p = strdup(s ? s : "");
+	if (!p) {
+		msg_err("out of memory");
+		abort();
+	}
+	return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+	va_start(ap, fmt);
+	if (vasprintf(&p, fmt, ap) < 0) {
+		msg_err("out of memory");
+		abort();
+	}
+	va_end(ap);
+	return p;
+}
+
+static const struct {
+	enum lia_phase p;
+	const char *name;
+} phases[] = {
+	{ LIA_PHASE_PREFLIGHT, "preflight" }, { LIA_PHASE_DIRS, "dirs" },
+	{ LIA_PHASE_INSTALL, "install" },     { LIA_PHASE_KERNEL, "kernel" },
+	{ LIA_PHASE_IMAGE, "image" },         { LIA_PHASE_NETWORK, "network" },
+	{ LIA_PHASE_SERVICES, "services" },   { LIA_PHASE_VERIFY, "verify" },
+	{ LIA_PHASE_CREATE, "create" },       { LIA_PHASE_NET_UP, "net-up" },
+	{ LIA_PHASE_BOOT, "boot" },           { LIA_PHASE_STARTED, "started" },
+	{ LIA_PHASE_STOP, "stop" },           { LIA_PHASE_NET_DOWN, "net-down" },
+	{ LIA_PHASE_DESTROY, "destroy" },     { LIA_PHASE_GC, "gc" },
+};
+
+const char *phase_name(enum lia_phase p)
+{
+	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++)
+		if (phases[i].p == p)
+			return phases[i].name;
+	return "?";
+}
+
+enum lia_phase phase_from_name(const char *name)
+{
+	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++)
+		if (strcmp(phases[i].name, name) == 0)
+			return phases[i].p;
+	return LIA_PHASE_NONE;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	int err = 0;
+	if (fd < 0) {
+		err = -errno;
+		free(tmp);
+		return err;
+	}
+	const char *p = data;
+	size_t left = len;
+	while (left > 0) {
+		ssize_t w = write(fd, p, left);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		p += w;
+		left -= (size_t)w;
+	}
+	if (!err && fchmod(fd, mode) < 0)
+		err = -errno;
+	if (!err && fsync(fd) < 0)
+		err = -errno;
+	if (close(fd) < 0 && !err)
+		err = -errno;
+	if (!err && rename(tmp, path) < 0)
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	free(tmp);
+	return err;
+}
+
+int mkdir_p(const char *path, mode_t mode)
+{
+	struct stat st;
+	if (stat(path, &st) == 0)
+		return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+	char *copy = xstrdup(path);
+	char *parent = dirname(copy);
+	int r = 0;
+	if (strcmp(parent, path) != 0 && strcmp(parent, "/") != 0 && strcmp(parent, ".") != 0)
+		r = mkdir_p(parent, 0755);
+	free(copy);
+	if (r < 0)
+		return r;
+	if (mkdir(path, mode) < 0)
+		return errno == EEXIST ? 0 : -errno;
+	chmod(path, mode); /* umask must not weaken 0700 nor strengthen 0755 */
+	return 1;
+}
+
+double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+unsigned long long proc_start_time(pid_t pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	/* the command name may hold spaces and ')': fields start after the LAST ')' */
+	char *p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	p++;
+	/* p points at " S ppid ...": field 3 is the state; start time is field 22 */
+	int field = 2;
+	char *save = NULL;
+	for (char *tok = strtok_r(p, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		field++;
+		if (field == 3 && tok[0] == 'Z')
+			return 0; /* a zombie has exited */
+		if (field == 22)
+			return strtoull(tok, NULL, 10);
+	}
+	return 0;
+}
+
+int pid_id_alive(const char *id)
+{
+	char *end;
+	long pid = strtol(id, &end, 10);
+	if (pid <= 0 || *end != ':')
+		return 0;
+	unsigned long long want = strtoull(end + 1, NULL, 10);
+	unsigned long long got = proc_start_time((pid_t)pid);
+	return got != 0 && got == want;
+}

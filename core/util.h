@@ -1,0 +1,42 @@
+/* Small helpers shared by the core: messages, strings, files, phase names. */
+#ifndef LIA_CORE_UTIL_H
+#define LIA_CORE_UTIL_H
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <lia/plugin.h>
+
+/* exit codes, documented in lia-core(1) */
+#define EXIT_OK 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+
+extern int lia_verbose; /* -v count */
+extern int lia_quiet;   /* -q */
+
+void msg_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void msg_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+const char *phase_name(enum lia_phase p);
+enum lia_phase phase_from_name(const char *name); /* LIA_PHASE_NONE when unknown */
+
+/* write data to path atomically: temp file in the same dir, fsync, rename. 0 or -errno */
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
+/* mkdir -p with mode for the last component; 0, 1 when created, or -errno */
+int mkdir_p(const char *path, mode_t mode);
+/* monotonic milliseconds */
+double now_ms(void);
+/* start time (clock ticks since boot, /proc/PID/stat field 22) or 0 when no such process */
+unsigned long long proc_start_time(pid_t pid);
+/* "PID:START" ledger id alive? */
+int pid_id_alive(const char *id);
+
+#endif

@@ -1,0 +1,1 @@
+# plugins/fc-driver: filled in by its issue

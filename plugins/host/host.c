@@ -1,0 +1,186 @@
+/* host: the first two setup phases.  preflight checks what lia needs by capability (not
+ * lsmod: modules are often built in), dirs lays out state_dir. */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <lia/plugin.h>
+
+static const struct lia_option options[] = {
+	{ "kvm_device", LIA_OPT_STRING, "/dev/kvm", 0, "the KVM device to check" },
+	{ "tun_device", LIA_OPT_STRING, "/dev/net/tun", 0, "the TUN clone device to check" },
+	{ "require_kvm", LIA_OPT_BOOL, "true", 0, "a missing or unusable KVM fails preflight" },
+	{ "min_kernel", LIA_OPT_STRING, "4.14", 0, "the oldest kernel lia supports" },
+	{ NULL, 0, NULL, 0, NULL },
+};
+
+/* capability bits of this process (effective set) */
+static int has_cap(int cap)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct d[2];
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d) < 0)
+		return 0;
+	return (d[cap / 32].effective >> (cap % 32)) & 1;
+}
+
+static int check_kvm(struct lia_ctx *ctx, const char *dev, char *why, size_t n)
+{
+	int fd = open(dev, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, n, "%s cannot be opened (%s): enable virtualization in the firmware, or give this user access (group kvm)",
+			 dev, strerror(errno));
+		return -1;
+	}
+	int v = ioctl(fd, KVM_GET_API_VERSION, 0);
+	close(fd);
+	if (v != KVM_API_VERSION) {
+		snprintf(why, n, "%s answers KVM_GET_API_VERSION with %d, expected %d", dev, v, KVM_API_VERSION);
+		return -1;
+	}
+	return 0;
+}
+
+static int kernel_at_least(const char *rel, const char *min)
+{
+	int a = 0, b = 0, x = 0, y = 0;
+	sscanf(rel, "%d.%d", &a, &b);
+	sscanf(min, "%d.%d", &x, &y);
+	return a > x || (a == x && b >= y);
+}
+
+static int preflight(struct lia_ctx *ctx, void *state)
+{
+	const struct lia_host *h = ctx->host;
+	int bad = 0;
+	char why[512];
+	const char *kvm = h->cfg_str(ctx, "kvm_device");
+	if (check_kvm(ctx, kvm, why, sizeof(why)) < 0) {
+		if (h->cfg_bool(ctx, "require_kvm")) {
+			h->log(ctx, LIA_LOG_ERROR, "%s", why);
+			bad++;
+		} else {
+			h->log(ctx, LIA_LOG_WARN, "%s", why);
+		}
+	} else {
+		h->note(ctx, "KVM: %s answers API version %d", kvm, KVM_API_VERSION);
+	}
+	if (geteuid() != 0 && !(has_cap(CAP_NET_ADMIN) && has_cap(CAP_SYS_ADMIN))) {
+		h->log(ctx, LIA_LOG_ERROR, "lia needs root or the capabilities CAP_NET_ADMIN and CAP_SYS_ADMIN: run it as root");
+		bad++;
+	} else {
+		h->note(ctx, "privileges: %s", geteuid() == 0 ? "root" : "CAP_NET_ADMIN, CAP_SYS_ADMIN");
+	}
+	const char *tun = h->cfg_str(ctx, "tun_device");
+	int fd = open(tun, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		h->log(ctx, LIA_LOG_ERROR, "%s cannot be opened (%s): the kernel needs CONFIG_TUN, and the device node must exist (mknod %s c 10 200)",
+		       tun, strerror(errno), tun);
+		bad++;
+	} else {
+		close(fd);
+		h->note(ctx, "TUN: %s opens", tun);
+	}
+	struct utsname u;
+	uname(&u);
+	const char *min = h->cfg_str(ctx, "min_kernel");
+	if (!kernel_at_least(u.release, min)) {
+		h->log(ctx, LIA_LOG_ERROR, "kernel %s is older than %s, the oldest lia supports", u.release, min);
+		bad++;
+	} else {
+		h->note(ctx, "kernel: %s (>= %s)", u.release, min);
+	}
+	if (bad)
+		return h->error(ctx, -ENODEV, "%d host check(s) failed; see the messages above", bad);
+	return 0;
+}
+
+static const struct {
+	const char *sub;
+	mode_t mode;
+} tree[] = {
+	{ "", 0755 },	     { "kernel", 0755 }, { "rootfs", 0755 }, { "volumes", 0750 }, { "sockets", 0700 },
+	{ "logs", 0750 }, { "taps", 0755 },	 { "vms", 0700 },    { "host", 0700 },
+};
+
+static int dirs(struct lia_ctx *ctx, void *state)
+{
+	const struct lia_host *h = ctx->host;
+	int dry = h->dry_run(ctx);
+	for (size_t i = 0; i < sizeof(tree) / sizeof(tree[0]); i++) {
+		char p[4096];
+		if (h->path(ctx, p, sizeof(p), "%s", tree[i].sub) < 0)
+			return h->error(ctx, -ENAMETOOLONG, "state_dir is too long");
+		size_t n = strlen(p);
+		if (n > 1 && p[n - 1] == '/')
+			p[n - 1] = 0;
+		struct stat st;
+		if (stat(p, &st) == 0) {
+			if (!S_ISDIR(st.st_mode))
+				return h->error(ctx, -ENOTDIR, "%s exists and is not a directory", p);
+			if ((st.st_mode & 07777) != tree[i].mode) {
+				if (dry) {
+					h->note(ctx, "chmod %04o %s", tree[i].mode, p);
+				} else if (chmod(p, tree[i].mode) < 0) {
+					return h->error(ctx, -errno, "cannot chmod %s: %s", p, strerror(errno));
+				} else {
+					h->note(ctx, "chmod %04o %s", tree[i].mode, p);
+				}
+			}
+			continue;
+		}
+		if (dry) {
+			h->note(ctx, "mkdir %s (mode %04o)", p, tree[i].mode);
+			continue;
+		}
+		if (tree[i].sub[0] == 0) {
+			/* the parents of state_dir itself */
+			char parent[4096];
+			snprintf(parent, sizeof(parent), "%s", p);
+			for (char *s = parent + 1; *s; s++)
+				if (*s == '/') {
+					*s = 0;
+					mkdir(parent, 0755);
+					*s = '/';
+				}
+		}
+		if (mkdir(p, tree[i].mode) < 0 && errno != EEXIST)
+			return h->error(ctx, -errno, "cannot create %s: %s", p, strerror(errno));
+		chmod(p, tree[i].mode); /* umask must not change the mode */
+		h->note(ctx, "created %s (mode %04o)", p, tree[i].mode);
+	}
+	return 0;
+}
+
+static int dirs_plan(struct lia_ctx *ctx, void *state)
+{
+	return dirs(ctx, state); /* honours dry_run: only notes */
+}
+
+static const struct lia_hook hooks[] = {
+	{ .phase = LIA_PHASE_PREFLIGHT, .priority = 100, .run = preflight, .plan = NULL,
+	  .summary = "check KVM, privileges, TUN and the kernel version" },
+	{ .phase = LIA_PHASE_DIRS, .priority = 100, .run = dirs, .plan = dirs_plan,
+	  .summary = "create state_dir and its kernel, rootfs, volumes, sockets, logs, taps, vms folders" },
+	{ 0 },
+};
+
+LIA_PLUGIN_DEFINE(host) = {
+	LIA_PLUGIN_HEADER,
+	.name = "host",
+	.version = PACKAGE_VERSION,
+	.provides = "host",
+	.description = "host checks (preflight) and the state directory tree (dirs)",
+	.options = options,
+	.hooks = hooks,
+};

@@ -1,0 +1,5 @@
+plugin_LTLIBRARIES += plugins/host/host.la
+plugins_host_host_la_SOURCES = plugins/host/host.c
+plugins_host_host_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+PRELOAD_PLUGINS += plugins/host/host.la
+PLUGIN_BUILD_DIRS += plugins/host/.libs

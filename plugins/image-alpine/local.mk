@@ -1,0 +1,1 @@
+# plugins/image-alpine: filled in by its issue

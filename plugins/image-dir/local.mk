@@ -1,0 +1,1 @@
+# plugins/image-dir: filled in by its issue

@@ -1,0 +1,1 @@
+# plugins/kernel-fetch: filled in by its issue

@@ -1,0 +1,1 @@
+# plugins/net-bridge: filled in by its issue

@@ -1,0 +1,1 @@
+# plugins/net-tap: filled in by its issue

@@ -1,0 +1,1 @@
+# plugins/vsock: filled in by its issue

@@ -1,0 +1,74 @@
+# tests/lib.sh - shared helpers for lia's shell tests (TAP output).
+# Source it:  . "$(dirname "$0")/../lib.sh"   (or tests/lib.sh from the top of the tree)
+# Environment (set by `make check`, see tests/local.mk):
+#   LIA_CORE         the lia-core binary under test
+#   LIA_PLUGIN_PATH  colon-separated plugin directories of the build tree
+#   top_srcdir, top_builddir
+set -u
+: "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+: "${LIA_CORE:=$top_builddir/lia-core}"
+export LIA_CORE top_srcdir top_builddir
+
+_tap_n=0
+_tap_failed=0
+_tap_cleanups=()
+
+# ok COND_EXIT_STATUS DESCRIPTION   e.g.  test -d x; ok $? "x exists"
+ok() {
+	_tap_n=$((_tap_n + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $_tap_n - $2"; else echo "not ok $_tap_n - $2"; _tap_failed=$((_tap_failed + 1)); fi
+}
+# is GOT WANT DESCRIPTION
+is() {
+	if [ "$1" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; echo "#   got:  '$1'"; echo "#   want: '$2'"; fi
+}
+# like TEXT REGEX DESCRIPTION (grep -E)
+like() {
+	if printf '%s\n' "$1" | grep -Eq -- "$2"; then ok 0 "$3"; else ok 1 "$3"; echo "#   text: $(printf '%s' "$1" | head -c 600)"; echo "#   does not match: $2"; fi
+}
+skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n # SKIP $1"; }
+# skip_all REASON: the whole file cannot run here (no root, no KVM, ...)
+skip_all() { echo "1..0 # SKIP $1"; exit 0; }
+diag() { echo "# $*"; }
+bail() { echo "Bail out! $*"; exit 1; }
+done_testing() { echo "1..$_tap_n"; [ "$_tap_failed" -eq 0 ]; }
+
+# cleanup CMD...: run at exit, last registered first
+cleanup() { _tap_cleanups=("$*" "${_tap_cleanups[@]}"); }
+_tap_exit() { local c; for c in "${_tap_cleanups[@]}"; do eval "$c" >/dev/null 2>&1; done; }
+trap _tap_exit EXIT
+
+need_root() { [ "$(id -u)" -eq 0 ] || skip_all "needs root"; }
+
+# T=$(mk_tmp): a temp dir removed at exit
+mk_tmp() { local d; d=$(mktemp -d "${TMPDIR:-/tmp}/lia-test.XXXXXX"); cleanup "rm -rf '$d'"; echo "$d"; }
+
+# mk_netns: a fresh network namespace, deleted at exit; prints its name
+mk_netns() {
+	need_root
+	local ns="liat-$$-$RANDOM"
+	ip netns add "$ns" || bail "cannot create netns $ns"
+	cleanup "ip netns delete '$ns'"
+	ip -n "$ns" link set lo up
+	echo "$ns"
+}
+# in_ns NS CMD...: run a command inside the namespace
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# mk_conf DIR [EXTRA_TEXT]: write DIR/lia.conf with state_dir DIR/state and the build
+# tree's plugin path; EXTRA_TEXT (plugin blocks) is appended.  Prints the path.
+mk_conf() {
+	local d=$1; shift
+	mkdir -p "$d/conf.d"
+	{
+		echo "lia = {"
+		echo "  state_dir = \"$d/state\";"
+		echo "  plugin_dir = \"$d/no-plugins-here\";"
+		echo "};"
+		[ $# -gt 0 ] && printf '%s\n' "$@"
+	} > "$d/lia.conf"
+	echo "$d/lia.conf"
+}
+# lia ARGS...: run lia-core (output to stdout/stderr as usual)
+lia() { "$LIA_CORE" "$@"; }
