@@ -132,7 +132,16 @@ static int load_one(const struct lia_config *c, struct plugin_block *b, struct l
 		lp->file = file;
 	}
 	lp->handle = h;
-	const struct lia_plugin *d = lt_dlsym(h, "lia_plugin");
+	/* the descriptor is STEM_LTX_lia_plugin (STEM: the name with non-alnum as '_'), which
+	 * keeps preloaded modules apart; a bare lia_plugin is accepted too */
+	char *sym = xasprintf("%s_LTX_lia_plugin", name);
+	for (char *q = sym; *q; q++)
+		if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9')))
+			*q = '_';
+	const struct lia_plugin *d = lt_dlsym(h, sym);
+	free(sym);
+	if (!d)
+		d = lt_dlsym(h, "lia_plugin");
 	if (!d) {
 		msg_err("%s: no plugin descriptor (a plugin must export LIA_PLUGIN_DEFINE(%s))", lp->file, name);
 		return -1;

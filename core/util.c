@@ -31,8 +31,6 @@ void msg_err(const char *fmt, ...)
 void msg_warn(const char *fmt, ...)
 {
 	va_list ap;
-	if (lia_quiet)
-		return;
 	va_start(ap, fmt);
 	vmsg("warning: ", fmt, ap);
 	va_end(ap);

@@ -231,9 +231,11 @@ struct lia_plugin {
 	void *reserved[8];
 };
 
+#define LIA_PLUGIN_CAT_(a, b) a##b
+/* (stem may itself be a macro: it is expanded before the names are pasted) */
 #define LIA_PLUGIN_DEFINE(stem) \
-	extern const struct lia_plugin stem##_LTX_lia_plugin; \
-	const struct lia_plugin stem##_LTX_lia_plugin
+	extern const struct lia_plugin LIA_PLUGIN_CAT_(stem, _LTX_lia_plugin); \
+	const struct lia_plugin LIA_PLUGIN_CAT_(stem, _LTX_lia_plugin)
 
 /* Fill the header fields: LIA_PLUGIN_DEFINE(net_bridge) = { LIA_PLUGIN_HEADER, .name = ... }; */
 #define LIA_PLUGIN_HEADER \

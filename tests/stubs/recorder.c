@@ -1,0 +1,137 @@
+/* A stub plugin that records every call into the file named by its `log` setting, for
+ * the pipeline tests.  Compiled by the tests with -DSTUB=stem -DSTUB_NAME="\"name\""
+ * (and optionally -DSTUB_PROVIDES="\"role\"").  Settings choose a phase to fail in, an
+ * undo to fail, a phase to sleep in (to be killed), and a lease to take at create. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <lia/plugin.h>
+
+#ifndef STUB_PROVIDES
+#define STUB_PROVIDES NULL
+#endif
+#define CAT2(a, b) a##b
+#define CAT(a, b) CAT2(a, b)
+
+static const struct lia_option options[] = {
+	{ "log", LIA_OPT_STRING, NULL, 1, "file that receives one line per call" },
+	{ "fail", LIA_OPT_STRING, "", 0, "phase whose run fails" },
+	{ "fail_undo", LIA_OPT_STRING, "", 0, "phase whose undo fails" },
+	{ "sleep", LIA_OPT_STRING, "", 0, "phase whose run sleeps 30 s (to be killed)" },
+	{ "lease", LIA_OPT_STRING, "", 0, "lease kind to take at create (pool 1..lease_max)" },
+	{ "lease_max", LIA_OPT_INT, "100", 0, "top of the lease pool" },
+	{ "ledger", LIA_OPT_BOOL, "false", 0, "add a ledger entry at create, drop it at destroy" },
+	{ "skip", LIA_OPT_STRING, "", 0, "phase whose run returns LIA_HOOK_SKIP" },
+	{ NULL, 0, NULL, 0, NULL },
+};
+
+static const char *pname(struct lia_ctx *ctx)
+{
+	static const char *names[64] = {
+		[1] = "preflight", [2] = "dirs", [3] = "install", [4] = "kernel", [5] = "image",
+		[6] = "network", [7] = "services", [8] = "verify", [16] = "create", [17] = "net-up",
+		[18] = "boot", [19] = "started", [20] = "stop", [21] = "net-down", [22] = "destroy",
+		[32] = "gc",
+	};
+	int p = (int)ctx->host->phase(ctx);
+	return p >= 0 && p < 64 && names[p] ? names[p] : "?";
+}
+
+static void record(struct lia_ctx *ctx, const char *what)
+{
+	const char *log = ctx->host->cfg_str(ctx, "log");
+	int fd = open(log, O_WRONLY | O_APPEND | O_CREAT, 0644);
+	if (fd < 0)
+		return;
+	char line[512];
+	const char *vm = ctx->host->vm_name(ctx);
+	int n = snprintf(line, sizeof(line), "%s %s %s%s%s\n", STUB_NAME, what, pname(ctx), vm ? " " : "",
+			 vm ? vm : "");
+	if (write(fd, line, (size_t)n) < 0) {
+	}
+	close(fd);
+}
+
+static int run(struct lia_ctx *ctx, void *state)
+{
+	const struct lia_host *h = ctx->host;
+	record(ctx, "run");
+	if (strcmp(h->cfg_str(ctx, "sleep"), pname(ctx)) == 0)
+		sleep(30);
+	if (strcmp(h->cfg_str(ctx, "fail"), pname(ctx)) == 0)
+		return h->error(ctx, -EIO, "%s was told to fail in %s", STUB_NAME, pname(ctx));
+	if (strcmp(h->cfg_str(ctx, "skip"), pname(ctx)) == 0)
+		return LIA_HOOK_SKIP;
+	if (h->phase(ctx) == LIA_PHASE_CREATE) {
+		const char *kind = h->cfg_str(ctx, "lease");
+		if (*kind) {
+			uint64_t v;
+			int e = h->lease_take(ctx, kind, 1, (uint64_t)h->cfg_int(ctx, "lease_max"), &v);
+			if (e < 0)
+				return e;
+			h->vm_set_int(ctx, "stub.lease", (int64_t)v);
+		}
+		if (h->cfg_bool(ctx, "ledger")) {
+			int e = h->ledger_add(ctx, "stub", h->vm_name(ctx));
+			if (e < 0)
+				return e;
+		}
+	}
+	if (h->phase(ctx) == LIA_PHASE_DESTROY) {
+		if (*h->cfg_str(ctx, "lease"))
+			h->lease_release(ctx, h->cfg_str(ctx, "lease"));
+		if (h->cfg_bool(ctx, "ledger"))
+			h->ledger_del(ctx, "stub", h->vm_name(ctx));
+	}
+	return 0;
+}
+
+static int undo(struct lia_ctx *ctx, void *state)
+{
+	const struct lia_host *h = ctx->host;
+	record(ctx, "undo");
+	if (strcmp(h->cfg_str(ctx, "fail_undo"), pname(ctx)) == 0)
+		return h->error(ctx, -EIO, "%s was told to fail the undo of %s", STUB_NAME, pname(ctx));
+	if (h->phase(ctx) == LIA_PHASE_CREATE) {
+		if (*h->cfg_str(ctx, "lease"))
+			h->lease_release(ctx, h->cfg_str(ctx, "lease"));
+		if (h->cfg_bool(ctx, "ledger"))
+			h->ledger_del(ctx, "stub", h->vm_name(ctx));
+	}
+	return 0;
+}
+
+static int plan(struct lia_ctx *ctx, void *state)
+{
+	record(ctx, "plan");
+	ctx->host->note(ctx, "%s would act in %s", STUB_NAME, pname(ctx));
+	return 0;
+}
+
+static int gc(struct lia_ctx *ctx, void *state)
+{
+	record(ctx, "gc");
+	return 0;
+}
+
+#define H(ph) { .phase = ph, .run = run, .undo = undo, .plan = plan, .summary = STUB_NAME " acts" }
+static const struct lia_hook hooks[] = {
+	H(LIA_PHASE_PREFLIGHT), H(LIA_PHASE_DIRS),   H(LIA_PHASE_INSTALL), H(LIA_PHASE_KERNEL),
+	H(LIA_PHASE_IMAGE),	H(LIA_PHASE_NETWORK), H(LIA_PHASE_SERVICES), H(LIA_PHASE_VERIFY),
+	H(LIA_PHASE_CREATE),	H(LIA_PHASE_NET_UP),  H(LIA_PHASE_BOOT),    H(LIA_PHASE_STARTED),
+	H(LIA_PHASE_STOP),	H(LIA_PHASE_NET_DOWN), H(LIA_PHASE_DESTROY),
+	{ .phase = LIA_PHASE_GC, .run = gc, .summary = "gc" },
+	{ 0 },
+};
+
+LIA_PLUGIN_DEFINE(STUB) = {
+	LIA_PLUGIN_HEADER,
+	.name = STUB_NAME,
+	.version = "0",
+	.provides = STUB_PROVIDES,
+	.options = options,
+	.hooks = hooks,
+};
