@@ -40,6 +40,7 @@
 #endif
 
 #define HASH_BUF (256 * 1024)
+#define FLUSH_EVERY (8u << 20)
 
 struct dl {
 	struct lia_ctx *ctx;
@@ -53,6 +54,7 @@ struct dl {
 	EVP_MD_CTX *md;
 	uint64_t offset; /* bytes of .part hashed before this transfer */
 	uint64_t written; /* bytes written by this transfer */
+	uint64_t flushed; /* of those, handed to writeback */
 	int started; /* first body byte of this transfer seen */
 	int ranges; /* the server said it can resume (Accept-Ranges: bytes or a 206) */
 	int64_t cr_total; /* total from Content-Range of the last response, -1 unknown */
@@ -303,6 +305,13 @@ static size_t on_data(char *buf, size_t sz, size_t n, void *ud)
 	}
 	EVP_DigestUpdate(d->md, buf, len);
 	d->written += len;
+	/* start writeback every 8 MiB so the final fsync waits only for the tail, not the
+	 * whole file (it overlaps the disk with the network) */
+	if (d->written - d->flushed >= FLUSH_EVERY) {
+		sync_file_range(d->fd, (off64_t)(d->offset + d->flushed), (off64_t)(d->written - d->flushed),
+				SYNC_FILE_RANGE_WRITE);
+		d->flushed = d->written;
+	}
 	return len;
 }
 
@@ -367,6 +376,7 @@ static CURLcode transfer(struct dl *d, long stall_s, long timeout_s, long *code)
 
 	d->started = 0;
 	d->written = 0;
+	d->flushed = 0;
 	d->werrno = 0;
 	d->cr_total = -1;
 	d->errbuf[0] = 0;
