@@ -14,3 +14,14 @@ AM_TESTS_ENVIRONMENT = \
 EXTRA_DIST += tests/lib.sh
 include tests/download/local.mk
 include tests/core.mk
+
+# `make bench`: the benchmarks, side by side against the naive way, medians and ratios.
+# Not part of `make check` (machines here are noisy; speed is reported, not asserted).
+BENCH_ENV = top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	LIA_CORE='$(abs_top_builddir)/lia-core' \
+	LIA_PLUGIN_PATH='$(LIA_TEST_PLUGIN_PATH)$(abs_top_builddir)/tests/stubs/.libs'
+bench: all $(check_PROGRAMS)
+	@for b in $(abs_top_srcdir)/tests/bench/*.sh; do \
+		echo "== $$b"; env $(BENCH_ENV) bash "$$b" || echo "benchmark $$b failed"; \
+	done
+.PHONY: bench
