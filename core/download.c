@@ -602,6 +602,7 @@ int lia_download_service(struct lia_ctx *ctx, struct lia_download *req)
 	const struct lia_host *h = ctx->host;
 	struct dl d = { .ctx = ctx, .h = h, .fd = -1 };
 	char want[65] = "";
+	lia_download_global_init();
 	char *url = NULL, *base = NULL;
 	int rc;
 
@@ -654,5 +655,11 @@ out:
 
 int lia_download_global_init(void)
 {
+	/* once, on first use: most lia-core runs download nothing and should not pay for
+	 * TLS initialisation (lia-core is single-threaded) */
+	static int done;
+	if (done)
+		return 0;
+	done = 1;
 	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -EIO;
 }

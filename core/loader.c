@@ -101,6 +101,12 @@ static int load_one(const struct lia_config *c, struct plugin_block *b, struct l
 #ifdef LIA_STATIC_PLUGINS
 	/* preloaded modules answer to their bare name before any file is tried */
 	h = lt_dlopen(name);
+	if (!h) {
+		/* libltdl canonicalises a bare name ('-' -> '_'); the archive name matches as is */
+		char *a = xasprintf("%s.a", name);
+		h = lt_dlopen(a);
+		free(a);
+	}
 	if (h)
 		lp->file = xasprintf("%s (built in)", name);
 #endif

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmds.h"
-#include "download.h"
 #include "util.h"
 
 static void usage(FILE *f)
@@ -77,7 +76,6 @@ int main(int argc, char **argv)
 	char **vargv = argv + optind;
 	int rc;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	lia_download_global_init();
 	if (strcmp(verb, "run") == 0)
 		rc = cmd_run(&a, vargc, vargv);
 	else if (strcmp(verb, "vm") == 0)

@@ -69,8 +69,8 @@ void plan_build(struct app *a, const enum lia_phase *phases, size_t nphases, int
 			}
 		}
 		qsort(out->steps + first, out->n - first, sizeof(struct step), cmp_step);
-		if (undo || phase_runs_reversed(ph))
-			for (size_t i = first, j = out->n - 1; i < j && j > 0; i++, j--) {
+		if ((undo || phase_runs_reversed(ph)) && out->n > first + 1)
+			for (size_t i = first, j = out->n - 1; i < j; i++, j--) {
 				struct step t = out->steps[i];
 				out->steps[i] = out->steps[j];
 				out->steps[j] = t;

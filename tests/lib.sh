@@ -12,7 +12,9 @@ export LIA_CORE top_srcdir top_builddir
 
 _tap_n=0
 _tap_failed=0
-_tap_cleanups=()
+# cleanups go to a file, so that helpers called in $(...) subshells (T=$(mk_tmp),
+# NS=$(mk_netns)) still register theirs with the test's own exit trap
+_tap_cleanup_file=$(mktemp "${TMPDIR:-/tmp}/lia-cleanup.XXXXXX")
 
 # ok COND_EXIT_STATUS DESCRIPTION   e.g.  test -d x; ok $? "x exists"
 ok() {
@@ -35,8 +37,16 @@ bail() { echo "Bail out! $*"; exit 1; }
 done_testing() { echo "1..$_tap_n"; [ "$_tap_failed" -eq 0 ]; }
 
 # cleanup CMD...: run at exit, last registered first
-cleanup() { _tap_cleanups=("$*" "${_tap_cleanups[@]}"); }
-_tap_exit() { local c; for c in "${_tap_cleanups[@]}"; do eval "$c" >/dev/null 2>&1; done; }
+cleanup() { printf '%s\n' "$*" >> "$_tap_cleanup_file"; }
+_tap_exit() {
+	local c
+	[ "$BASHPID" = "$_tap_main_pid" ] || return 0
+	if [ -f "$_tap_cleanup_file" ]; then
+		while IFS= read -r c; do eval "$c" >/dev/null 2>&1; done < <(tac "$_tap_cleanup_file")
+		rm -f "$_tap_cleanup_file"
+	fi
+}
+_tap_main_pid=$BASHPID
 trap _tap_exit EXIT
 
 need_root() { [ "$(id -u)" -eq 0 ] || skip_all "needs root"; }

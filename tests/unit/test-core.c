@@ -190,6 +190,10 @@ static void test_plan_order(void **st)
 	assert_int_equal(p.n, 1);
 	assert_string_equal(p.steps[0].lp->desc->name, "a");
 	plan_free(&p);
+	/* a phase where no hook has an undo plans nothing (and must not underflow) */
+	plan_build(&a, ph + 1, 1, 1, NULL, 0, &p);
+	assert_int_equal(p.n, 0);
+	plan_free(&p);
 	/* --only filters phases */
 	enum lia_phase only[] = { LIA_PHASE_NETWORK };
 	plan_build(&a, ph, 2, 0, only, 1, &p);
