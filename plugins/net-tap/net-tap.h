@@ -1,0 +1,48 @@
+/* net-tap internal interface.  Non-static symbols carry the nt_ prefix so that a
+ * --enable-static-plugins build links all plugins into one binary without clashes. */
+#ifndef LIA_NET_TAP_H
+#define LIA_NET_TAP_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <net/if.h>
+#include <lia/plugin.h>
+
+struct nl_sock;
+
+#define NT_PREFIX "tap-vm-"
+
+struct nt_state {
+	char bridge[IFNAMSIZ];
+	uint32_t pool_lo, pool_hi, gateway; /* host byte order */
+	int prefix;
+	int has_owner;
+	uid_t uid;
+	gid_t gid;
+	int has_gid;
+	uint32_t group, gc_group;
+	struct nl_sock *sk;
+};
+
+#define NT_HOST(ctx) ((ctx)->host)
+
+/* addr.c: pure logic (unit-tested) */
+int nt_parse_ip4(const char *s, uint32_t *out);
+void nt_fmt_ip4(uint32_t ip, char out[16]);
+void nt_fmt_mac(uint32_t ip, char out[18]); /* 06:00:AC:10:00:64 for 172.16.0.100 */
+/* "tap-vm-NAME" when NAME has at most 7 interface-safe characters, otherwise
+ * "tap-vm-" + 8 hex digits of a hash of NAME.  The two forms differ in length, so a
+ * short name never collides with a hashed one.  Returns 1 when hashed. */
+int nt_tap_name(const char *vm, char out[IFNAMSIZ]);
+
+/* tap.c: the TAP device */
+int nt_sock(struct lia_ctx *ctx, struct nt_state *st);
+/* creates (or finds) the persistent TAP, enslaves it to the bridge, sets it up and in
+ * the link group; *created = 1 when this call made the device */
+int nt_tap_up(struct lia_ctx *ctx, struct nt_state *st, const char *name, int *created);
+/* deletes the TAP; a missing one is success; returns 1 deleted, 0 absent */
+int nt_tap_delete(struct lia_ctx *ctx, struct nt_state *st, const char *name);
+/* gc.c */
+int nt_gc(struct lia_ctx *ctx, void *state);
+
+#endif

@@ -1,0 +1,180 @@
+/* tap.c - one persistent TAP per VM.  libnl cannot create tun/tap devices (the kernel
+ * refuses RTM_NEWLINK for "tun"), so creation is the TUNSETIFF ioctl; everything else
+ * (master, up, link group, delete) is one netlink message each. */
+#include "net-tap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/if_tun.h>
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
+
+#define TUN_DEV "/dev/net/tun"
+
+int nt_sock(struct lia_ctx *ctx, struct nt_state *st)
+{
+	int err;
+
+	if (st->sk)
+		return 0;
+	st->sk = nl_socket_alloc();
+	if (!st->sk)
+		return NT_HOST(ctx)->error(ctx, -ENOMEM, "Cannot allocate a netlink socket.");
+	err = nl_connect(st->sk, NETLINK_ROUTE);
+	if (err < 0) {
+		nl_socket_free(st->sk);
+		st->sk = NULL;
+		return NT_HOST(ctx)->error(ctx, -EIO, "Cannot open a rtnetlink socket: %s.",
+					   nl_geterror(err));
+	}
+	return 0;
+}
+
+static struct rtnl_link *get_link(struct nt_state *st, const char *name, int *err)
+{
+	struct rtnl_link *l = NULL;
+	int e = rtnl_link_get_kernel(st->sk, 0, name, &l);
+
+	*err = (e == -NLE_NODEV || e == -NLE_OBJ_NOTFOUND) ? 0 : e;
+	return e < 0 ? NULL : l;
+}
+
+static int is_tun(struct rtnl_link *l)
+{
+	const char *t = rtnl_link_get_type(l);
+
+	return t && !strcmp(t, "tun");
+}
+
+static int tun_create(struct lia_ctx *ctx, struct nt_state *st, const char *name)
+{
+	struct ifreq ifr;
+	int fd = open(TUN_DEV, O_RDWR | O_CLOEXEC), e;
+
+	if (fd < 0)
+		return NT_HOST(ctx)->error(ctx, -errno, "Cannot open %s to create TAP '%s': %s.",
+					   TUN_DEV, name, strerror(errno));
+	memset(&ifr, 0, sizeof ifr);
+	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+	/* the flags Firecracker opens its TAP with */
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		e = errno;
+		close(fd);
+		if (e == EBUSY) /* held open by a running VMM: it is there */
+			return 0;
+		return NT_HOST(ctx)->error(ctx, -e, "Cannot create TAP '%s' (TUNSETIFF): %s.", name,
+					   strerror(e));
+	}
+	if ((st->has_owner && ioctl(fd, TUNSETOWNER, (unsigned long)st->uid) < 0) ||
+	    (st->has_gid && ioctl(fd, TUNSETGROUP, (unsigned long)st->gid) < 0) ||
+	    ioctl(fd, TUNSETPERSIST, 1UL) < 0) {
+		e = errno;
+		close(fd); /* not persistent yet, so closing removes it: nothing half-made */
+		return NT_HOST(ctx)->error(ctx, -e, "Cannot set owner or persistence of TAP '%s': %s.",
+					   name, strerror(e));
+	}
+	close(fd);
+	return 1;
+}
+
+int nt_tap_delete(struct lia_ctx *ctx, struct nt_state *st, const char *name)
+{
+	struct rtnl_link *l;
+	int err = nt_sock(ctx, st);
+
+	if (err < 0)
+		return err;
+	l = get_link(st, name, &err);
+	if (!l) {
+		if (err)
+			return NT_HOST(ctx)->error(ctx, -EIO, "Cannot look up TAP '%s': %s.", name,
+						   nl_geterror(err));
+		return 0;
+	}
+	if (!is_tun(l)) {
+		rtnl_link_put(l);
+		return NT_HOST(ctx)->error(ctx, -EEXIST,
+			"Link '%s' is not a TAP; lia leaves it alone.", name);
+	}
+	err = rtnl_link_delete(st->sk, l);
+	rtnl_link_put(l);
+	if (err < 0 && err != -NLE_NODEV && err != -NLE_OBJ_NOTFOUND)
+		return NT_HOST(ctx)->error(ctx, -EIO, "Cannot delete TAP '%s': %s.", name,
+					   nl_geterror(err));
+	return err < 0 ? 0 : 1;
+}
+
+int nt_tap_up(struct lia_ctx *ctx, struct nt_state *st, const char *name, int *created)
+{
+	struct rtnl_link *br, *tap = NULL, *chg;
+	int err = nt_sock(ctx, st), br_idx;
+
+	*created = 0;
+	if (err < 0)
+		return err;
+	/* the bridge first: without it we would leave a TAP that goes nowhere */
+	br = get_link(st, st->bridge, &err);
+	if (!br)
+		return NT_HOST(ctx)->error(ctx, -ENODEV,
+			"Bridge '%s' does not exist%s%s; run `lia-core run setup` (net-bridge) first.",
+			st->bridge, err ? ": " : "", err ? nl_geterror(err) : "");
+	br_idx = rtnl_link_get_ifindex(br);
+	rtnl_link_put(br);
+
+	tap = get_link(st, name, &err);
+	if (!tap && err)
+		return NT_HOST(ctx)->error(ctx, -EIO, "Cannot look up TAP '%s': %s.", name,
+					   nl_geterror(err));
+	if (tap && !is_tun(tap)) {
+		rtnl_link_put(tap);
+		return NT_HOST(ctx)->error(ctx, -EEXIST,
+			"Link '%s' exists and is not a TAP; lia will not take it over.", name);
+	}
+	if (!tap) {
+		if ((err = tun_create(ctx, st, name)) < 0)
+			return err;
+		*created = err;
+		tap = get_link(st, name, &err);
+		if (!tap) {
+			if (*created)
+				nt_tap_delete(ctx, st, name);
+			return NT_HOST(ctx)->error(ctx, -EIO, "TAP '%s' vanished after creation%s%s.",
+						   name, err ? ": " : "", err ? nl_geterror(err) : "");
+		}
+	}
+	if (rtnl_link_get_master(tap) == br_idx && (rtnl_link_get_flags(tap) & IFF_UP) &&
+	    rtnl_link_get_group(tap) == st->group) {
+		rtnl_link_put(tap);
+		return 0; /* already as wanted */
+	}
+	chg = rtnl_link_alloc();
+	if (!chg) {
+		rtnl_link_put(tap);
+		err = NT_HOST(ctx)->error(ctx, -ENOMEM, "Out of memory setting up TAP '%s'.", name);
+		goto undo;
+	}
+	/* master, up and link group in one message */
+	rtnl_link_set_master(chg, br_idx);
+	rtnl_link_set_flags(chg, IFF_UP);
+	rtnl_link_set_group(chg, st->group);
+	err = rtnl_link_change(st->sk, tap, chg, 0);
+	rtnl_link_put(chg);
+	rtnl_link_put(tap);
+	if (err < 0) {
+		err = NT_HOST(ctx)->error(ctx, -EIO,
+			"Cannot enslave TAP '%s' to bridge '%s' and set it up: %s.", name, st->bridge,
+			nl_geterror(err));
+		goto undo;
+	}
+	return 0;
+undo:
+	if (*created)
+		nt_tap_delete(ctx, st, name);
+	*created = 0;
+	return err;
+}

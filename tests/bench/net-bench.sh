@@ -1,0 +1,128 @@
+#!/bin/bash
+# net-bench.sh - TAP set-up and removal for 150 VMs: lia versus the seed's helper
+# scripts, side by side, each run in a fresh network namespace, median of 5 runs.
+#
+#   up:   seed  = per TAP `ip tuntap add` + `ip link set master` + `ip link set up` (450 processes)
+#         lia   = per VM `lia-core vm start` (net-up: TAP, master, up, group in one process)
+#   down: seed  = per TAP `ip link set down` + `ip link delete` (300 processes)
+#         lia   = per VM `lia-core vm stop` (net-down: one RTM_DELLINK each)
+#         gc    = `lia-core gc` after the records are gone (crash clean-up): one group delete
+# Also reported: the time net-tap's net-up hook itself takes inside lia-core (from the
+# per-hook timing lia-core prints), summed over the 150 VMs.
+#
+# Environment: LIA_CORE (lia-core), LIA_PLUGIN_PATH (plugin dirs); N (150), RUNS (5).
+# Needs root; never touches the host's own network namespace.
+set -u
+N=${N:-150}
+RUNS=${RUNS:-5}
+here=$(cd "$(dirname "$0")" && pwd)
+self="$here/$(basename "$0")"
+
+ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+
+# ---- inner commands: run inside the namespace by `ip netns exec NS $self --inner ...`
+if [ "${1:-}" = "--inner" ]; then
+	what=$2 conf=${3:-}
+	case $what in
+	seed-up)
+		for i in $(seq 1 "$N"); do
+			ip tuntap add dev "tap-vm-v$i" mode tap || exit 1
+			ip link set "tap-vm-v$i" master lia-br0 || exit 1
+			ip link set "tap-vm-v$i" up || exit 1
+		done ;;
+	seed-down)
+		for i in $(seq 1 "$N"); do
+			ip link set "tap-vm-v$i" down || exit 1
+			ip link delete "tap-vm-v$i" || exit 1
+		done ;;
+	lia-create)
+		for i in $(seq 1 "$N"); do "$LIA_CORE" -q -c "$conf" vm create "v$i" >/dev/null || exit 1; done ;;
+	lia-up)
+		for i in $(seq 1 "$N"); do "$LIA_CORE" -c "$conf" vm start "v$i" 2>&1 || exit 1; done ;;
+	lia-down)
+		for i in $(seq 1 "$N"); do "$LIA_CORE" -q -c "$conf" vm stop "v$i" >/dev/null || exit 1; done ;;
+	lia-gc)
+		"$LIA_CORE" -q -c "$conf" gc >/dev/null || exit 1 ;;
+	esac
+	exit 0
+fi
+
+[ "$(id -u)" -eq 0 ] || { echo "net-bench: needs root" >&2; exit 77; }
+: "${LIA_CORE:?set LIA_CORE to the lia-core binary}"
+: "${LIA_PLUGIN_PATH:?set LIA_PLUGIN_PATH to the plugin directories}"
+export LIA_CORE LIA_PLUGIN_PATH N
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/lia-bench.XXXXXX")
+ns=""
+trap '[ -n "$ns" ] && ip netns delete "$ns" 2>/dev/null; rm -rf "$T"' EXIT
+
+new_ns() {
+	[ -n "$ns" ] && ip netns delete "$ns"
+	ns="liabench-$$-$1"
+	ip netns add "$ns" && ip -n "$ns" link set lo up
+}
+count_taps() { ip -n "$ns" -br link | grep -c '^tap-vm-'; }
+inner() { ip netns exec "$ns" "$self" --inner "$@"; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+minmax() { sort -n | awk 'NR==1{m=$1} {x=$1} END {print m "-" x}'; }
+
+declare -A R
+for run in $(seq 1 "$RUNS"); do
+	# seed's way
+	new_ns "s$run"
+	ip -n "$ns" link add lia-br0 type bridge && ip -n "$ns" link set lia-br0 up
+	t=$(date +%s%N); inner seed-up || { echo "seed up failed" >&2; exit 1; }; R[seed_up]+="$(ms "$t") "
+	[ "$(count_taps)" -eq "$N" ] || { echo "seed up: $(count_taps) TAPs" >&2; exit 1; }
+	t=$(date +%s%N); inner seed-down || { echo "seed down failed" >&2; exit 1; }; R[seed_down]+="$(ms "$t") "
+	[ "$(count_taps)" -eq 0 ] || { echo "seed down left TAPs" >&2; exit 1; }
+
+	# lia
+	new_ns "l$run"
+	rm -rf "$T/state"
+	cat > "$T/lia.conf" <<CONF
+lia = { state_dir = "$T/state"; plugin_dir = "$T/none"; };
+net-bridge = { nat = false; unit_dir = "$T/units"; };
+net-tap = { };
+CONF
+	ip netns exec "$ns" "$LIA_CORE" -q -c "$T/lia.conf" run setup --only network >/dev/null ||
+		{ echo "lia setup failed" >&2; exit 1; }
+	inner lia-create "$T/lia.conf" || { echo "lia create failed" >&2; exit 1; }
+	t=$(date +%s%N); inner lia-up "$T/lia.conf" > "$T/up.out" || { echo "lia vm start failed: $(tail -3 "$T/up.out")" >&2; exit 1; }
+	R[lia_up]+="$(ms "$t") "
+	[ "$(count_taps)" -eq "$N" ] || { echo "lia up: $(count_taps) TAPs" >&2; exit 1; }
+	R[hook_up]+="$(grep -o 'net-up: net-tap: ok ([0-9.]* ms)' "$T/up.out" | grep -o '[0-9.]* ms' |
+		awk '{s+=$1} END {printf "%d", s}') "
+	t=$(date +%s%N)
+	if inner lia-down "$T/lia.conf"; then
+		R[lia_down]+="$(ms "$t") "
+		[ "$(count_taps)" -eq 0 ] || { echo "lia vm stop left TAPs" >&2; exit 1; }
+		# up again (untimed) for the gc measurement
+		inner lia-up "$T/lia.conf" >/dev/null || { echo "lia re-start failed" >&2; exit 1; }
+	else
+		echo "lia vm stop failed; skipping its measurement" >&2
+	fi
+	# the records vanish (a crash, a wiped state dir): gc removes the 150 orphans
+	rm -f "$T"/state/vms/*
+	t=$(date +%s%N); inner lia-gc "$T/lia.conf" || { echo "lia gc failed" >&2; exit 1; }; R[lia_gc]+="$(ms "$t") "
+	[ "$(count_taps)" -eq 0 ] || { echo "lia gc left $(count_taps) TAPs" >&2; exit 1; }
+done
+
+row() { # label key
+	local v=${R[$2]:-}
+	[ -n "$v" ] || { printf '%-58s %s\n' "$1" "not measured"; return; }
+	printf '%-58s %8s ms  (%s)\n' "$1" "$(echo $v | tr ' ' '\n' | median)" "$(echo $v | tr ' ' '\n' | minmax)"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "n/a" }'; }
+med() { echo ${R[$1]:-0} | tr ' ' '\n' | median; }
+
+echo "net-bench: $N TAPs, median of $RUNS runs (min-max), each run in a fresh network namespace"
+row "up:   seed, 3 ip processes per TAP ($((3 * N)) processes)" seed_up
+row "up:   lia, one lia-core vm start per VM ($N processes)" lia_up
+row "      of which net-tap's net-up hook (sum over $N VMs)" hook_up
+row "down: seed, ip link set down + delete ($((2 * N)) processes)" seed_down
+row "down: lia, one lia-core vm stop per VM ($N processes)" lia_down
+row "down: lia gc, orphans in one group delete (1 process)" lia_gc
+echo "ratio up   (seed / lia vm start):        $(ratio "$(med seed_up)" "$(med lia_up)")"
+echo "ratio up   (seed / net-up hook work):    $(ratio "$(med seed_up)" "$(med hook_up)")"
+echo "ratio down (seed / lia vm stop):         $(ratio "$(med seed_down)" "$(med lia_down)")"
+echo "ratio down (seed / lia gc):              $(ratio "$(med seed_down)" "$(med lia_gc)")"

@@ -1,0 +1,71 @@
+#!/bin/bash
+# Crash: lia-core is killed (SIGKILL) after net-tap created the TAP and before the core
+# updated the record; `lia-core gc` then leaves no TAP behind (the VM itself still
+# exists, stopped, with its lease; destroying it frees the lease).  Killed in the middle
+# of `vm create` (after the lease was taken), gc leaves no record and no lease.  The
+# stall points are the plugin's test hook (LIA_TEST_NET_TAP_STALL=FILE: it creates FILE
+# at that point and waits to be killed; LIA_TEST_NET_TAP_STALL_AT=create|net-up).
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../net-bridge/common.sh"
+nb_need jq
+
+nb_tmp T
+nb_netns ns
+nb_uplink "$ns"
+conf=$(mk_conf "$T" "net-bridge = { unit_dir = \"$T/units\"; };" "net-tap = { };")
+out=$(nb_lia "$ns" "$conf" run setup --only network); rc=$?
+is "$rc" 0 "bridge set up" || diag "$out"
+leases() { cat "$T"/state/vms/*.json 2>/dev/null | grep -c '"lease:ip4"'; }
+
+# stall_and_kill AT FILE ARGS...: lia-core ARGS, stalled at AT, then killed with SIGKILL
+stall_and_kill() {
+	local at=$1 f=$2; shift 2
+	LIA_TEST_NET_TAP_STALL="$f" LIA_TEST_NET_TAP_STALL_AT="$at" \
+		ip netns exec "$ns" "$LIA_CORE" -c "$conf" "$@" >"$f.out" 2>&1 &
+	local pid=$!   # `ip netns exec` execs, so this is lia-core itself
+	for _ in $(seq 1 100); do [ -e "$f" ] && break; sleep 0.1; done
+	test -e "$f"; ok $? "lia-core $* reached the stall point ($at)"
+	is "$(cat /proc/$pid/comm 2>/dev/null)" lia-core "the stalled process is lia-core"
+	kill -9 "$pid"; wait "$pid" 2>/dev/null
+	test ! -e "/proc/$pid"; ok $? "lia-core killed with SIGKILL"
+}
+
+out=$(nb_lia "$ns" "$conf" vm create crash1); rc=$?
+is "$rc" 0 "VM created"
+stall_and_kill net-up "$T/stall-up" vm start crash1
+ip -n "$ns" link show tap-vm-crash1 >/dev/null 2>&1; ok $? "the TAP exists after the crash"
+
+# many orphans at once go through the bulk (link group) path
+for i in $(seq 1 20); do ip -n "$ns" tuntap add dev "tap-vm-o$i" mode tap; done
+ip -n "$ns" link add tap-vm-veth type veth peer name keepme   # lia's prefix, not a TAP
+ip -n "$ns" tuntap add dev tap-other mode tap                  # a TAP without lia's prefix
+
+out=$(nb_lia "$ns" "$conf" gc); rc=$?
+is "$rc" 0 "gc succeeds" || diag "$out"
+is "$(ip -n "$ns" -br link | grep -c '^tap-vm-crash1')" 0 "no TAP of the crashed start is left"
+is "$(jq -r '.state' "$T/state/vms/crash1.json")" stopped "the VM is back to stopped"
+is "$(jq '[.ledger[] | select(.kind == "tap")] | length' "$T/state/vms/crash1.json")" 0 "its record owns no TAP"
+is "$(ip -n "$ns" -br link | grep -c '^tap-vm-o')" 0 "20 orphan TAPs deleted"
+like "$out" "with one group delete" "in one group delete"
+ip -n "$ns" link show tap-vm-veth >/dev/null 2>&1; ok $? "a non-TAP link with lia's prefix is left alone"
+ip -n "$ns" link show tap-other >/dev/null 2>&1; ok $? "a TAP without lia's prefix is left alone"
+out=$(nb_lia "$ns" "$conf" vm destroy crash1); rc=$?
+is "$rc" 0 "the crashed VM can be destroyed"
+is "$(leases)" 0 "no lease is left"
+
+# killed in the middle of create: gc removes the half-made record and its lease
+stall_and_kill create "$T/stall-create" vm create crash2
+is "$(leases)" 1 "the lease was taken before the crash"
+out=$(nb_lia "$ns" "$conf" gc); rc=$?
+is "$rc" 0 "gc succeeds" || diag "$out"
+test ! -e "$T/state/vms/crash2.json"; ok $? "the half-created record is gone"
+is "$(leases)" 0 "no lease is left"
+is "$(ip -n "$ns" -br link | grep -c '^tap-vm-')" 1 "no TAP is left (only the veth named tap-vm-veth)"
+
+# a live VM's TAP survives gc
+out=$(nb_lia "$ns" "$conf" vm create live); out=$(nb_lia "$ns" "$conf" vm start live); rc=$?
+is "$rc" 0 "a live VM starts"
+out=$(nb_lia "$ns" "$conf" gc)
+ip -n "$ns" link show tap-vm-live >/dev/null 2>&1; ok $? "gc keeps the TAP a live record owns"
+
+done_testing
