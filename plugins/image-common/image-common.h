@@ -1,0 +1,140 @@
+/* image-common: code shared by the image plugins (image-alpine, image-dir).
+ *
+ * Compiled into each plugin (listed in both _SOURCES), so it reaches the core only
+ * through ctx->host like the plugins themselves.  What it does:
+ *   fsutil.c   writes inside a staging root that never follow links out of it (openat2
+ *              RESOLVE_IN_ROOT), rm -rf that does not cross mounts, sha256 helpers
+ *   extract.c  safe tarball extraction with libarchive
+ *   tree.c     walk a folder in name order: overlay/source copy and tree checksums
+ *   guest.c    the guest settings laid on every image: overlay, hostname, resolv.conf,
+ *              ttyS0 getty, services, /workspace, no baked host keys
+ *   chroot.c   run a program chrooted in the staging root, in a private mount namespace
+ *   build.c    staging -> mkfs.ext4 -d -> e2fsck -fn -> atomic replace + build record
+ *   vmdisk.c   per-VM root disk clone and data volume (vm create/destroy, gc)
+ */
+#ifndef LIA_IMAGE_COMMON_H
+#define LIA_IMAGE_COMMON_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* openat2, scandirat, unshare, O_PATH */
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <jansson.h>
+#include <lia/plugin.h>
+
+#define IMG_ERR(ctx, code, ...) ((ctx)->host->error((ctx), (code), __VA_ARGS__))
+
+/* ---- fsutil.c ---- */
+int img_mkdir_p(const char *path, mode_t mode); /* 0 or -errno */
+/* rm -rf that never follows symlinks nor crosses into another mount; ENOENT is 0 */
+int img_rm_rf(const char *path);
+/* Open REL (relative, may be "") inside the root ROOTFD, resolving every component as if
+ * ROOTFD were "/" (absolute links and ".." stay inside).  flags as for openat. */
+int img_root_open(int rootfd, const char *rel, int flags, mode_t mode);
+/* mkdir -p REL inside the root; new directories get MODE, owner root */
+int img_root_mkdir(int rootfd, const char *rel, mode_t mode);
+/* replace REL (never writing through an existing link) with DATA; owner root */
+int img_root_write(int rootfd, const char *rel, const void *data, size_t len, mode_t mode);
+int img_root_symlink(int rootfd, const char *rel, const char *target);
+/* read REL (resolved inside the root); *data is NUL-terminated, free() it. -errno */
+int img_root_read(int rootfd, const char *rel, char **data, size_t *len);
+int img_root_unlink(int rootfd, const char *rel); /* ENOENT is 0 */
+/* the parent directory of REL, opened inside the root; *last points into REL */
+int img_root_parent(int rootfd, const char *rel, const char **last);
+int img_sha256_file(const char *path, char hex[65]); /* 0 or -errno */
+void img_sha256_hex(const unsigned char digest[32], char hex[65]);
+int img_read_file(const char *path, char **data, size_t *len, size_t max); /* -errno */
+/* write PATH atomically (PATH.tmp, fsync, rename, fsync dir) */
+int img_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode);
+int img_fsync_dir_of(const char *path);
+
+/* ---- extract.c ---- */
+/* Extract the tarball PATH into the root ROOTFD: refuses absolute names, "..", hard
+ * links outside the tree and relative symlinks that climb above the root.  Owners and
+ * modes are kept (numeric ids).  Errors are recorded; WHAT names the source and starts
+ * a sentence ("The minirootfs"). */
+int img_extract(struct lia_ctx *ctx, const char *path, int rootfd, const char *What);
+
+/* ---- tree.c ---- */
+struct img_tree_entry {
+	const char *rel; /* "" for the top folder, else "etc/ssh/sshd_config" */
+	int dirfd; /* the parent folder (the top folder itself for rel "") */
+	const char *name; /* name in dirfd ("." for the top folder) */
+	const struct stat *st;
+};
+typedef int (*img_tree_fn)(struct lia_ctx *ctx, const struct img_tree_entry *e, void *arg);
+/* Walk DIR depth-first in name order (directories before their contents). */
+int img_tree_walk(struct lia_ctx *ctx, const char *dir, img_tree_fn fn, void *arg);
+/* sha256 over names, types, modes, (owners when WITH_OWNERS), link targets and contents.
+ * Without owners (the overlay) a top-level local.mk is left out, as img_tree_copy with
+ * ROOT_OWNED leaves it out: the source tree's rootfs/ holds its build fragment. */
+int img_tree_checksum(struct lia_ctx *ctx, const char *dir, int with_owners, char hex[65]);
+/* Copy DIR into the root ROOTFD. ROOT_OWNED: every object becomes 0:0 (the overlay);
+ * else owners are kept (a source folder).  Modes are kept. */
+int img_tree_copy(struct lia_ctx *ctx, const char *dir, int rootfd, int root_owned);
+
+/* ---- guest.c ---- */
+struct img_guest {
+	const char *overlay; /* folder laid over the tree */
+	const char *hostname;
+	const char *const *dns;
+	size_t ndns;
+	int64_t size_mib;
+};
+/* read overlay/hostname/dns/size_mib from this plugin's settings (same names in
+ * every image plugin) and check them; the overlay falls back to LIA_ROOTFS_OVERLAY */
+int img_guest_from_cfg(struct lia_ctx *ctx, struct img_guest *g);
+int img_check_name(const char *s); /* 1 when s is a package-ish name (no leading '-') */
+/* lay overlay, hostname, resolv.conf, inittab, services, /workspace; drop host keys */
+int img_guest_finish(struct lia_ctx *ctx, const struct img_guest *g, int rootfd);
+/* the guest part of the build inputs (overlay checksum, hostname, dns, size_mib) */
+int img_guest_inputs(struct lia_ctx *ctx, const struct img_guest *g, json_t *inputs);
+
+/* ---- chroot.c ---- */
+struct img_chroot {
+	const char *root; /* staging folder */
+	int rootfd;
+	const char *bind_src; /* host folder bound read-only at bind_dst inside, or NULL */
+	const char *bind_dst; /* relative to the root: "mnt/lia-mirror" */
+	const char *const *envp;
+};
+/* Run ARGV (argv[0] absolute inside the root) chrooted, with /proc, a minimal /dev and
+ * the optional bind, in a private mount namespace that vanishes with the program.
+ * Output tail goes to OUT.  Returns 0 and *status, or a recorded -errno. */
+int img_chroot_run(struct lia_ctx *ctx, const struct img_chroot *c, const char *const argv[],
+		   char *out, size_t outlen, int *status);
+
+/* ---- build.c ---- */
+struct img_build {
+	json_t *inputs; /* what decides a rebuild; owned by the caller */
+	/* fill the staging root; may add facts to INFO (source_sha256...) */
+	int (*populate)(struct lia_ctx *ctx, void *arg, const char *staging, int rootfd,
+			json_t *info);
+	void *arg;
+	const struct img_guest *guest;
+};
+/* 1 when state_dir/rootfs/rootfs.ext4 exists and its record has the same inputs */
+int img_up_to_date(struct lia_ctx *ctx, json_t *inputs);
+int img_build_run(struct lia_ctx *ctx, const struct img_build *b);
+/* remove rootfs.ext4, rootfs.json and build leftovers */
+int img_build_undo(struct lia_ctx *ctx);
+/* remove .staging-* and .rootfs.ext4.tmp-* left by a killed build; count removed */
+int img_build_sweep(struct lia_ctx *ctx);
+int img_rootfs_path(struct lia_ctx *ctx, char *buf, size_t len, const char *name);
+/* run argv by host->run; non-zero exit is a recorded error naming WHAT */
+int img_run(struct lia_ctx *ctx, const char *what, const char *const argv[]);
+
+/* ---- vmdisk.c ---- */
+/* copy SRC to DST (created 0600): FICLONE, else copy_file_range over data extents */
+int img_clone_file(struct lia_ctx *ctx, const char *src, const char *dst, int *reflinked);
+int img_vm_create(struct lia_ctx *ctx, void *state);
+int img_vm_destroy(struct lia_ctx *ctx, void *state);
+int img_gc(struct lia_ctx *ctx, void *state);
+
+/* option names every image plugin shares (their options[] lists must contain them) */
+#define IMG_DEFAULT_OVERLAY_ENV "LIA_ROOTFS_OVERLAY"
+
+#endif
