@@ -1,1 +1,54 @@
-# plugins/fc-driver: filled in by its issue
+# plugins/fc-driver: the Firecracker VMM driver (role "vmm").
+plugin_LTLIBRARIES += plugins/fc-driver/fc-driver.la
+plugins_fc_driver_fc_driver_la_SOURCES = \
+	plugins/fc-driver/fc-driver.c \
+	plugins/fc-driver/fc-args.c plugins/fc-driver/fc-args.h \
+	plugins/fc-driver/fc-api.c plugins/fc-driver/fc-api.h \
+	plugins/fc-driver/fc-proc.c plugins/fc-driver/fc-proc.h \
+	plugins/fc-driver/fc-jail.c plugins/fc-driver/fc-jail.h \
+	plugins/fc-driver/install.c plugins/fc-driver/install.h
+plugins_fc_driver_fc_driver_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS) $(LIBARCHIVE_CFLAGS)
+plugins_fc_driver_fc_driver_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_fc_driver_fc_driver_la_LIBADD = $(JANSSON_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) $(LIBARCHIVE_LIBS)
+PRELOAD_PLUGINS += plugins/fc-driver/fc-driver.la
+PLUGIN_BUILD_DIRS += plugins/fc-driver/.libs
+
+# --- tests --------------------------------------------------------------------------
+# The Firecracker API test double and the unit test of the pure helpers.
+check_PROGRAMS += tests/fcdouble/fcdouble tests/fc-driver/unit
+tests_fcdouble_fcdouble_SOURCES = tests/fcdouble/fcdouble.c
+tests_fcdouble_fcdouble_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+tests_fcdouble_fcdouble_LDADD = $(JANSSON_LIBS)
+tests_fc_driver_unit_SOURCES = tests/fc-driver/unit.c plugins/fc-driver/fc-args.c
+tests_fc_driver_unit_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) -I$(top_srcdir)/plugins/fc-driver
+tests_fc_driver_unit_LDADD = $(JANSSON_LIBS)
+
+# The tiny guest kernels (tests/guest/guest.S): 64-bit ELF linked at 16 MiB.
+FC_GUESTS = tests/guest/guest-wait.elf tests/guest/guest-nokbd.elf tests/guest/guest-exit.elf
+# built with the double (no check_DATA: one owner per variable in a non-recursive tree)
+EXTRA_tests_fcdouble_fcdouble_DEPENDENCIES = $(FC_GUESTS)
+CLEANFILES += $(FC_GUESTS)
+FC_GUEST_LINK = $(CC) -nostdlib -static -no-pie -Wl,-Ttext=0x1000000 -Wl,--build-id=none -Wl,-z,noexecstack
+tests/guest/guest-wait.elf: tests/guest/guest.S
+	@$(MKDIR_P) tests/guest
+	$(AM_V_CC)$(FC_GUEST_LINK) -DGUEST_MODE=0 -o $@ $(top_srcdir)/tests/guest/guest.S
+tests/guest/guest-nokbd.elf: tests/guest/guest.S
+	@$(MKDIR_P) tests/guest
+	$(AM_V_CC)$(FC_GUEST_LINK) -DGUEST_MODE=1 -o $@ $(top_srcdir)/tests/guest/guest.S
+tests/guest/guest-exit.elf: tests/guest/guest.S
+	@$(MKDIR_P) tests/guest
+	$(AM_V_CC)$(FC_GUEST_LINK) -DGUEST_MODE=2 -o $@ $(top_srcdir)/tests/guest/guest.S
+
+FC_DRIVER_TESTS = \
+	tests/fc-driver/unit \
+	tests/fc-driver/double.sh \
+	tests/fc-driver/lifecycle.sh \
+	tests/fc-driver/inject.sh \
+	tests/fc-driver/crash.sh \
+	tests/fc-driver/concurrent.sh \
+	tests/fc-driver/real.sh
+TESTS += $(FC_DRIVER_TESTS)
+EXTRA_DIST += tests/guest/guest.S tests/fc-driver/lib-fc.sh \
+	tests/fc-driver/double.sh tests/fc-driver/lifecycle.sh tests/fc-driver/inject.sh \
+	tests/fc-driver/crash.sh tests/fc-driver/concurrent.sh tests/fc-driver/real.sh \
+	tests/bench/vm-bench.sh

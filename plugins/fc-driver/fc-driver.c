@@ -1,0 +1,748 @@
+/* fc-driver: runs each VM in its own firecracker process (role "vmm").
+ *   boot:  spawn firecracker, wait for its API socket, configure it over the API,
+ *          InstanceStart.  undo = forced stop + cleanup.
+ *   stop:  SendCtrlAltDel, wait stop_timeout, SIGKILL; reap; remove sockets; record the
+ *          exit status.  Works from the VM record alone, so a lia-core other than the one
+ *          that started the VM can stop it.
+ *   destroy: remove the VM's log files.   gc: kill VMMs and remove API sockets that no VM
+ *          record owns.   install: see install.c. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <lia/plugin.h>
+
+#include "fc-api.h"
+#include "fc-args.h"
+#include "fc-jail.h"
+#include "fc-proc.h"
+#include "install.h"
+
+#define H (ctx->host)
+
+/* snprintf for messages: truncating a long path in an error text is fine */
+__attribute__((format(printf, 3, 4))) static void say(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+/* Everything one VM's process needs, computed from config + record. */
+struct fc_vm {
+	const char *name;
+	char api[PATH_MAX];     /* host path of the API socket (a symlink into the jail when jailed) */
+	char console[PATH_MAX]; /* firecracker's stdout+stderr: the guest's serial console */
+	char log[PATH_MAX];
+	char metrics[PATH_MAX];
+	char binary[PATH_MAX];
+	int jailed;
+	struct fc_jail jail;
+};
+
+static const char *bin_dir(struct lia_ctx *ctx)
+{
+	const char *d = H->cfg_str(ctx, "bin_dir");
+	return d && *d ? d : "/usr/local/bin";
+}
+
+static int vm_paths(struct lia_ctx *ctx, struct fc_vm *v)
+{
+	const char *b = H->cfg_str(ctx, "binary");
+	memset(v, 0, sizeof(*v));
+	v->name = H->vm_name(ctx);
+	if (!v->name)
+		return H->error(ctx, -EINVAL, "fc-driver was called without a VM.");
+	if (!fc_valid_instance_id(v->name))
+		return H->error(ctx, -EINVAL,
+				"VM name '%s' is not a valid Firecracker id (1-64 letters, digits "
+				"or hyphens).",
+				v->name);
+	if (H->path(ctx, v->api, sizeof(v->api), "sockets/%s.api", v->name) ||
+	    H->path(ctx, v->console, sizeof(v->console), "logs/%s.console.log", v->name) ||
+	    H->path(ctx, v->log, sizeof(v->log), "logs/%s.fc.log", v->name) ||
+	    H->path(ctx, v->metrics, sizeof(v->metrics), "logs/%s.metrics", v->name))
+		return H->error(ctx, -ENAMETOOLONG, "The state directory path %s is too long.",
+				H->state_dir(ctx));
+	if (strlen(v->api) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		return H->error(ctx, -ENAMETOOLONG,
+				"The API socket path %s is longer than a Unix socket allows (107 "
+				"bytes); use a shorter state_dir.",
+				v->api);
+	if (b && *b)
+		snprintf(v->binary, sizeof(v->binary), "%s", b);
+	else
+		snprintf(v->binary, sizeof(v->binary), "%s/firecracker", bin_dir(ctx));
+	v->jailed = H->cfg_bool(ctx, "jailer");
+	if (v->jailed) {
+		int r = fc_jail_init(&v->jail, H->cfg_str(ctx, "chroot_base"), v->binary, v->name,
+				     (uid_t)H->cfg_int(ctx, "uid"), (gid_t)H->cfg_int(ctx, "gid"));
+		if (r < 0)
+			return H->error(ctx, r, "The jail path for VM '%s' is too long.", v->name);
+	}
+	return 0;
+}
+
+static int forced(struct lia_ctx *ctx)
+{
+	/* `vm stop --force`: the core answers vm_get("force") with "yes" */
+	const char *vals[] = { H->vm_get(ctx, "force"), H->global(ctx, "force") };
+	for (size_t i = 0; i < 2; i++)
+		if (vals[i] && (!strcmp(vals[i], "1") || !strcmp(vals[i], "true") ||
+				!strcmp(vals[i], "yes")))
+			return 1;
+	return 0;
+}
+
+/* remove path if it is a socket or a symlink (never a regular file someone put there) */
+static void unlink_socket(const char *path)
+{
+	struct stat st;
+	if (path && lstat(path, &st) == 0 && (S_ISSOCK(st.st_mode) || S_ISLNK(st.st_mode)))
+		unlink(path);
+}
+
+static int create_empty(const char *path, char *err, size_t errlen)
+{
+	/* v1.6 opens log/metrics without O_CREAT: they must exist; truncate old runs */
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		say(err, errlen, "cannot create %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Ask the guest to shut down: PUT /actions SendCtrlAltDel.  1 when accepted. */
+static int send_ctrl_alt_del(struct lia_ctx *ctx, const char *api)
+{
+	struct fc_api *a = fc_api_open(api, (long)H->cfg_int(ctx, "api_timeout") * 1000);
+	char err[512];
+	int ok = 0;
+	if (!a)
+		return 0;
+	json_t *b = fc_body_action("SendCtrlAltDel");
+	int st = b ? fc_api_put(a, "/actions", b, err, sizeof(err)) : -1;
+	json_decref(b);
+	fc_api_close(a);
+	if (st >= 200 && st < 300)
+		ok = 1;
+	else
+		H->log(ctx, LIA_LOG_INFO, "SendCtrlAltDel was not accepted (%s); killing the VMM.",
+		       st < 0 ? err : err[0] ? err : "no answer");
+	return ok;
+}
+
+/* Stop the process (gracefully unless force), reap it, record its exit status, remove the
+ * sockets and ledger entries.  Idempotent; works from the record alone.  0 or negative
+ * errno (the error is recorded only when report is set). */
+static int teardown(struct lia_ctx *ctx, struct fc_vm *v, int graceful, int report)
+{
+	pid_t pid = (pid_t)H->vm_get_int(ctx, "fc.pid", 0);
+	uint64_t start = (uint64_t)H->vm_get_int(ctx, "fc.pid_start", 0);
+	const char *uds = H->vm_get(ctx, "vsock.uds");
+
+	if (pid > 0) {
+		int status = -1, gone, killed = 0;
+		gone = fc_wait_exit(pid, start, 0, &status);
+		if (!gone && graceful && send_ctrl_alt_del(ctx, v->api))
+			gone = fc_wait_exit(pid, start, (long)H->cfg_int(ctx, "stop_timeout") * 1000,
+					    &status);
+		if (!gone) {
+			if (fc_kill(pid, start, SIGKILL) == 0)
+				killed = 1;
+			gone = fc_wait_exit(pid, start, 5000, &status);
+		}
+		if (!gone) {
+			/* e.g. stuck in D state: keep the ledger so gc retries */
+			if (report)
+				return H->error(ctx, -EBUSY,
+						"firecracker (pid %d) of VM '%s' did not die after "
+						"SIGKILL within 5 seconds.",
+						(int)pid, v->name);
+			return -EBUSY;
+		}
+		/* not our child (another lia-core started it): Firecracker logs its exit code */
+		if (status < 0)
+			status = fc_log_exit_code(v->log);
+		if (status < 0)
+			status = fc_log_exit_code(v->console);
+		if (status < 0 && killed)
+			status = 128 + SIGKILL;
+		H->vm_set_int(ctx, "fc.exit_status", status);
+		char id[64];
+		snprintf(id, sizeof(id), "%d:%" PRIu64, (int)pid, start);
+		H->ledger_del(ctx, "pid", id);
+		H->vm_set(ctx, "fc.pid", NULL);
+		H->vm_set(ctx, "fc.pid_start", NULL);
+		H->log(ctx, LIA_LOG_INFO, "firecracker (pid %d) of VM '%s' ended, status %d.",
+		       (int)pid, v->name, status);
+	}
+	/* Firecracker never removes its sockets; a stale one makes the next start fail */
+	unlink_socket(v->api);
+	H->ledger_del(ctx, "socket", v->api);
+	if (uds)
+		unlink_socket(uds);
+	if (v->jailed) {
+		int r = fc_jail_remove(&v->jail);
+		if (r < 0)
+			H->log(ctx, LIA_LOG_WARN, "cannot remove the jail %s: %s", v->jail.dir,
+			       strerror(-r));
+	}
+	H->vm_set(ctx, "fc.api_sock", NULL);
+	return 0;
+}
+
+/* ---- boot ----------------------------------------------------------------------- */
+
+struct call {
+	char path[64];
+	json_t *body;
+};
+
+struct boot {
+	struct call calls[10];
+	int n;
+	char argbuf[FC_CMDLINE_MAX];
+};
+
+static void boot_free(struct boot *b)
+{
+	for (int i = 0; i < b->n; i++)
+		json_decref(b->calls[i].body);
+	b->n = 0;
+}
+
+static int add_call(struct boot *b, const char *path, json_t *body)
+{
+	if (!body || b->n >= (int)(sizeof(b->calls) / sizeof(b->calls[0]))) {
+		json_decref(body);
+		return -ENOMEM;
+	}
+	snprintf(b->calls[b->n].path, sizeof(b->calls[0].path), "%s", path);
+	b->calls[b->n++].body = body;
+	return 0;
+}
+
+static int check_file(struct lia_ctx *ctx, const char *what, const char *path)
+{
+	if (access(path, R_OK) < 0)
+		return H->error(ctx, -errno, "The %s %s of VM '%s' cannot be read: %s.", what, path,
+				H->vm_name(ctx), strerror(errno));
+	return 0;
+}
+
+static int check_kernel(struct lia_ctx *ctx, const char *path)
+{
+	unsigned char head[0x210];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return H->error(ctx, -errno,
+				"The kernel %s cannot be opened: %s (run `lia-core run setup` or set "
+				"the VM's kernel).",
+				path, strerror(errno));
+	ssize_t n = read(fd, head, sizeof(head));
+	close(fd);
+	int kind = fc_kernel_kind(head, n > 0 ? (size_t)n : 0);
+	if (kind == 1)
+		return 0;
+	if (kind == 2)
+		return H->error(ctx, -ENOEXEC,
+				"The kernel %s is a bzImage; Firecracker 1.6 on x86_64 boots only an "
+				"uncompressed ELF vmlinux (extract it with scripts/extract-vmlinux).",
+				path);
+	return H->error(ctx, -ENOEXEC, "The kernel %s is not an ELF vmlinux.", path);
+}
+
+/* In jailer mode put src into the chroot and return the inside path; else src itself. */
+static const char *placed(struct lia_ctx *ctx, struct fc_vm *v, const char *src, const char *name,
+			  int copy_ok, char *buf, size_t len, int *rc)
+{
+	char err[PATH_MAX * 2 + 128];
+	if (!v->jailed)
+		return src;
+	int r = fc_jail_place(&v->jail, src, name, copy_ok, buf, len, err, sizeof(err));
+	if (r < 0) {
+		*rc = H->error(ctx, r, "Jailer setup for VM '%s' failed: %s.", v->name, err);
+		return NULL;
+	}
+	return buf;
+}
+
+/* Validate everything and build every API body before anything is created. */
+static int plan_boot(struct lia_ctx *ctx, struct fc_vm *v, struct boot *b)
+{
+	char kernel[PATH_MAX];
+	const char *k = H->vm_get(ctx, "kernel");
+	const char *root = H->vm_get(ctx, "disk.root");
+	const char *data = H->vm_get(ctx, "disk.data");
+	const char *tap = H->vm_get(ctx, "net.tap");
+	const char *uds = H->vm_get(ctx, "vsock.uds");
+	int64_t cid = H->vm_get_int(ctx, "vsock.cid", -1);
+	int64_t vcpus = H->vm_get_int(ctx, "vcpus", 1), mem = H->vm_get_int(ctx, "mem_mib", 128);
+	int r;
+
+	if (k && *k)
+		snprintf(kernel, sizeof(kernel), "%s", k);
+	else if (H->path(ctx, kernel, sizeof(kernel), "kernel/vmlinux"))
+		return H->error(ctx, -ENAMETOOLONG, "The kernel path is too long.");
+	if ((r = check_kernel(ctx, kernel)) < 0)
+		return r;
+	if (!root || !*root)
+		return H->error(ctx, -ENOENT,
+				"VM '%s' has no root disk (disk.root); is an image plugin enabled?",
+				v->name);
+	if ((r = check_file(ctx, "root disk", root)) < 0)
+		return r;
+	if (data && *data && (r = check_file(ctx, "data disk", data)) < 0)
+		return r;
+	if (vcpus < 1 || vcpus > 32)
+		return H->error(ctx, -EINVAL, "VM '%s' asks for %" PRId64 " vCPUs; Firecracker allows 1 to 32.",
+				v->name, vcpus);
+	if (mem < 1)
+		return H->error(ctx, -EINVAL, "VM '%s' asks for %" PRId64 " MiB of memory.", v->name, mem);
+	if (uds && *uds && (cid < 3 || cid > UINT32_MAX))
+		return H->error(ctx, -EINVAL, "VM '%s' has vsock.uds but no valid vsock.cid (>= 3).",
+				v->name);
+	if (access(v->binary, X_OK) < 0)
+		return H->error(ctx, -errno,
+				"The Firecracker binary %s cannot be run: %s (run the install phase "
+				"or set fc-driver.binary).",
+				v->binary, strerror(errno));
+	if (v->jailed) {
+		const char *jb = H->cfg_str(ctx, "jailer_binary");
+		char def[PATH_MAX];
+		snprintf(def, sizeof(def), "%s/jailer", bin_dir(ctx));
+		if (access(jb && *jb ? jb : def, X_OK) < 0)
+			return H->error(ctx, -errno, "The jailer %s cannot be run: %s.", jb && *jb ? jb : def,
+					strerror(errno));
+	}
+	if (fc_boot_args(b->argbuf, sizeof(b->argbuf), H->cfg_str(ctx, "boot_args"),
+			 H->vm_get(ctx, "net.ip"), H->vm_get(ctx, "net.gateway"),
+			 H->vm_get(ctx, "ssh_key"), H->cfg_str(ctx, "boot_args_extra")) < 0)
+		return H->error(ctx, -E2BIG,
+				"The kernel command line of VM '%s' would exceed %d bytes (Firecracker's "
+				"limit is %d including what it appends); shorten boot_args_extra or the "
+				"SSH key.",
+				v->name, FC_CMDLINE_MAX - FC_CMDLINE_RESERVE, FC_CMDLINE_MAX);
+	/* paths for the jail are placed later (they need the jail to exist); bodies name
+	 * them now with their final inside names */
+	const char *kin = v->jailed ? "/vmlinux" : kernel;
+	if (add_call(b, "/logger", fc_body_logger(v->jailed ? "/fc.log" : v->log)) ||
+	    add_call(b, "/metrics", fc_body_metrics(v->jailed ? "/fc.metrics" : v->metrics)) ||
+	    add_call(b, "/boot-source", fc_body_boot_source(kin, b->argbuf)) ||
+	    add_call(b, "/machine-config", fc_body_machine(vcpus, mem)) ||
+	    add_call(b, "/drives/rootfs", fc_body_drive("rootfs", v->jailed ? "/rootfs.ext4" : root, 1)) ||
+	    (data && *data &&
+	     add_call(b, "/drives/data", fc_body_drive("data", v->jailed ? "/data.ext4" : data, 0))) ||
+	    (tap && *tap &&
+	     add_call(b, "/network-interfaces/eth0", fc_body_net("eth0", tap, H->vm_get(ctx, "net.mac")))) ||
+	    (uds && *uds && add_call(b, "/vsock", fc_body_vsock(cid, v->jailed ? "/vsock.sock" : uds))) ||
+	    add_call(b, "/actions", fc_body_action("InstanceStart"))) {
+		boot_free(b);
+		return H->error(ctx, -ENOMEM, "Out of memory building Firecracker requests.");
+	}
+	return 0;
+}
+
+/* jailer mode: kernel, disks and log files into the chroot; symlinks for the sockets */
+static int prepare_jail(struct lia_ctx *ctx, struct fc_vm *v)
+{
+	char in[PATH_MAX], kernel[PATH_MAX], sock[PATH_MAX + 32];
+	const char *k = H->vm_get(ctx, "kernel"), *data = H->vm_get(ctx, "disk.data");
+	const char *uds = H->vm_get(ctx, "vsock.uds");
+	int rc = 0;
+	if (k && *k)
+		snprintf(kernel, sizeof(kernel), "%s", k);
+	else
+		H->path(ctx, kernel, sizeof(kernel), "kernel/vmlinux");
+	if (!placed(ctx, v, kernel, "vmlinux", 1, in, sizeof(in), &rc) ||
+	    !placed(ctx, v, H->vm_get(ctx, "disk.root"), "rootfs.ext4", 0, in, sizeof(in), &rc) ||
+	    (data && *data && !placed(ctx, v, data, "data.ext4", 0, in, sizeof(in), &rc)) ||
+	    !placed(ctx, v, v->log, "fc.log", 0, in, sizeof(in), &rc) ||
+	    !placed(ctx, v, v->metrics, "fc.metrics", 0, in, sizeof(in), &rc))
+		return rc;
+	/* the jailer binds the API socket at <root>/run/firecracker.socket */
+	snprintf(sock, sizeof(sock), "%s/run/firecracker.socket", v->jail.root);
+	if (symlink(sock, v->api) < 0)
+		return H->error(ctx, -errno, "cannot create the API socket link %s: %s.", v->api,
+				strerror(errno));
+	if (uds && *uds) {
+		snprintf(sock, sizeof(sock), "%s/vsock.sock", v->jail.root);
+		if (symlink(sock, uds) < 0)
+			return H->error(ctx, -errno, "cannot create the vsock socket link %s: %s.", uds,
+					strerror(errno));
+	}
+	return 0;
+}
+
+static int launch(struct lia_ctx *ctx, struct fc_vm *v, char *err, size_t errlen)
+{
+	char uid[24], gid[24], cgv[24];
+	const char *argv[32];
+	int n = 0, r;
+	pid_t pid;
+
+	int con = open(v->console, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640);
+	if (con < 0) {
+		say(err, errlen, "cannot open the console log %s: %s", v->console, strerror(errno));
+		return -errno;
+	}
+	if (v->jailed) {
+		const char *jb = H->cfg_str(ctx, "jailer_binary"), *ns = H->cfg_str(ctx, "netns");
+		static char def[PATH_MAX];
+		snprintf(def, sizeof(def), "%s/jailer", bin_dir(ctx));
+		snprintf(uid, sizeof(uid), "%" PRId64, H->cfg_int(ctx, "uid"));
+		snprintf(gid, sizeof(gid), "%" PRId64, H->cfg_int(ctx, "gid"));
+		snprintf(cgv, sizeof(cgv), "%" PRId64, H->cfg_int(ctx, "cgroup_version"));
+		argv[n++] = jb && *jb ? jb : def;
+		argv[n++] = "--id";
+		argv[n++] = v->name;
+		argv[n++] = "--exec-file";
+		argv[n++] = v->binary;
+		argv[n++] = "--uid";
+		argv[n++] = uid;
+		argv[n++] = "--gid";
+		argv[n++] = gid;
+		argv[n++] = "--chroot-base-dir";
+		argv[n++] = H->cfg_str(ctx, "chroot_base");
+		argv[n++] = "--cgroup-version";
+		argv[n++] = cgv;
+		if (ns && *ns) {
+			argv[n++] = "--netns";
+			argv[n++] = ns;
+		}
+		argv[n++] = "--";
+		argv[n++] = "--api-sock";
+		argv[n++] = "/run/firecracker.socket";
+	} else {
+		argv[n++] = v->binary;
+		argv[n++] = "--api-sock";
+		argv[n++] = v->api;
+		argv[n++] = "--id";
+		argv[n++] = v->name;
+	}
+	argv[n] = NULL;
+	r = fc_spawn(argv, con, &pid, err, errlen);
+	close(con);
+	if (r)
+		return -r;
+	/* record the process before anything else can fail: undo/gc find it from here */
+	uint64_t start = 0;
+	int z = 0;
+	fc_starttime(pid, &start, &z);
+	char id[64];
+	snprintf(id, sizeof(id), "%d:%" PRIu64, (int)pid, start);
+	H->vm_set_int(ctx, "fc.pid", pid);
+	H->vm_set_int(ctx, "fc.pid_start", (int64_t)start);
+	H->vm_set(ctx, "fc.api_sock", v->api);
+	r = H->ledger_add(ctx, "pid", id);
+	if (r < 0) {
+		/* cannot persist it: do not leave an untracked VMM behind */
+		fc_kill(pid, start, SIGKILL);
+		int st;
+		fc_wait_exit(pid, start, 5000, &st);
+		H->vm_set(ctx, "fc.pid", NULL);
+		H->vm_set(ctx, "fc.pid_start", NULL);
+		say(err, errlen, "cannot record firecracker's pid in the VM record");
+		return r;
+	}
+	int status;
+	r = fc_wait_socket(v->api, pid, start, (long)H->cfg_int(ctx, "socket_timeout") * 1000, &status);
+	if (r == -ECHILD) {
+		char tail[400];
+		fc_log_tail(v->console, tail, sizeof(tail));
+		say(err, errlen,
+			 "firecracker (%s) exited with status %d before its API socket %s was ready; "
+			 "console log %s: %s",
+			 argv[0], status, v->api, v->console, tail[0] ? tail : "(empty)");
+		return r;
+	}
+	if (r < 0) {
+		say(err, errlen, "the API socket %s of firecracker (pid %d) did not accept a "
+			 "connection within %" PRId64 " s: %s",
+			 v->api, (int)pid, H->cfg_int(ctx, "socket_timeout"), strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+static int boot_run(struct lia_ctx *ctx, void *state)
+{
+	(void)state;
+	struct fc_vm v;
+	struct boot b = { .n = 0 };
+	char err[2048], msg[3072];
+	int r;
+
+	if ((r = vm_paths(ctx, &v)) < 0)
+		return r;
+	if ((r = plan_boot(ctx, &v, &b)) < 0)
+		return r;
+	/* a VM record that still names a live VMM: refuse instead of starting a second one */
+	pid_t old = (pid_t)H->vm_get_int(ctx, "fc.pid", 0);
+	if (old > 0 && fc_alive(old, (uint64_t)H->vm_get_int(ctx, "fc.pid_start", 0))) {
+		boot_free(&b);
+		return H->error(ctx, -EBUSY, "VM '%s' already runs (firecracker pid %d).", v.name,
+				(int)old);
+	}
+	/* ledger first, then the object */
+	if ((r = H->ledger_add(ctx, "socket", v.api)) < 0) {
+		boot_free(&b);
+		return r;
+	}
+	char dir[PATH_MAX];
+	H->path(ctx, dir, sizeof(dir), "sockets");
+	mkdir(dir, 0755);
+	H->path(ctx, dir, sizeof(dir), "logs");
+	mkdir(dir, 0755);
+	unlink_socket(v.api); /* stale from a crashed run: firecracker would refuse to bind */
+	const char *uds = H->vm_get(ctx, "vsock.uds");
+	if (uds && *uds)
+		unlink_socket(uds); /* PUT /vsock fails with AddrInUse otherwise */
+
+	r = create_empty(v.log, err, sizeof(err));
+	if (!r)
+		r = create_empty(v.metrics, err, sizeof(err));
+	if (!r && v.jailed) {
+		r = prepare_jail(ctx, &v);
+		if (r < 0) {
+			boot_free(&b);
+			teardown(ctx, &v, 0, 0);
+			return r;
+		}
+	}
+	if (!r)
+		r = launch(ctx, &v, err, sizeof(err));
+	if (r < 0) {
+		say(msg, sizeof(msg), "Starting firecracker for VM '%s' failed: %s.", v.name, err);
+		goto fail;
+	}
+	struct fc_api *api = fc_api_open(v.api, (long)H->cfg_int(ctx, "api_timeout") * 1000);
+	if (!api) {
+		r = -ENOMEM;
+		say(msg, sizeof(msg), "Cannot set up an HTTP client for VM '%s'.", v.name);
+		goto fail;
+	}
+	for (int i = 0; i < b.n; i++) {
+		int st = fc_api_put(api, b.calls[i].path, b.calls[i].body, err, sizeof(err));
+		if (st >= 200 && st < 300)
+			continue;
+		if (st < 0) {
+			char tail[400];
+			fc_log_tail(v.console, tail, sizeof(tail));
+			say(msg, sizeof(msg),
+				 "PUT %s to firecracker of VM '%s' got no answer: %s (console log: %s).",
+				 b.calls[i].path, v.name, err, tail[0] ? tail : "(empty)");
+			r = -EIO;
+		} else {
+			say(msg, sizeof(msg), "Firecracker rejected PUT %s for VM '%s' (HTTP %d): %s",
+				 b.calls[i].path, v.name, st, err);
+			r = -EINVAL;
+		}
+		fc_api_close(api);
+		goto fail;
+	}
+	fc_api_close(api);
+	boot_free(&b);
+	H->note(ctx, "started firecracker (pid %" PRId64 ") for VM '%s'",
+		H->vm_get_int(ctx, "fc.pid", 0), v.name);
+	return LIA_OK;
+fail:
+	boot_free(&b);
+	/* this hook's own leftovers: the core undoes only the steps that succeeded */
+	teardown(ctx, &v, 0, 0);
+	return H->error(ctx, r, "%s", msg);
+}
+
+static int boot_undo(struct lia_ctx *ctx, void *state)
+{
+	(void)state;
+	struct fc_vm v;
+	int r = vm_paths(ctx, &v);
+	if (r < 0)
+		return r;
+	return teardown(ctx, &v, 0, 1);
+}
+
+static int boot_plan(struct lia_ctx *ctx, void *state)
+{
+	(void)state;
+	struct fc_vm v;
+	if (vm_paths(ctx, &v) < 0)
+		return -1;
+	H->note(ctx, "start %s --api-sock %s --id %s%s", v.binary, v.api, v.name,
+		v.jailed ? " under the jailer" : "");
+	H->note(ctx, "configure logger, metrics, boot source, machine, drives, network, vsock; "
+		     "InstanceStart");
+	return 0;
+}
+
+/* ---- stop / destroy / gc ----------------------------------------------------------- */
+
+static int stop_run(struct lia_ctx *ctx, void *state)
+{
+	(void)state;
+	struct fc_vm v;
+	int r = vm_paths(ctx, &v);
+	if (r < 0)
+		return r;
+	return teardown(ctx, &v, !forced(ctx), 1);
+}
+
+static int destroy_run(struct lia_ctx *ctx, void *state)
+{
+	(void)state;
+	struct fc_vm v;
+	int r = vm_paths(ctx, &v);
+	if (r < 0)
+		return r;
+	/* normally stopped already; never leave a VMM behind a destroyed record */
+	if ((r = teardown(ctx, &v, 0, 1)) < 0)
+		return r;
+	unlink(v.console);
+	unlink(v.log);
+	unlink(v.metrics);
+	return LIA_OK;
+}
+
+/* argv of /proc/PID/cmdline: the value after "--api-sock", or NULL */
+static int proc_api_sock(const char *pid, char *out, size_t outlen)
+{
+	char path[300], buf[8192];
+	snprintf(path, sizeof(path), "/proc/%s/cmdline", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	for (char *p = buf; p < buf + n; p += strlen(p) + 1)
+		if (!strcmp(p, "--api-sock") && p + strlen(p) + 1 < buf + n) {
+			snprintf(out, outlen, "%s", p + strlen(p) + 1);
+			return 1;
+		}
+	return 0;
+}
+
+static int gc_run(struct lia_ctx *ctx, void *state)
+{
+	(void)state;
+	char dir[PATH_MAX], sock[PATH_MAX];
+	if (H->path(ctx, dir, sizeof(dir), "sockets"))
+		return 0;
+	size_t dl = strlen(dir);
+	/* VMMs whose API socket no record owns: a start whose lia-core died, a destroyed
+	 * record.  A start in progress has its socket in the ledger before it spawns. */
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	while (d && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		if (!proc_api_sock(e->d_name, sock, sizeof(sock)))
+			continue;
+		if (strncmp(sock, dir, dl) || sock[dl] != '/' || H->ledger_owned(ctx, "socket", sock))
+			continue;
+		pid_t pid = (pid_t)atoi(e->d_name);
+		uint64_t start;
+		int z = 0, st;
+		if (fc_starttime(pid, &start, &z) < 0 || z)
+			continue;
+		if (H->dry_run(ctx)) {
+			H->note(ctx, "kill orphaned firecracker pid %d (%s)", (int)pid, sock);
+			continue;
+		}
+		if (fc_kill(pid, start, SIGKILL) == 0) {
+			fc_wait_exit(pid, start, 5000, &st);
+			H->note(ctx, "killed orphaned firecracker pid %d (%s)", (int)pid, sock);
+		}
+	}
+	if (d)
+		closedir(d);
+	/* API sockets nobody owns */
+	d = opendir(dir);
+	while (d && (e = readdir(d)) != NULL) {
+		size_t l = strlen(e->d_name);
+		if (l < 5 || strcmp(e->d_name + l - 4, ".api"))
+			continue;
+		if (snprintf(sock, sizeof(sock), "%s/%s", dir, e->d_name) >= (int)sizeof(sock))
+			continue;
+		if (H->ledger_owned(ctx, "socket", sock))
+			continue;
+		if (H->dry_run(ctx)) {
+			H->note(ctx, "remove orphaned API socket %s", sock);
+			continue;
+		}
+		unlink_socket(sock);
+		H->note(ctx, "removed orphaned API socket %s", sock);
+	}
+	if (d)
+		closedir(d);
+	return LIA_OK;
+}
+
+static int preflight_run(struct lia_ctx *ctx, void *state)
+{
+	(void)state;
+	/* a warning, not a failure: the API test double and `run setup` work without KVM */
+	if (access("/dev/kvm", R_OK | W_OK) < 0)
+		H->log(ctx, LIA_LOG_WARN,
+		       "/dev/kvm is not usable (%s): firecracker will fail at InstanceStart.",
+		       strerror(errno));
+	return LIA_OK;
+}
+
+static const struct lia_option options[] = {
+	FC_INSTALL_OPTIONS,
+	{ "binary", LIA_OPT_STRING, NULL, 0, "firecracker binary (default: bin_dir/firecracker)" },
+	{ "boot_args", LIA_OPT_STRING, "console=ttyS0 reboot=k panic=1 pci=off init=/sbin/init", 0,
+	  "kernel command line; lia.ip/lia.gateway/lia.ssh_key are appended" },
+	{ "boot_args_extra", LIA_OPT_STRING, "", 0, "appended to the kernel command line" },
+	{ "stop_timeout", LIA_OPT_INT, "10", 0, "seconds to wait after SendCtrlAltDel before SIGKILL" },
+	{ "api_timeout", LIA_OPT_INT, "5", 0, "seconds each API request may take" },
+	{ "socket_timeout", LIA_OPT_INT, "5", 0, "seconds to wait for the API socket after spawning" },
+	{ "jailer", LIA_OPT_BOOL, "false", 0, "start firecracker through the jailer" },
+	{ "jailer_binary", LIA_OPT_STRING, NULL, 0, "jailer binary (default: bin_dir/jailer)" },
+	{ "uid", LIA_OPT_INT, "0", 0, "jailer: uid firecracker runs as" },
+	{ "gid", LIA_OPT_INT, "0", 0, "jailer: gid firecracker runs as" },
+	{ "chroot_base", LIA_OPT_STRING, "/srv/jailer", 0, "jailer: chroot base directory" },
+	{ "cgroup_version", LIA_OPT_INT, "2", 0, "jailer: cgroup version (1 or 2)" },
+	{ "netns", LIA_OPT_STRING, NULL, 0, "jailer: network namespace path to join" },
+	{ NULL, 0, NULL, 0, NULL },
+};
+
+static const struct lia_hook hooks[] = {
+	{ LIA_PHASE_PREFLIGHT, 0, preflight_run, NULL, NULL, "check /dev/kvm" },
+	{ LIA_PHASE_INSTALL, .run = fc_install_run, .plan = fc_install_plan,
+	  .summary = "install firecracker and jailer" },
+	{ LIA_PHASE_BOOT, 0, boot_run, boot_undo, boot_plan, "start and configure firecracker" },
+	{ LIA_PHASE_STOP, 0, stop_run, NULL, NULL, "stop firecracker (SendCtrlAltDel, then SIGKILL)" },
+	{ LIA_PHASE_DESTROY, 0, destroy_run, NULL, NULL, "remove the VM's firecracker logs" },
+	{ LIA_PHASE_GC, 0, gc_run, NULL, NULL, "kill orphaned firecrackers, remove their sockets" },
+	{ 0 },
+};
+
+LIA_PLUGIN_DEFINE(fc_driver) = {
+	LIA_PLUGIN_HEADER,
+	.name = "fc-driver",
+	.version = "0.1.0",
+	.provides = "vmm",
+	.description = "runs each VM in a Firecracker process configured over its API",
+	.options = options,
+	.hooks = hooks,
+};

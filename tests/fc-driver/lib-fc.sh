@@ -1,0 +1,96 @@
+# tests/fc-driver/lib-fc.sh - shared set-up of fc-driver's tests (source after tests/lib.sh).
+#   fc_env VMM [EXTRA_CONF...]   temp dir $T, config $CONF, state $S, `lia-core` as $L
+#                                (an array), template image built, kernel = tiny guest
+#   fc_net_env                   the same plus net-bridge + net-tap inside a fresh netns $NS
+#                                ($L then runs inside it); returns 1 when unavailable
+#   fc_procs                     pids of VMMs whose command line mentions $T
+#   fc_leftovers                 one line per leaked VMM process or socket file
+FCDOUBLE=${FCDOUBLE:-$top_builddir/tests/fcdouble/fcdouble}
+# tests/local.mk builds the path with $(VAR:%=...%:), which leaves a space after each ':'
+LIA_PLUGIN_PATH=$(printf '%s' "${LIA_PLUGIN_PATH:-}" | tr -d ' ')
+export LIA_PLUGIN_PATH
+GUESTS=$top_builddir/tests/guest
+
+# real firecracker: $FIRECRACKER or on PATH
+fc_real_binary() {
+	if [ -n "${FIRECRACKER:-}" ] && [ -x "$FIRECRACKER" ]; then echo "$FIRECRACKER"; return 0; fi
+	command -v firecracker 2>/dev/null
+}
+
+fc_procs() {
+	local f p
+	# "[s]ockets": grep's own command line must not match itself
+	for f in $(grep -lsa -- "$T/state/[s]ockets/" /proc/[0-9]*/cmdline); do
+		p=${f#/proc/}; p=${p%/cmdline}
+		# zombies have exited (init here may not reap orphans)
+		[ "$(cut -d' ' -f3 "/proc/$p/stat" 2>/dev/null)" = Z ] && continue
+		[ -e "/proc/$p" ] && echo "$p"
+	done
+}
+
+fc_kill_all() {
+	local p
+	for p in $(fc_procs); do kill -9 "$p" 2>/dev/null; done
+}
+
+fc_leftovers() {
+	local p f
+	for p in $(fc_procs); do echo "process $p: $(tr '\0' ' ' < /proc/$p/cmdline)"; done
+	for f in "$S"/sockets/*; do [ -e "$f" ] && echo "file $f"; done
+	return 0
+}
+
+# fc_env VMM_BINARY [CONF_TEXT...]
+fc_env() {
+	local vmm=$1; shift
+	T=$(mk_tmp)
+	S=$T/state
+	cleanup "fc_kill_all"
+	mkdir -p "$T/src/sbin" "$T/overlay/etc/init.d"
+	printf '#!/bin/sh\n' > "$T/src/sbin/init"
+	chmod +x "$T/src/sbin/init"
+	# image-dir insists on the services lia's image enables; stubs are enough here
+	for s in lia-init agent-sidecar; do
+		printf '#!/sbin/openrc-run\n' > "$T/overlay/etc/init.d/$s"
+		chmod +x "$T/overlay/etc/init.d/$s"
+	done
+	CONF=$(mk_conf "$T" \
+		"host = { };" \
+		"fc-driver = { binary = \"$vmm\"; stop_timeout = 2; socket_timeout = 3; ${FC_DRIVER_EXTRA:-} };" \
+		"image-dir = { source = \"$T/src\"; overlay = \"$T/overlay\"; size_mib = 64; volume_mib = 8; };" \
+		"vsock = { ready_timeout = 2; };" \
+		"$@")
+	L=("$LIA_CORE" -c "$CONF")
+	"${L[@]}" -q run setup --only dirs,image >"$T/setup.log" 2>&1 || { cat "$T/setup.log"; bail "setup failed"; }
+	cp "$GUESTS/guest-wait.elf" "$S/kernel/vmlinux"
+}
+
+# fc_net_env VMM_BINARY: as fc_env, with the network plugins in a namespace of our own
+fc_net_env() {
+	local vmm=$1
+	[ "$(id -u)" -eq 0 ] || return 1
+	[ -e /dev/net/tun ] || return 1
+	# not NS=$(mk_netns): a cleanup registered in a $(...) subshell is lost
+	NS="liafc-$$-$RANDOM"
+	ip netns add "$NS" || return 1
+	cleanup "ip netns delete '$NS'"
+	ip -n "$NS" link set lo up
+	fc_env "$vmm" \
+		"net-bridge = { bridge = \"liafc0\"; address = \"172.31.0.1/24\"; uplink = \"none\"; nat = false; enable_unit = false; };" \
+		"net-tap = { bridge = \"liafc0\"; pool_start = \"172.31.0.100\"; pool_end = \"172.31.0.200\"; gateway = \"172.31.0.1\"; };"
+	L=(ip netns exec "$NS" "$LIA_CORE" -c "$CONF")
+	"${L[@]}" -q run setup --only network >"$T/net.log" 2>&1 || { cat "$T/net.log" | sed 's/^/# /'; return 1; }
+	cleanup "ip netns exec '$NS' '$LIA_CORE' -c '$CONF' -q run teardown --only network"
+	return 0
+}
+
+# state KEY of VM NAME from `vm show --json` ("" when unset)
+vm_key() {
+	"${L[@]}" --json vm show "$1" 2>/dev/null | python3 -c '
+import json,sys
+d=json.load(sys.stdin); k=sys.argv[1]
+for src in (d, d.get("data",{})):
+    if isinstance(src,dict) and k in src:
+        v=src[k]; print(v if not isinstance(v,bool) else str(v).lower()); break
+' "$2" 2>/dev/null
+}
