@@ -120,7 +120,8 @@ static int load_one(const struct lia_config *c, struct plugin_block *b, struct l
 		lt_dladvise adv;
 		lt_dladvise_init(&adv);
 		lt_dladvise_local(&adv);
-		lt_dladvise_resident(&adv);
+		/* not resident: nothing is unloaded mid-run (loader_unload_all runs at exit), and
+		 * lt_dlexit can then release every handle */
 		h = lt_dlopenadvise(file, adv);
 		lt_dladvise_destroy(&adv);
 		if (!h) {

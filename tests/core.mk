@@ -1,8 +1,8 @@
 # Tests of the core: units (cmocka), loader, configuration, pipelines, VM records, host phases.
 TESTS += tests/core/loader.sh tests/core/config.sh tests/core/pipeline.sh tests/core/vm.sh \
-	tests/core/host-setup.sh tests/core/example.sh
+	tests/core/host-setup.sh tests/core/example.sh tests/core/valgrind.sh
 EXTRA_DIST += tests/core/loader.sh tests/core/config.sh tests/core/pipeline.sh tests/core/vm.sh \
-	tests/core/host-setup.sh tests/core/example.sh tests/stubs/recorder.c tests/stubs/build.sh
+	tests/core/host-setup.sh tests/core/example.sh tests/core/valgrind.sh tests/stubs/recorder.c tests/stubs/build.sh
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test-core
 TESTS += tests/unit/test-core
