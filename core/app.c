@@ -6,7 +6,17 @@
 #include "cmds.h"
 #include "util.h"
 
+static int app_load_once(struct app *a);
+
 int app_load(struct app *a)
+{
+	if (a->cfg_loaded)
+		return a->load_rc; /* once per process (vm start A B C loads once) */
+	a->load_rc = app_load_once(a);
+	return a->load_rc;
+}
+
+static int app_load_once(struct app *a)
 {
 	int rc = config_load(&a->cfg, a->config_path);
 	a->cfg_loaded = 1;

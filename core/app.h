@@ -13,6 +13,7 @@ struct app {
 	int dry_run;
 	struct lia_config cfg;
 	int cfg_loaded;
+	int load_rc;
 	struct loaded_plugin *plugins;
 	size_t nplugins;
 	int opened;

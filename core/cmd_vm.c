@@ -511,16 +511,31 @@ int cmd_vm(struct app *a, int argc, char **argv)
 		return vm_stop(a, argc, argv);
 	if (strcmp(sub, "list") == 0)
 		return vm_list(a);
-	if (strcmp(sub, "start") == 0 || strcmp(sub, "destroy") == 0 || strcmp(sub, "show") == 0) {
+	if (strcmp(sub, "show") == 0) {
 		if (argc != 2) {
-			fprintf(stderr, "usage: lia-core vm %s NAME\n", sub);
+			fprintf(stderr, "usage: lia-core vm show NAME\n");
 			return EXIT_USAGE;
 		}
-		if (sub[0] == 's' && sub[1] == 't')
-			return vm_start(a, argv[1]);
-		if (sub[0] == 'd')
-			return vm_destroy(a, argv[1]);
 		return vm_show(a, argv[1]);
+	}
+	if (strcmp(sub, "start") == 0 || strcmp(sub, "destroy") == 0) {
+		/* several VMs in one process: the start-up cost of lia-core is paid once */
+		if (argc < 2) {
+			fprintf(stderr, "usage: lia-core vm %s NAME [NAME...]\n", sub);
+			return EXIT_USAGE;
+		}
+		for (int i = 1; i < argc; i++)
+			if (bad_name(argv[i]))
+				return EXIT_USAGE;
+		int worst = 0;
+		for (int i = 1; i < argc; i++) {
+			int rc = sub[0] == 's' ? vm_start(a, argv[i]) : vm_destroy(a, argv[i]);
+			if (rc > worst)
+				worst = rc;
+			if (rc == EXIT_USAGE)
+				break; /* the configuration is bad: the next VM would fail alike */
+		}
+		return worst;
 	}
 	return vm_plugin_cmd(a, argc, argv);
 }

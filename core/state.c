@@ -24,6 +24,8 @@ int state_init(struct state *s, const char *state_dir)
 
 void state_free(struct state *s)
 {
+	if (!s->dir)
+		return;
 	if (s->glock_fd >= 0)
 		close(s->glock_fd);
 	free(s->dir);

@@ -102,7 +102,19 @@ is "$rc" 1 "an exhausted pool fails the create"
 like "$err" "pool 1\\.\\.30 is exhausted" "the exhaustion error says so"
 test ! -e "$V/c31.json"; ok $? "the exhausted create leaves no record"
 
-for i in $(seq 21 30); do lia -c "$T/lia.conf" -q vm destroy "c$i"; done
+lia -c "$T/lia.conf" -q vm destroy $(seq -f 'c%g' 21 30); rc=$?
+is "$rc" 0 "vm destroy takes several VMs"
+test -z "$(ls "$V"/c2[1-9].json "$V"/c30.json 2>/dev/null)"; ok $? "... and destroys them all"
+
+# several VMs in one vm start
+rm -f "$LOG"
+lia -c "$T/lia.conf" -q vm start c2 c3; rc=$?
+is "$rc" 0 "vm start takes several VMs"
+like "$(calls)" "stub-a run net-up c2;.*stub-b run started c2;stub-a run net-up c3;.*stub-b run started c3;" "... and starts each in turn"
+lia -c "$T/lia.conf" -q vm start c4 NOPE 2>/dev/null; is "$?" 2 "a bad name among several refuses them all"
+st=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["state"])' "$V/c4.json")
+is "$st" "created" "... before anything is started"
+lia -c "$T/lia.conf" -q vm stop c2 && lia -c "$T/lia.conf" -q vm stop c3
 
 # kill -9 in the middle of a create: gc undoes it
 conf "sleep = \"create\";" ""
