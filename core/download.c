@@ -31,6 +31,7 @@
 #include <openssl/evp.h>
 
 #include "download.h"
+#include "hashq.h"
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -41,6 +42,7 @@
 
 #define HASH_BUF (256 * 1024)
 #define FLUSH_EVERY (8u << 20)
+#define STAGE_SIZE (1u << 20)
 
 struct dl {
 	struct lia_ctx *ctx;
@@ -52,6 +54,9 @@ struct dl {
 	int fd;
 	int is_file; /* file:// source: never resumed */
 	EVP_MD_CTX *md;
+	struct hashq *hq; /* hashes on a second thread while curl receives */
+	unsigned char *stage; /* received bytes not yet written (STAGE_SIZE) */
+	size_t staged;
 	uint64_t offset; /* bytes of .part hashed before this transfer */
 	uint64_t written; /* bytes written by this transfer */
 	uint64_t flushed; /* of those, handed to writeback */
@@ -263,11 +268,40 @@ static size_t on_header(char *buf, size_t sz, size_t n, void *ud)
 	return len;
 }
 
+/* Write the staged bytes to .part and hand them to the hash.  0, or -1 with d->werrno. */
+static int flush_stage(struct dl *d)
+{
+	size_t off = 0;
+	while (off < d->staged) {
+		ssize_t w = write(d->fd, d->stage + off, d->staged - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			d->werrno = errno;
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	hashq_push(d->hq, d->md, d->stage, d->staged);
+	d->written += d->staged;
+	d->staged = 0;
+	/* start writeback every 8 MiB so the final fsync waits only for the tail, not the
+	 * whole file (it overlaps the disk with the network) */
+	if (d->written - d->flushed >= FLUSH_EVERY) {
+		sync_file_range(d->fd, (off64_t)(d->offset + d->flushed), (off64_t)(d->written - d->flushed),
+				SYNC_FILE_RANGE_WRITE);
+		d->flushed = d->written;
+	}
+	return 0;
+}
+
 /* Start over at byte 0 of .part (the server sent the whole file, or it changed). */
 static int restart_part(struct dl *d)
 {
+	d->staged = 0; /* bytes of the abandoned answer */
 	if (ftruncate(d->fd, 0) < 0 || lseek(d->fd, 0, SEEK_SET) < 0)
 		return -errno;
+	hashq_drain(d->hq);
 	EVP_DigestInit_ex(d->md, EVP_sha256(), NULL);
 	d->offset = 0;
 	return 0;
@@ -293,24 +327,17 @@ static size_t on_data(char *buf, size_t sz, size_t n, void *ud)
 			}
 		}
 	}
+	/* libcurl hands over at most 16 KiB a call: gather 1 MiB before writing and hashing,
+	 * so the file and the hash thread see few, large pieces */
 	while (off < len) {
-		ssize_t w = write(d->fd, buf + off, len - off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			d->werrno = errno;
+		size_t n = STAGE_SIZE - d->staged;
+		if (n > len - off)
+			n = len - off;
+		memcpy(d->stage + d->staged, buf + off, n);
+		d->staged += n;
+		off += n;
+		if (d->staged == STAGE_SIZE && flush_stage(d) < 0)
 			return 0; /* short count: libcurl aborts with CURLE_WRITE_ERROR */
-		}
-		off += (size_t)w;
-	}
-	EVP_DigestUpdate(d->md, buf, len);
-	d->written += len;
-	/* start writeback every 8 MiB so the final fsync waits only for the tail, not the
-	 * whole file (it overlaps the disk with the network) */
-	if (d->written - d->flushed >= FLUSH_EVERY) {
-		sync_file_range(d->fd, (off64_t)(d->offset + d->flushed), (off64_t)(d->written - d->flushed),
-				SYNC_FILE_RANGE_WRITE);
-		d->flushed = d->written;
 	}
 	return len;
 }
@@ -324,6 +351,7 @@ static int open_part(struct dl *d, int may_resume)
 		if (d->fd < 0)
 			return d->h->error(d->ctx, -errno, "Cannot create %s: %s.", d->part, strerror(errno));
 	}
+	hashq_drain(d->hq);
 	EVP_DigestInit_ex(d->md, EVP_sha256(), NULL);
 	d->offset = 0;
 	if (lseek(d->fd, 0, SEEK_SET) < 0)
@@ -414,7 +442,12 @@ static CURLcode transfer(struct dl *d, long stall_s, long timeout_s, long *code)
 		snprintf(range, sizeof range, "%" PRIu64 "-", d->offset);
 		curl_easy_setopt(d->curl, CURLOPT_RANGE, range);
 	}
+	d->staged = 0;
 	rc = curl_easy_perform(d->curl);
+	/* what the transfer received is on disk (and hashed) whatever the outcome, so a
+	 * kept .part can be resumed from its true end */
+	if (d->staged > 0 && flush_stage(d) < 0 && rc == CURLE_OK)
+		rc = CURLE_WRITE_ERROR;
 	*code = 0;
 	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, code);
 	/* an empty 200 body after a range request: the write callback never ran */
@@ -469,6 +502,7 @@ static int finish(struct dl *d, struct lia_download *req, const char *want)
 	unsigned dn = 0;
 	mode_t mode = req->mode ? req->mode : 0644;
 
+	hashq_drain(d->hq);
 	EVP_DigestFinal_ex(d->md, dg, &dn);
 	hex(dg, dn, req->got_sha256);
 	if (d->expect >= 0 && size != (uint64_t)d->expect) {
@@ -537,6 +571,7 @@ static int run(struct dl *d, struct lia_download *req, const char *want)
 	/* it may already be complete (e.g. the rename of an earlier run failed) */
 	if (want[0] && d->offset > 0) {
 		char sum[65];
+		hashq_drain(d->hq);
 		peek_sum(d->md, sum);
 		if (!strcmp(sum, want) && (d->expect < 0 || d->offset == (uint64_t)d->expect))
 			return finish(d, req, want);
@@ -640,8 +675,16 @@ int lia_download_service(struct lia_ctx *ctx, struct lia_download *req)
 		rc = h->error(ctx, -ENOMEM, "Cannot start downloading %s: out of memory.", url);
 		goto out;
 	}
+	d.hq = hashq_new(d.md); /* NULL: hash inline */
+	d.stage = malloc(STAGE_SIZE);
+	if (!d.stage) {
+		rc = h->error(ctx, -ENOMEM, "Cannot start downloading %s: out of memory.", url);
+		goto out;
+	}
 	rc = run(&d, req, want);
 out:
+	hashq_free(d.hq);
+	free(d.stage);
 	if (d.fd >= 0)
 		close(d.fd);
 	if (d.curl)

@@ -6,7 +6,7 @@ lia_core_SOURCES = \
 	core/conf.c core/conf.h core/loader.c core/loader.h \
 	core/run.c core/run.h core/state.c core/state.h \
 	core/services.c core/util.c core/util.h \
-	core/download.c core/download.h
+	core/download.c core/download.h core/hashq.c core/hashq.h
 lia_core_CPPFLAGS = $(AM_CPPFLAGS) -DPLUGINDIR='"$(plugindir)"' -DSYSCONFDIR='"$(sysconfdir)"'
 lia_core_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS)
 lia_core_LDADD = $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) $(LTDL_LIBS) $(DL_LIBS)

@@ -149,7 +149,7 @@ static int call(struct app *a, struct step *s, const struct run_opts *o, lia_hoo
 	ctx_init(c, a, s->lp, o->pipeline, s->phase, o->vm);
 	c->force = o->force;
 	int r = fn(&c->pub, s->lp->state);
-	if (o->vm) {
+	if (o->vm && o->vm->dirty) { /* ledger changes were saved as they happened */
 		int e = record_save(o->vm);
 		if (e < 0 && r >= 0)
 			r = core_error(c, e, "cannot write VM record %s: %s", o->vm->path, strerror(-e));

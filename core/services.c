@@ -283,6 +283,7 @@ static int h_vm_set(struct lia_ctx *ctx, const char *key, const char *value)
 		json_object_set_new(data, key, json_string(value));
 	else
 		json_object_del(data, key);
+	c->vm->dirty = 1;
 	return 0;
 }
 
@@ -294,6 +295,7 @@ static int h_vm_set_int(struct lia_ctx *ctx, const char *key, int64_t value)
 	if (core_key(key))
 		return core_error(c, -EPERM, "'%s' is the core's key of the VM record", key);
 	json_object_set_new(json_object_get(c->vm->root, "data"), key, json_integer(value));
+	c->vm->dirty = 1;
 	return 0;
 }
 

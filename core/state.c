@@ -127,6 +127,8 @@ int record_save(struct vm_record *r)
 	text[len] = '\n';
 	int e = write_file_atomic(r->path, text, len + 1, 0600);
 	free(text);
+	if (e == 0)
+		r->dirty = 0;
 	return e;
 }
 

@@ -18,6 +18,7 @@ struct vm_record {
 	char *path;
 	json_t *root;
 	int lock_fd;
+	int dirty; /* plugin data changed since the last save */
 };
 
 int state_init(struct state *s, const char *state_dir);
