@@ -16,7 +16,7 @@ static int init_ltdl(void)
 {
 	if (ltdl_ready)
 		return 0;
-#ifdef LIA_STATIC_PLUGINS
+#if defined(LIA_STATIC_PLUGINS) && !defined(LIA_NO_PRELOAD)
 	LTDL_SET_PRELOADED_SYMBOLS();
 #endif
 	if (lt_dlinit() != 0) {
@@ -98,7 +98,7 @@ static int load_one(const struct lia_config *c, struct plugin_block *b, struct l
 		return -1;
 	}
 	lt_dlhandle h = NULL;
-#ifdef LIA_STATIC_PLUGINS
+#if defined(LIA_STATIC_PLUGINS) && !defined(LIA_NO_PRELOAD)
 	/* preloaded modules answer to their bare name before any file is tried */
 	h = lt_dlopen(name);
 	if (!h) {

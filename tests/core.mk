@@ -9,7 +9,7 @@ TESTS += tests/unit/test-core
 tests_unit_test_core_SOURCES = tests/unit/test-core.c \
 	core/app.c core/cmd_host.c core/cmd_vm.c core/cmd_gc.c core/conf.c core/loader.c \
 	core/run.c core/state.c core/services.c core/util.c core/download.c core/hashq.c
-tests_unit_test_core_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -DPLUGINDIR='"$(plugindir)"' -DSYSCONFDIR='"$(sysconfdir)"'
+tests_unit_test_core_CPPFLAGS = $(AM_CPPFLAGS) -DLIA_NO_PRELOAD -I$(top_srcdir)/core -DPLUGINDIR='"$(plugindir)"' -DSYSCONFDIR='"$(sysconfdir)"'
 tests_unit_test_core_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS)
 tests_unit_test_core_LDADD = $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) $(LTDL_LIBS) $(DL_LIBS)
 endif
