@@ -208,6 +208,10 @@ static int copy_one(struct lia_ctx *ctx, const struct img_tree_entry *e, void *a
 	if (c->root_owned && overlay_build_file(e))
 		return 0;
 	mode_t mode = st->st_mode & 07777;
+	/* an overlay may be installed read-only (a package, `make distcheck`): in the guest
+	 * root owns its files and may write them, other bits are kept */
+	if (c->root_owned && !S_ISLNK(st->st_mode))
+		mode |= S_IWUSR;
 	uid_t uid = c->root_owned ? 0 : st->st_uid;
 	gid_t gid = c->root_owned ? 0 : st->st_gid;
 	int r = 0;
