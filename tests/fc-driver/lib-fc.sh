@@ -6,9 +6,6 @@
 #   fc_procs                     pids of VMMs whose command line mentions $T
 #   fc_leftovers                 one line per leaked VMM process or socket file
 FCDOUBLE=${FCDOUBLE:-$top_builddir/tests/fcdouble/fcdouble}
-# tests/local.mk builds the path with $(VAR:%=...%:), which leaves a space after each ':'
-LIA_PLUGIN_PATH=$(printf '%s' "${LIA_PLUGIN_PATH:-}" | tr -d ' ')
-export LIA_PLUGIN_PATH
 GUESTS=$top_builddir/tests/guest
 
 # real firecracker: $FIRECRACKER or on PATH
@@ -70,11 +67,7 @@ fc_net_env() {
 	local vmm=$1
 	[ "$(id -u)" -eq 0 ] || return 1
 	[ -e /dev/net/tun ] || return 1
-	# not NS=$(mk_netns): a cleanup registered in a $(...) subshell is lost
-	NS="liafc-$$-$RANDOM"
-	ip netns add "$NS" || return 1
-	cleanup "ip netns delete '$NS'"
-	ip -n "$NS" link set lo up
+	NS=$(mk_netns) || return 1
 	fc_env "$vmm" \
 		"net-bridge = { bridge = \"liafc0\"; address = \"172.31.0.1/24\"; uplink = \"none\"; nat = false; enable_unit = false; };" \
 		"net-tap = { bridge = \"liafc0\"; pool_start = \"172.31.0.100\"; pool_end = \"172.31.0.200\"; gateway = \"172.31.0.1\"; };"

@@ -1,22 +1,9 @@
 # tests/net-bridge/common.sh - helpers shared by the net-bridge and net-tap tests.
 # Source after tests/lib.sh.
 
-# lib.sh's mk_netns/mk_tmp register their cleanup inside the $(...) subshell, where it
-# is lost; these set a variable in the calling shell instead:  nb_netns ns; nb_tmp T
-nb_netns() {
-	need_root
-	local n="liat-$$-$RANDOM"
-	ip netns add "$n" || bail "cannot create netns $n"
-	cleanup "ip netns delete '$n'"
-	ip -n "$n" link set lo up
-	printf -v "$1" '%s' "$n"
-}
-nb_tmp() {
-	local d
-	d=$(mktemp -d "${TMPDIR:-/tmp}/lia-test.XXXXXX") || bail "mktemp"
-	cleanup "rm -rf '$d'"
-	printf -v "$1" '%s' "$d"
-}
+# nb_netns VAR / nb_tmp VAR: lib.sh's mk_netns / mk_tmp, setting VAR in the calling shell
+nb_netns() { need_root; local n; n=$(mk_netns) || bail "cannot create a netns"; printf -v "$1" '%s' "$n"; }
+nb_tmp() { local d; d=$(mk_tmp) || bail "mktemp"; printf -v "$1" '%s' "$d"; }
 
 # nb_uplink NS: a veth "up0" at 198.51.100.2/24 with the default route through it, its
 # peer "up0p" left in NS (down).  Enough for uplink "auto" to find an interface.
