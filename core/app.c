@@ -7,6 +7,7 @@
 #include "util.h"
 
 static int app_load_once(struct app *a);
+static int resolve_facts(struct app *a);
 
 int app_load(struct app *a)
 {
@@ -22,13 +23,52 @@ static int app_load_once(struct app *a)
 	a->cfg_loaded = 1;
 	if (rc)
 		return rc;
-	const char *sd = config_global(&a->cfg, "state_dir");
-	if (!sd || sd[0] != '/') {
-		fprintf(stderr, "%s: lia.state_dir must be an absolute path\n", a->config_path);
-		return EXIT_USAGE;
+	/* lia.state_dir is checked as an absolute path with the other settings */
+	state_init(&a->st, config_global(&a->cfg, "state_dir"));
+	rc = loader_load_all(&a->cfg, &a->plugins, &a->nplugins);
+	if (rc)
+		return rc;
+	if ((rc = resolve_facts(a)))
+		return rc;
+	return app_check_plugins(a);
+}
+
+/* Each enabled plugin's facts, from its settings; one publisher per fact. */
+static int resolve_facts(struct app *a)
+{
+	int bad = 0;
+	for (size_t i = 0; i < a->nplugins; i++) {
+		struct loaded_plugin *lp = &a->plugins[i];
+		for (size_t k = 0; k < lp->nfacts; k++) {
+			const struct lia_fact *f = &lp->desc->facts[k];
+			const struct cfg_value *v = block_value(lp->block, f->setting);
+			if (!v) {
+				msg_err("%s: plugin '%s' publishes fact '%s' from setting '%s', which it does not declare",
+					lp->file, lp->desc->name, f->name, f->setting);
+				bad++;
+				continue;
+			}
+			for (size_t j = 0; j < a->nfacts; j++)
+				if (strcmp(a->facts[j].name, f->name) == 0) {
+					msg_err("plugins '%s' and '%s' both publish fact '%s': disable one of them",
+						a->facts[j].lp->desc->name, lp->desc->name, f->name);
+					bad++;
+				}
+			a->facts = realloc(a->facts, (a->nfacts + 1) * sizeof(*a->facts));
+			if (!a->facts)
+				abort();
+			struct fact_value *fv = &a->facts[a->nfacts++];
+			fv->name = f->name;
+			fv->value = v->str;
+			fv->lp = lp;
+			if (v->is_set)
+				fv->where = xasprintf("%s:%d (%s.%s)", v->file, v->line, lp->desc->name, f->setting);
+			else
+				fv->where = xasprintf("%s:%d (%s.%s, default)", lp->block->file, lp->block->line,
+						      lp->desc->name, f->setting);
+		}
 	}
-	state_init(&a->st, sd);
-	return loader_load_all(&a->cfg, &a->plugins, &a->nplugins);
+	return bad ? EXIT_USAGE : 0;
 }
 
 void app_free(struct app *a)
@@ -41,4 +81,9 @@ void app_free(struct app *a)
 		state_free(&a->st);
 	}
 	json_decref(a->report);
+	for (size_t i = 0; i < a->nfacts; i++)
+		free(a->facts[i].where);
+	free(a->facts);
+	a->facts = NULL;
+	a->nfacts = 0;
 }

@@ -19,6 +19,18 @@ struct app {
 	int opened;
 	struct state st;
 	json_t *report; /* --json: steps run, notes */
+	int cfg_errors; /* configuration errors reported through cfg_error */
+	int open_rc;
+	struct fact_value *facts;
+	size_t nfacts;
+};
+
+/* a fact a plugin publishes (struct lia_fact), resolved to its setting's value */
+struct fact_value {
+	const char *name;
+	const char *value;
+	char *where; /* "FILE:LINE (plugin.setting)" */
+	struct loaded_plugin *lp;
 };
 
 struct core_ctx {
@@ -26,13 +38,14 @@ struct core_ctx {
 	struct app *app;
 	struct loaded_plugin *lp; /* NULL for the core's own work */
 	const char *pipeline;
-	enum lia_phase phase;
+	lia_phase_t phase;
 	struct vm_record *vm;
 	int force;
 	int errcode;
 	char err[1024];
 	json_t *notes; /* notes of this step (array) */
 	char scratch[64];
+	char where[512];
 	/* progress */
 	char prog_what[64];
 	double prog_start, prog_last;
@@ -41,14 +54,17 @@ struct core_ctx {
 extern const struct lia_host lia_host_services;
 
 void ctx_init(struct core_ctx *c, struct app *a, struct loaded_plugin *lp, const char *pipeline,
-	      enum lia_phase phase, struct vm_record *vm);
+	      lia_phase_t phase, struct vm_record *vm);
 void ctx_fini(struct core_ctx *c);
 static inline struct core_ctx *CC(struct lia_ctx *ctx) { return (struct core_ctx *)ctx; }
 
 /* set an error from the core's side (printf-style), returns code */
 int core_error(struct core_ctx *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* open every plugin (open()), once; returns 0 or EXIT_FAIL after printing the error */
+/* every plugin's check() across its settings: 0 or EXIT_USAGE */
+int app_check_plugins(struct app *a);
+/* open every plugin (open()), once; returns 0, EXIT_FAIL after printing the error, or
+ * EXIT_USAGE when a plugin reported a configuration error */
 int app_open_plugins(struct app *a);
 
 #endif

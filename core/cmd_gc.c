@@ -9,30 +9,26 @@
 #include "cmds.h"
 #include "run.h"
 #include "util.h"
+#include "vm_ops.h"
 
-static const enum lia_phase create_ph[] = { LIA_PHASE_CREATE };
-static const enum lia_phase start_ph[] = { LIA_PHASE_NET_UP, LIA_PHASE_BOOT, LIA_PHASE_STARTED };
-static const enum lia_phase destroy_ph[] = { LIA_PHASE_DESTROY };
-static const enum lia_phase gc_ph[] = { LIA_PHASE_GC };
-
-static int undo_phases(struct app *a, struct vm_record *r, const enum lia_phase *ph, size_t n)
+static int undo_pipeline(struct app *a, struct vm_record *r, const struct pipeline_def *pd)
 {
 	struct plan p;
-	plan_build(a, ph, n, 0, NULL, 0, &p);
+	plan_pipeline(a, pd, 0, &p);
 	struct run_opts o = { .pipeline = "gc", .vm = r, .force = 1 };
 	int bad = plan_undo_all(a, &p, &o);
 	plan_free(&p);
 	return bad;
 }
 
-static int forward(struct app *a, struct vm_record *r, const enum lia_phase *ph, size_t n)
+static int delete_if_empty(struct vm_record *r)
 {
-	struct plan p;
-	plan_build(a, ph, n, 0, NULL, 0, &p);
-	struct run_opts o = { .pipeline = "gc", .vm = r, .force = 1, .no_rollback = 1 };
-	int rc = plan_run(a, &p, &o);
-	plan_free(&p);
-	return rc;
+	if (json_array_size(json_object_get(r->root, "ledger")) != 0)
+		return -1;
+	int e = record_delete(r);
+	if (e < 0)
+		fprintf(stderr, "lia-core: gc: cannot remove the record %s: %s\n", r->path, strerror(-e));
+	return e < 0 ? -1 : 0;
 }
 
 static int owner_alive(struct vm_record *r)
@@ -54,49 +50,54 @@ static int reconcile(struct app *a, const char *name, int *failures)
 	int e = record_open(&a->st, name, 1, 1, &r);
 	if (e == -EWOULDBLOCK || e == -EAGAIN || e < 0)
 		return 0;
-	const char *st = rec_state(r);
-	int acted = 0;
-	if (!st || owner_alive(r)) {
+	enum vm_state st = rec_state(r);
+	if (owner_alive(r)) {
 		record_close(r);
 		return 0;
 	}
-	if (strcmp(st, "creating") == 0 || strcmp(st, "failed") == 0) {
-		msg_info("gc: VM '%s' was left half created; undoing it", name);
-		int bad = undo_phases(a, r, create_ph, 1);
-		if (!bad && json_array_size(json_object_get(r->root, "ledger")) == 0)
-			record_delete(r);
-		else
-			(*failures)++;
-		acted = 1;
-	} else if (strcmp(st, "destroying") == 0) {
-		msg_info("gc: VM '%s' was left half destroyed; finishing", name);
-		if (forward(a, r, destroy_ph, 1) == 0 && json_array_size(json_object_get(r->root, "ledger")) == 0)
-			record_delete(r);
-		else
-			(*failures)++;
-		acted = 1;
-	} else if (strcmp(st, "starting") == 0) {
-		msg_info("gc: VM '%s' was left half started; undoing the start", name);
-		if (undo_phases(a, r, start_ph, 3))
-			(*failures)++;
-		rec_set_state(r, "stopped");
-		record_save(r);
-		acted = 1;
-	} else if (strcmp(st, "stopping") == 0 || (strcmp(st, "running") == 0 && record_process_alive(r) == 0)) {
-		msg_info("gc: VM '%s' is not running any more; reclaiming its resources", name);
-		if (vm_pipeline_stop(a, r, 1))
-			(*failures)++;
-		acted = 1;
+	/* the lifecycle table says what to do with each state left behind */
+	const struct gc_rule *g = gc_rule_for(st);
+	if (!g || (st == VM_RUNNING && record_process_alive(r) != 0)) {
+		record_close(r);
+		return 0;
 	}
+	msg_info("gc: VM '%s' %s", name, g->says);
+	int bad = 0;
+	switch (g->action) {
+	case GC_UNDO_DELETE:
+		bad = undo_pipeline(a, r, g->pipeline) || delete_if_empty(r) < 0;
+		break;
+	case GC_FORWARD_DELETE:
+		bad = vm_run_pipeline(a, r, g->pipeline, 1, 1, "gc") || delete_if_empty(r) < 0;
+		break;
+	case GC_UNDO_TO:
+		bad = undo_pipeline(a, r, g->pipeline) != 0;
+		bad |= vm_save_state(r, g->to) != 0;
+		break;
+	case GC_STOP:
+		bad = vm_pipeline_stop(a, r, 1) != 0;
+		break;
+	case GC_NONE:
+		break;
+	}
+	if (bad)
+		(*failures)++;
+	int acted = 1;
 	record_close(r);
 	return acted;
 }
 
 int cmd_gc(struct app *a, int argc, char **argv)
 {
-	if (argc != 1) {
-		fprintf(stderr, "usage: lia-core gc\n");
-		return EXIT_USAGE;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--dry-run") == 0)
+			a->dry_run = 1;
+		else if (strcmp(argv[i], "--json") == 0)
+			a->json = 1;
+		else {
+			fprintf(stderr, "usage: lia-core gc [--dry-run] [--json]\n");
+			return EXIT_USAGE;
+		}
 	}
 	int rc = app_load(a);
 	if (rc || (rc = app_open_plugins(a)))
@@ -112,12 +113,15 @@ int cmd_gc(struct app *a, int argc, char **argv)
 	}
 	free(names);
 	struct plan p;
-	plan_build(a, gc_ph, 1, 0, NULL, 0, &p);
+	plan_pipeline(a, &PIPE_GC, 0, &p);
 	struct run_opts o = { .pipeline = "gc", .no_rollback = 1 };
 	if (plan_run(a, &p, &o))
 		failures++;
 	plan_free(&p);
-	if (!lia_quiet && !a->json)
+	if (a->json)
+		printf("{\"reconciled\": %d, \"failures\": %d, \"dry_run\": %s}\n", acted, failures,
+		       a->dry_run ? "true" : "false");
+	else if (!lia_quiet)
 		printf("gc: %d VM record(s) reconciled, %d failure(s)\n", acted, failures);
 	return failures ? EXIT_FAIL : 0;
 }

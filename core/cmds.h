@@ -13,8 +13,10 @@ int cmd_config(struct app *a, int argc, char **argv);
 int cmd_vm(struct app *a, int argc, char **argv);
 int cmd_gc(struct app *a, int argc, char **argv);
 
-/* the VM pipelines, shared by vm and gc */
-int vm_pipeline_stop(struct app *a, struct vm_record *r, int force);
-int parse_phase_list(const char *pipeline, const char *list, enum lia_phase **out, size_t *n);
+/* vm_view.c */
+int vm_list(struct app *a);
+int vm_show(struct app *a, const char *name);
+int vm_plugin_cmd(struct app *a, int argc, char **argv);
+int parse_phase_list(const char *pipeline, const char *list, lia_phase_t **out, size_t *n);
 
 #endif

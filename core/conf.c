@@ -9,21 +9,33 @@
 #include <sys/stat.h>
 #include "util.h"
 #include "conf.h"
+#include "conf_check.h"
 
-/* The global `lia` block: key, type, default. */
+/* The global `lia` block: its settings, with the same constraints plugins declare. */
+#define SZ(lo, hi) LIA_RANGE(lo, hi)
 static const struct lia_option global_options[] = {
-	{ "state_dir", LIA_OPT_STRING, "/var/lib/lia", 0, "where VM records, images, sockets live" },
-	{ "plugin_dir", LIA_OPT_STRING, PLUGINDIR, 0, "where plugins are loaded from" },
-	{ "mirror", LIA_OPT_STRING, "", 0, "rewrite default download URLs to this mirror" },
-	{ "vcpus", LIA_OPT_INT, "2", 0, "default vCPUs of a new VM" },
-	{ "mem_mib", LIA_OPT_INT, "1024", 0, "default memory of a new VM" },
-	{ "volume_mib", LIA_OPT_INT, "1024", 0, "default data volume size of a new VM" },
-	{ "ssh_key", LIA_OPT_STRING, "", 0, "default public key file for new VMs" },
-	{ "download_stall_s", LIA_OPT_INT, "30", 0, "abort a download that stalls this long" },
-	{ "download_retries", LIA_OPT_INT, "3", 0, "retries of a transient download failure" },
-	{ "download_timeout", LIA_OPT_INT, "0", 0, "whole-transfer limit in seconds, 0 = none" },
-	{ "download_backoff_ms", LIA_OPT_INT, "1000", 0, "first pause before a download retry, doubled each time" },
-	{ NULL, 0, NULL, 0, NULL },
+	{ .name = "state_dir", .type = LIA_OPT_STRING, .kind = LIA_KIND_ABSPATH, .default_value = "/var/lib/lia",
+	  .help = "where VM records, images, sockets live" },
+	{ .name = "plugin_dir", .type = LIA_OPT_STRING, .kind = LIA_KIND_ABSPATH, .default_value = PLUGINDIR,
+	  .help = "where plugins are loaded from" },
+	{ .name = "mirror", .type = LIA_OPT_STRING, .kind = LIA_KIND_URL, .choices = "http|https|file",
+	  .flags = LIA_OPT_EMPTY_OK, .default_value = "", .help = "rewrite default download URLs to this mirror" },
+	{ .name = "vcpus", .type = LIA_OPT_INT, SZ(1, 256), .default_value = "2", .help = "default vCPUs of a new VM" },
+	{ .name = "mem_mib", .type = LIA_OPT_INT, SZ(32, 1 << 22), .default_value = "1024",
+	  .help = "default memory of a new VM, MiB" },
+	{ .name = "volume_mib", .type = LIA_OPT_INT, SZ(1, 1 << 24), .default_value = "1024",
+	  .help = "default data volume size of a new VM, MiB" },
+	{ .name = "ssh_key", .type = LIA_OPT_STRING, .kind = LIA_KIND_ABSPATH, .flags = LIA_OPT_EMPTY_OK,
+	  .default_value = "", .help = "default public key file for new VMs" },
+	{ .name = "download_stall_s", .type = LIA_OPT_INT, SZ(1, 86400), .default_value = "30",
+	  .help = "abort a download that stalls this long" },
+	{ .name = "download_retries", .type = LIA_OPT_INT, SZ(0, 100), .default_value = "3",
+	  .help = "retries of a transient download failure" },
+	{ .name = "download_timeout", .type = LIA_OPT_INT, SZ(0, 7 * 86400), .default_value = "0",
+	  .help = "whole-transfer limit in seconds, 0 = none" },
+	{ .name = "download_backoff_ms", .type = LIA_OPT_INT, SZ(0, 600000), .default_value = "1000",
+	  .help = "first pause before a download retry, doubled each time" },
+	{ 0 },
 };
 
 static int cfg_errors;
@@ -48,7 +60,7 @@ static const char *src_file(const struct lia_config *c, config_setting_t *s, siz
 	return f ? f : c->paths[fi];
 }
 
-static const char *type_name(enum lia_opt_type t)
+static const char *type_name(uint32_t t)
 {
 	switch (t) {
 	case LIA_OPT_STRING: return "a string";
@@ -59,27 +71,46 @@ static const char *type_name(enum lia_opt_type t)
 	return "?";
 }
 
-/* Check one setting's type; fill v. 0 when good. */
+/* Check one setting's type and value; fill v. 0 when good.  `owner` names it in messages
+ * ("lia.vcpus", "net-tap.pool_start"). */
 static int take_value(const char *file, config_setting_t *s, const struct lia_option *o,
-		      struct cfg_value *v)
+		      struct cfg_value *v, const char *owner)
 {
 	int t = config_setting_type(s);
 	int line = (int)config_setting_source_line(s);
+	char buf[512];
+	const char *bad = NULL;
 	switch (o->type) {
 	case LIA_OPT_STRING:
 		if (t != CONFIG_TYPE_STRING)
 			goto bad;
 		v->str = config_setting_get_string(s);
+		if (literal_has_nul(file, line, o->name))
+			bad = "holds a NUL byte (\\x00), which no setting may hold";
+		else
+			bad = option_value_problem(o, v->str, buf, sizeof(buf));
 		break;
-	case LIA_OPT_INT:
+	case LIA_OPT_INT: {
 		if (t == CONFIG_TYPE_INT)
 			v->i = config_setting_get_int(s);
 		else if (t == CONFIG_TYPE_INT64)
 			v->i = config_setting_get_int64(s);
 		else
 			goto bad;
+		/* libconfig 1.5 keeps only 32 bits of a literal without an L suffix */
+		int64_t lit;
+		int overflow = 0;
+		if (literal_int(file, line, o->name, &lit, &overflow) == 0) {
+			if (overflow) {
+				bad = "is too large for a 64-bit integer";
+				break;
+			}
+			v->i = lit;
+		}
 		v->str = v->owned_str = xasprintf("%" PRId64, v->i);
+		bad = int_problem(o, v->i, buf, sizeof(buf));
 		break;
+	}
 	case LIA_OPT_BOOL:
 		if (t != CONFIG_TYPE_BOOL)
 			goto bad;
@@ -97,20 +128,31 @@ static int take_value(const char *file, config_setting_t *s, const struct lia_op
 		for (int i = 0; i < n; i++) {
 			config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 			if (config_setting_type(e) != CONFIG_TYPE_STRING) {
-				cfg_error(file, line, "'%s' must be %s: element %d is not a string",
-					  o->name, type_name(o->type), i + 1);
+				cfg_error(file, line, "%s: element %d is not a string (allowed: %s)", owner,
+					  i + 1, type_name(o->type));
 				return -1;
 			}
 			v->list[i] = config_setting_get_string(e);
+			const char *p = option_value_problem(o, v->list[i], buf, sizeof(buf));
+			if (p) {
+				cfg_error(file, line, "%s: element %d %s", owner, i + 1, p);
+				return -1;
+			}
 		}
 		v->nlist = (size_t)n;
 		break;
 	}
 	}
+	if (bad) {
+		cfg_error(file, line, "%s: %s", owner, bad);
+		return -1;
+	}
 	v->is_set = 1;
+	v->file = file;
+	v->line = line;
 	return 0;
 bad:
-	cfg_error(file, line, "'%s' must be %s", o->name, type_name(o->type));
+	cfg_error(file, line, "%s must be %s", owner, type_name(o->type));
 	return -1;
 }
 
@@ -176,7 +218,11 @@ static int read_one(struct lia_config *c, const char *path)
 	c->nfiles++;
 	if (!config_read_file(&c->files[i], path)) {
 		if (config_error_type(&c->files[i]) == CONFIG_ERR_FILE_IO)
-			cfg_error(path, 0, "cannot read configuration file: %s", strerror(errno ? errno : EIO));
+		{
+			fprintf(stderr, "lia-core: cannot open configuration file %s: %s\n", path,
+				strerror(errno ? errno : EIO));
+			cfg_errors++;
+		}
 		else
 			cfg_error(config_error_file(&c->files[i]) ? config_error_file(&c->files[i]) : path,
 				  config_error_line(&c->files[i]), "%s", config_error_text(&c->files[i]));
@@ -219,11 +265,16 @@ static void parse_global_block(struct lia_config *c, config_setting_t *g, const 
 		while (o->name && strcmp(o->name, name) != 0)
 			o++;
 		if (!o->name) {
-			cfg_error(file, (int)config_setting_source_line(s), "unknown setting 'lia.%s'", name);
+			const char *near = closest_option(global_options, name);
+			cfg_error(file, (int)config_setting_source_line(s), "unknown setting 'lia.%s'%s%s%s", name,
+				  near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
 			continue;
 		}
 		struct cfg_value v = { 0 };
-		if (take_value(file, s, o, &v) == 0)
+		char *owner = xasprintf("lia.%s", o->name);
+		int took = take_value(file, s, o, &v, owner);
+		free(owner);
+		if (took == 0)
 			set_global(c, o->name, v.str);
 		cfg_value_free(&v);
 	}
@@ -241,7 +292,7 @@ static void parse_hooks(struct plugin_block *b, config_setting_t *h, const char 
 		config_setting_t *ph = config_setting_get_elem(h, (unsigned)k);
 		const char *pname = config_setting_name(ph);
 		int line = (int)config_setting_source_line(ph);
-		enum lia_phase p = phase_from_name(pname);
+		lia_phase_t p = phase_from_name(pname);
 		if (p == LIA_PHASE_NONE) {
 			/* libconfig names cannot hold '-', so net_up means net-up */
 			char *alt = xstrdup(pname);
@@ -399,14 +450,18 @@ int config_bind(struct plugin_block *b, const struct lia_plugin *p)
 		while (i < nopt && strcmp(p->options[i].name, key) != 0)
 			i++;
 		if (i == nopt) {
+			const char *near = closest_option(p->options, key);
 			cfg_error(file, (int)config_setting_source_line(s),
-				  "unknown setting '%s' for plugin '%s'", key, b->name);
+				  "unknown setting '%s' for plugin '%s'%s%s%s", key, b->name,
+				  near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
 			continue;
 		}
-		take_value(file, s, &p->options[i], &b->values[i]);
+		char *owner = xasprintf("%s.%s", b->name, key);
+		take_value(file, s, &p->options[i], &b->values[i], owner);
+		free(owner);
 	}
 	for (size_t i = 0; i < nopt; i++)
-		if (p->options[i].required && !b->values[i].is_set)
+		if ((p->options[i].flags & LIA_OPT_REQUIRED) && !b->values[i].is_set)
 			cfg_error(b->file, b->line, "plugin '%s' requires setting '%s'", b->name,
 				  p->options[i].name);
 	for (int h = 0; h < b->nhooks; h++) {
@@ -458,4 +513,5 @@ void config_free(struct lia_config *c)
 	free(c->blocks);
 	free(c->main_path);
 	memset(c, 0, sizeof(*c));
+	conf_check_release();
 }

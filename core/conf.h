@@ -15,12 +15,14 @@ struct cfg_value {
 	int b;
 	const char **list; /* NULL-terminated */
 	size_t nlist;
+	const char *file; /* where it was set (is_set) */
+	int line;
 	char *owned_str;  /* freed with the value */
 	int owned_items; /* list items are ours */
 };
 
 struct hook_override {
-	enum lia_phase phase;
+	lia_phase_t phase;
 	int has_priority;
 	int priority;
 	int warn; /* on_error = "warn" */
@@ -59,8 +61,8 @@ struct lia_config {
 
 /* Reads and checks the syntax and the `lia` block. 0, or EXIT_USAGE after printing errors. */
 int config_load(struct lia_config *c, const char *path);
-/* Validate a block against its plugin's options[]; prints FILE:LINE errors; returns the
- * number of errors. */
+/* Validate a block against its plugin's options[] (types, ranges, kinds); prints FILE:LINE
+ * errors; returns the number of errors. */
 int config_bind(struct plugin_block *b, const struct lia_plugin *p);
 const char *config_global(const struct lia_config *c, const char *key);
 const struct cfg_value *block_value(const struct plugin_block *b, const char *key);

@@ -72,17 +72,165 @@ static int check_desc(const char *file, const char *name, const struct lia_plugi
 		return -1;
 	}
 	if (d->abi_major != LIA_ABI_MAJOR || d->abi_minor > LIA_ABI_MINOR) {
-		msg_err("%s: built for lia ABI %u.%u, this lia-core speaks %d.%d", file,
-			d->abi_major, d->abi_minor, LIA_ABI_MAJOR, LIA_ABI_MINOR);
+		msg_err("%s: built for lia ABI %u.%u, this lia-core speaks %d.%d (rebuild the plugin against this lia's <lia/plugin.h>)",
+			file, d->abi_major, d->abi_minor, LIA_ABI_MAJOR, LIA_ABI_MINOR);
 		return -1;
 	}
-	if (d->size < offsetof(struct lia_plugin, vm_commands)) {
-		msg_err("%s: descriptor too small (%u bytes)", file, d->size);
+	if (d->size < offsetof(struct lia_plugin, name) + sizeof(d->name) || d->size > 65536) {
+		msg_err("%s: descriptor size %u is impossible for ABI %u.x", file, d->size, d->abi_major);
 		return -1;
 	}
-	if (!d->name || strcmp(d->name, name) != 0) {
-		msg_err("%s: descriptor names plugin '%s', but it was loaded as '%s'", file,
-			d->name ? d->name : "(null)", name);
+	return 0;
+}
+
+/* copy min(have, want) bytes, zero the rest */
+static void copy_sized(void *dst, size_t want, const void *src, size_t have)
+{
+	memset(dst, 0, want);
+	memcpy(dst, src, have < want ? have : want);
+}
+
+/* Copy a terminated table whose elements are `esize` bytes in the plugin into an array of
+ * the core's `csize`-byte elements; `is_end` tells the terminator (on the copy). */
+static void *copy_table(const void *base, uint32_t esize, size_t csize, int (*is_end)(const void *),
+			size_t *count)
+{
+	*count = 0;
+	if (!base)
+		return NULL;
+	size_t cap = 8, n = 0;
+	char *out = xcalloc(cap + 1, csize);
+	for (;; n++) {
+		if (n == cap) {
+			out = realloc(out, (cap * 2 + 1) * csize);
+			if (!out)
+				abort();
+			cap *= 2;
+		}
+		copy_sized(out + n * csize, csize, (const char *)base + n * esize, esize);
+		if (is_end(out + n * csize))
+			break;
+		if (n > 4096) { /* no terminator: refuse rather than walk off */
+			free(out);
+			*count = (size_t)-1;
+			return NULL;
+		}
+	}
+	memset(out + n * csize, 0, csize);
+	*count = n;
+	return out;
+}
+
+static int option_end(const void *p) { return ((const struct lia_option *)p)->name == NULL; }
+static int hook_end(const void *p) { return ((const struct lia_hook *)p)->phase == LIA_PHASE_NONE; }
+static int command_end(const void *p) { return ((const struct lia_command *)p)->name == NULL; }
+static int fact_end(const void *p) { return ((const struct lia_fact *)p)->name == NULL; }
+
+/* Normalize the exported descriptor into lp->copy (see loader.h).  0 or -1 (printed). */
+static int normalize(const char *file, struct loaded_plugin *lp)
+{
+	const struct lia_plugin *d = lp->raw;
+	struct lia_plugin *c = xcalloc(1, sizeof(*c));
+	copy_sized(c, sizeof(*c), d, d->size);
+	lp->copy = c;
+	lp->desc = c;
+	struct {
+		const char *what;
+		uint32_t size;
+		size_t min;
+		const void *base;
+	} t[] = {
+		{ "option", c->option_size, offsetof(struct lia_option, help) + sizeof(char *), c->options },
+		{ "hook", c->hook_size, offsetof(struct lia_hook, summary) + sizeof(char *), c->hooks },
+		{ "command", c->command_size, offsetof(struct lia_command, run) + sizeof(void *), c->vm_commands },
+		{ "fact", c->fact_size, offsetof(struct lia_fact, setting) + sizeof(char *), c->facts },
+	};
+	/* until copied, the table pointers are the plugin's: loader_release must not free them */
+	c->options = NULL;
+	c->hooks = NULL;
+	c->vm_commands = NULL;
+	c->facts = NULL;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (t[i].base && (t[i].size < t[i].min || t[i].size > 4096)) {
+			msg_err("%s: its %s table declares %u-byte elements; ABI %d needs at least %zu (build with LIA_PLUGIN_HEADER)",
+				file, t[i].what, t[i].size, LIA_ABI_MAJOR, t[i].min);
+			return -1;
+		}
+	c->options = copy_table(t[0].base, c->option_size, sizeof(struct lia_option), option_end, &lp->noptions);
+	c->hooks = copy_table(t[1].base, c->hook_size, sizeof(struct lia_hook), hook_end, &lp->nhooks);
+	c->vm_commands = copy_table(t[2].base, c->command_size, sizeof(struct lia_command), command_end,
+				    &lp->ncommands);
+	c->facts = copy_table(t[3].base, c->fact_size, sizeof(struct lia_fact), fact_end, &lp->nfacts);
+	if (lp->noptions == (size_t)-1 || lp->nhooks == (size_t)-1 || lp->ncommands == (size_t)-1 ||
+	    lp->nfacts == (size_t)-1) {
+		msg_err("%s: a table of its descriptor has no terminator within 4096 entries", file);
+		return -1;
+	}
+	return 0;
+}
+
+void loader_release(struct loaded_plugin *lp)
+{
+	if (lp->copy) {
+		free((void *)lp->copy->options);
+		free((void *)lp->copy->hooks);
+		free((void *)lp->copy->vm_commands);
+		free((void *)lp->copy->facts);
+		free(lp->copy);
+	}
+	lp->copy = NULL;
+	lp->desc = NULL;
+	free(lp->file);
+	lp->file = NULL;
+}
+
+static lt_dlhandle open_handle(const char *file, const char *name)
+{
+	lt_dladvise adv;
+	lt_dladvise_init(&adv);
+	lt_dladvise_local(&adv);
+	/* not resident: nothing is unloaded mid-run (loader_unload_all runs at exit), and
+	 * lt_dlexit can then release every handle */
+	lt_dlhandle h = lt_dlopenadvise(file, adv);
+	lt_dladvise_destroy(&adv);
+	if (!h) {
+		/* lt_dlerror says "file not found" for nearly everything: ask dlopen why */
+		const char *why = lt_dlerror();
+		void *dh = dlopen(file, RTLD_NOW | RTLD_LOCAL);
+		if (!dh)
+			why = dlerror();
+		else
+			dlclose(dh);
+		msg_err("%s: cannot load plugin '%s': %s", file, name, why ? why : "unknown reason");
+	}
+	return h;
+}
+
+/* find, check and normalize the descriptor of an opened module */
+static int take_descriptor(const char *name, struct loaded_plugin *lp)
+{
+	/* the descriptor is STEM_LTX_lia_plugin (STEM: the name with non-alnum as '_'), which
+	 * keeps preloaded modules apart; a bare lia_plugin is accepted too */
+	char *sym = xasprintf("%s_LTX_lia_plugin", name);
+	for (char *q = sym; *q; q++)
+		if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9')))
+			*q = '_';
+	const struct lia_plugin *d = lt_dlsym(lp->handle, sym);
+	free(sym);
+	if (!d)
+		d = lt_dlsym(lp->handle, "lia_plugin");
+	if (!d) {
+		msg_err("%s: no plugin descriptor (a plugin must export LIA_PLUGIN_DEFINE(%s))", lp->file, name);
+		return -1;
+	}
+	if (check_desc(lp->file, name, d) < 0)
+		return -1;
+	lp->raw = d;
+	if (normalize(lp->file, lp) < 0)
+		return -1;
+	if (!lp->desc->name || strcmp(lp->desc->name, name) != 0) {
+		msg_err("%s: descriptor names plugin '%s', but it was loaded as '%s'", lp->file,
+			lp->desc->name ? lp->desc->name : "(null)", name);
 		return -1;
 	}
 	return 0;
@@ -114,49 +262,27 @@ static int load_one(const struct lia_config *c, struct plugin_block *b, struct l
 		const char *path = search_path(c);
 		char *file = find_file(path, name);
 		if (!file) {
-			msg_err("%s:%d: plugin '%s': no file %s.so in %s", b->file, b->line, name, name, path);
-			return -1;
-		}
-		lt_dladvise adv;
-		lt_dladvise_init(&adv);
-		lt_dladvise_local(&adv);
-		/* not resident: nothing is unloaded mid-run (loader_unload_all runs at exit), and
-		 * lt_dlexit can then release every handle */
-		h = lt_dlopenadvise(file, adv);
-		lt_dladvise_destroy(&adv);
-		if (!h) {
-			/* lt_dlerror says "file not found" for nearly everything: ask dlopen why */
-			const char *why = lt_dlerror();
-			void *dh = dlopen(file, RTLD_NOW | RTLD_LOCAL);
-			if (!dh)
-				why = dlerror();
-			else
-				dlclose(dh);
-			msg_err("%s: cannot load plugin '%s': %s", file, name, why ? why : "unknown reason");
-			free(file);
+			msg_err("%s:%d: plugin '%s': no file %s.so in %s (is the package that ships it installed?)",
+				b->file, b->line, name, name, path);
 			return -1;
 		}
 		lp->file = file;
+		if (!(h = open_handle(file, name)))
+			return -1;
 	}
 	lp->handle = h;
-	/* the descriptor is STEM_LTX_lia_plugin (STEM: the name with non-alnum as '_'), which
-	 * keeps preloaded modules apart; a bare lia_plugin is accepted too */
-	char *sym = xasprintf("%s_LTX_lia_plugin", name);
-	for (char *q = sym; *q; q++)
-		if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9')))
-			*q = '_';
-	const struct lia_plugin *d = lt_dlsym(h, sym);
-	free(sym);
-	if (!d)
-		d = lt_dlsym(h, "lia_plugin");
-	if (!d) {
-		msg_err("%s: no plugin descriptor (a plugin must export LIA_PLUGIN_DEFINE(%s))", lp->file, name);
+	return take_descriptor(name, lp);
+}
+
+int loader_open_file(const char *file, const char *name, struct loaded_plugin *lp)
+{
+	memset(lp, 0, sizeof(*lp));
+	if (init_ltdl() < 0)
 		return -1;
-	}
-	if (check_desc(lp->file, name, d) < 0)
+	lp->file = xstrdup(file);
+	if (!(lp->handle = open_handle(file, name)))
 		return -1;
-	lp->desc = d;
-	return 0;
+	return take_descriptor(name, lp);
 }
 
 int loader_load_all(struct lia_config *c, struct loaded_plugin **out, size_t *n)
@@ -172,7 +298,7 @@ int loader_load_all(struct lia_config *c, struct loaded_plugin **out, size_t *n)
 		if (!c->blocks[i].enabled)
 			continue;
 		if (load_one(c, &c->blocks[i], &v[k]) < 0) {
-			free(v[k].file);
+			loader_release(&v[k]);
 			bad++;
 			continue;
 		}
@@ -200,7 +326,7 @@ void loader_unload_all(struct loaded_plugin *p, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (p[i].opened && p[i].desc->close)
 			p[i].desc->close(p[i].state);
-		free(p[i].file);
+		loader_release(&p[i]);
 		json_decref(p[i].memo);
 		/* modules stay resident: never dlclose mid-process */
 	}

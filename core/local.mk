@@ -1,12 +1,18 @@
 # lia-core: the core program
 bin_PROGRAMS += lia-core
-lia_core_SOURCES = \
-	core/main.c core/app.c core/app.h core/cmds.h \
+# everything but main.c: the unit tests link the same list
+LIA_CORE_SOURCES = \
+	core/app.c core/app.h core/cmds.h \
 	core/cmd_host.c core/cmd_vm.c core/cmd_gc.c \
 	core/conf.c core/conf.h core/loader.c core/loader.h \
 	core/run.c core/run.h core/state.c core/state.h \
-	core/services.c core/util.c core/util.h \
+	core/services.c core/services.h core/ctx.c core/svc_log.c core/progress.c \
+	core/svc_config.c core/svc_record.c core/svc_memo.c core/svc_spawn.c core/svc_helpers.c \
+	core/lifecycle.c core/lifecycle.h core/conf_check.c core/conf_check.h \
+	core/vm_ops.c core/vm_ops.h core/vm_view.c core/cmd_plugins.c \
+	core/plugin_lint.c core/plugin_lint.h core/util.c core/util.h \
 	core/download.c core/download.h core/hashq.c core/hashq.h
+lia_core_SOURCES = core/main.c $(LIA_CORE_SOURCES)
 lia_core_CPPFLAGS = $(AM_CPPFLAGS) -DPLUGINDIR='"$(plugindir)"' -DSYSCONFDIR='"$(sysconfdir)"'
 lia_core_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS)
 lia_core_LDADD = $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) $(LTDL_LIBS) $(DL_LIBS)

@@ -17,8 +17,9 @@ static void usage(FILE *f)
 		"  vm create NAME [--vcpus N] [--mem-mib N] [--ssh-key FILE] [--volume-mib N]\n"
 		"  vm start NAME... | vm stop NAME [--force] | vm destroy NAME...\n"
 		"  vm list | vm show NAME | vm CMD NAME [ARGS] (commands of plugins, e.g. connect)\n"
-		"  gc                 remove host objects that no VM record owns\n"
-		"  plugins            list the loaded plugins and their hooks\n"
+		"  gc [--dry-run]     finish or undo interrupted work; remove host objects no VM owns\n"
+		"  plugins [-v]       list the loaded plugins, their hooks (and settings)\n"
+		"  plugins --check FILE.so...  check plugin files (for plugin authors)\n"
 		"  config check       validate every configuration file\n"
 		"\n"
 		"options:\n"
@@ -74,6 +75,26 @@ int main(int argc, char **argv)
 	const char *verb = argv[optind];
 	int vargc = argc - optind;
 	char **vargv = argv + optind;
+	/* global options are accepted after the verb too: `lia-core plugins -v`,
+	 * `lia-core gc --dry-run`; everything after `--` is left alone */
+	for (int i = 1; i < vargc; i++) {
+		const char *o = vargv[i];
+		if (strcmp(o, "--") == 0)
+			break;
+		if (strcmp(o, "-v") == 0 || strcmp(o, "--verbose") == 0)
+			lia_verbose++;
+		else if (strcmp(o, "-q") == 0 || strcmp(o, "--quiet") == 0)
+			lia_quiet = 1;
+		else if (strcmp(o, "--json") == 0)
+			a.json = 1;
+		else if (strcmp(o, "--dry-run") == 0)
+			a.dry_run = 1;
+		else
+			continue;
+		memmove(&vargv[i], &vargv[i + 1], (size_t)(vargc - i) * sizeof(char *));
+		vargc--;
+		i--;
+	}
 	int rc;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (strcmp(verb, "run") == 0)

@@ -8,12 +8,7 @@
 #include "run.h"
 #include "util.h"
 
-int phase_runs_reversed(enum lia_phase p)
-{
-	return p == LIA_PHASE_STOP || p == LIA_PHASE_NET_DOWN || p == LIA_PHASE_DESTROY;
-}
-
-static const struct hook_override *override_for(const struct plugin_block *b, enum lia_phase ph)
+static const struct hook_override *override_for(const struct plugin_block *b, lia_phase_t ph)
 {
 	for (int i = 0; i < b->nhooks; i++)
 		if (b->hooks[i].phase == ph)
@@ -31,15 +26,15 @@ static int cmp_step(const void *x, const void *y)
 	return strcmp(a->lp->desc->name, b->lp->desc->name);
 }
 
-void plan_build(struct app *a, const enum lia_phase *phases, size_t nphases, int undo,
-		const enum lia_phase *only, size_t nonly, struct plan *out)
+void plan_build(struct app *a, const lia_phase_t *phases, size_t nphases, int undo,
+		const lia_phase_t *only, size_t nonly, struct plan *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->undo = undo;
 	size_t cap = 8;
 	out->steps = xcalloc(cap, sizeof(struct step));
 	for (size_t pi = 0; pi < nphases; pi++) {
-		enum lia_phase ph = phases[pi];
+		lia_phase_t ph = phases[pi];
 		if (only) {
 			int keep = 0;
 			for (size_t k = 0; k < nonly; k++)
@@ -76,6 +71,11 @@ void plan_build(struct app *a, const enum lia_phase *phases, size_t nphases, int
 				out->steps[j] = t;
 			}
 	}
+}
+
+void plan_pipeline(struct app *a, const struct pipeline_def *pd, int undo, struct plan *out)
+{
+	plan_build(a, pd->phases, pd->n, undo, NULL, 0, out);
 }
 
 void plan_free(struct plan *p)

@@ -6,7 +6,7 @@
 struct step {
 	struct loaded_plugin *lp;
 	const struct lia_hook *hook;
-	enum lia_phase phase;
+	lia_phase_t phase;
 	int priority;
 	int warn; /* on_error = "warn" */
 };
@@ -18,13 +18,14 @@ struct plan {
 };
 
 /* phases in pipeline order; `only` (may be NULL) filters them */
-void plan_build(struct app *a, const enum lia_phase *phases, size_t nphases, int undo,
-		const enum lia_phase *only, size_t nonly, struct plan *out);
+void plan_build(struct app *a, const lia_phase_t *phases, size_t nphases, int undo,
+		const lia_phase_t *only, size_t nonly, struct plan *out);
 void plan_free(struct plan *p);
-int phase_runs_reversed(enum lia_phase p);
+/* the plan of a pipeline of the lifecycle table */
+void plan_pipeline(struct app *a, const struct pipeline_def *pd, int undo, struct plan *out);
 
 struct run_opts {
-	const char *pipeline; /* "setup", "teardown", "vm", "gc" */
+	const char *pipeline; /* "setup", "teardown", "vm", "gc": what logs and plugins see */
 	struct vm_record *vm;
 	int force;
 	int no_rollback; /* gc of abandoned work: keep going */

@@ -148,7 +148,7 @@ int record_create(struct state *s, const char *name, json_t *fields, struct vm_r
 	r->root = json_deep_copy(fields);
 	char *ts = iso_now();
 	json_object_set_new(r->root, "name", json_string(name));
-	json_object_set_new(r->root, "state", json_string("creating"));
+	rec_set_state(r, VM_CREATING);
 	json_object_set_new(r->root, "created_at", json_string(ts));
 	free(ts);
 	if (!json_object_get(r->root, "data"))
@@ -289,14 +289,20 @@ int64_t rec_int(struct vm_record *r, const char *key, int64_t dflt)
 	return dflt;
 }
 
-void rec_set_state(struct vm_record *r, const char *state)
+void rec_set_state(struct vm_record *r, enum vm_state state)
 {
-	json_object_set_new(r->root, "state", json_string(state));
+	json_object_set_new(r->root, "state", json_string(vm_state_name(state)));
 }
 
-const char *rec_state(struct vm_record *r)
+enum vm_state rec_state(struct vm_record *r)
 {
-	return json_string_value(json_object_get(r->root, "state"));
+	return vm_state_from_name(json_string_value(json_object_get(r->root, "state")));
+}
+
+const char *rec_state_name(struct vm_record *r)
+{
+	const char *s = json_string_value(json_object_get(r->root, "state"));
+	return s ? s : "?";
 }
 
 static json_t *ledger(struct vm_record *r)
@@ -407,21 +413,18 @@ static int cmpu64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int lease_take(struct state *s, struct vm_record *r, const char *kind, uint64_t lo, uint64_t hi,
-	       uint64_t *out, const char *plugin)
+/* The lowest value of [lo, hi] of `kind` that no record but `self` (may be NULL) holds;
+ * the caller holds the state lock.  0 or -ENOSPC. */
+static int lowest_free(struct state *s, const char *self, const char *kind, uint64_t lo,
+		       uint64_t hi, uint64_t *out)
 {
-	if (lease_get(r, kind, out) == 0)
-		return 0;
-	int e = state_lock(s);
-	if (e < 0)
-		return e;
 	char *k = xasprintf("lease:%s", kind);
 	char **names;
 	size_t n, used_n = 0, used_cap = 64;
 	uint64_t *used = xcalloc(used_cap, sizeof(uint64_t));
 	record_names(s, &names, &n);
 	for (size_t i = 0; i < n; i++) {
-		if (strcmp(names[i], r->name) != 0) {
+		if (!self || strcmp(names[i], self) != 0) {
 			char *p = xasprintf("%s/%s.json", s->vms, names[i]);
 			int le = 0;
 			json_t *j = load_json(p, &le);
@@ -444,6 +447,7 @@ int lease_take(struct state *s, struct vm_record *r, const char *kind, uint64_t 
 		free(names[i]);
 	}
 	free(names);
+	free(k);
 	qsort(used, used_n, sizeof(uint64_t), cmpu64);
 	uint64_t cand = lo;
 	for (size_t i = 0; i < used_n; i++) {
@@ -455,16 +459,43 @@ int lease_take(struct state *s, struct vm_record *r, const char *kind, uint64_t 
 			break;
 	}
 	free(used);
-	if (cand > hi || cand < lo) {
-		e = -ENOSPC;
-	} else {
-		char id[32];
+	if (cand > hi || cand < lo)
+		return -ENOSPC;
+	*out = cand;
+	return 0;
+}
+
+int lease_peek(struct state *s, struct vm_record *r, const char *kind, uint64_t lo, uint64_t hi,
+	       uint64_t *out)
+{
+	if (r && lease_get(r, kind, out) == 0)
+		return 0;
+	int e = state_lock(s);
+	if (e < 0)
+		return e;
+	e = lowest_free(s, r ? r->name : NULL, kind, lo, hi, out);
+	state_unlock(s);
+	return e;
+}
+
+int lease_take(struct state *s, struct vm_record *r, const char *kind, uint64_t lo, uint64_t hi,
+	       uint64_t *out, const char *plugin)
+{
+	if (lease_get(r, kind, out) == 0)
+		return 0;
+	int e = state_lock(s);
+	if (e < 0)
+		return e;
+	uint64_t cand;
+	e = lowest_free(s, r->name, kind, lo, hi, &cand);
+	if (e == 0) {
+		char id[32], *k = xasprintf("lease:%s", kind);
 		snprintf(id, sizeof(id), "%" PRIu64, cand);
 		e = ledger_add(r, k, id, plugin);
+		free(k);
 		if (e == 0)
 			*out = cand;
 	}
-	free(k);
 	state_unlock(s);
 	return e;
 }

@@ -5,6 +5,7 @@
 #define LIA_CORE_STATE_H
 #include <jansson.h>
 #include <stdint.h>
+#include "lifecycle.h"
 
 struct state {
 	char *dir; /* state_dir */
@@ -39,8 +40,9 @@ int record_names(struct state *s, char ***names, size_t *n);
 
 const char *rec_str(struct vm_record *r, const char *key); /* core key or data.key */
 int64_t rec_int(struct vm_record *r, const char *key, int64_t dflt);
-void rec_set_state(struct vm_record *r, const char *state);
-const char *rec_state(struct vm_record *r);
+void rec_set_state(struct vm_record *r, enum vm_state state);
+enum vm_state rec_state(struct vm_record *r);
+const char *rec_state_name(struct vm_record *r); /* the recorded text, "?" when unset */
 
 int ledger_add(struct vm_record *r, const char *kind, const char *id, const char *plugin);
 int ledger_del(struct vm_record *r, const char *kind, const char *id);
@@ -52,6 +54,9 @@ int record_process_alive(struct vm_record *r);
 int lease_take(struct state *s, struct vm_record *r, const char *kind, uint64_t lo, uint64_t hi,
 	       uint64_t *out, const char *plugin);
 int lease_get(struct vm_record *r, const char *kind, uint64_t *out);
+/* what lease_take would hand out now, without taking it; r may be NULL */
+int lease_peek(struct state *s, struct vm_record *r, const char *kind, uint64_t lo, uint64_t hi,
+	       uint64_t *out);
 int lease_release(struct vm_record *r, const char *kind);
 
 #endif

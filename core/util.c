@@ -99,36 +99,6 @@ char *xasprintf(const char *fmt, ...)
 	return p;
 }
 
-static const struct {
-	enum lia_phase p;
-	const char *name;
-} phases[] = {
-	{ LIA_PHASE_PREFLIGHT, "preflight" }, { LIA_PHASE_DIRS, "dirs" },
-	{ LIA_PHASE_INSTALL, "install" },     { LIA_PHASE_KERNEL, "kernel" },
-	{ LIA_PHASE_IMAGE, "image" },         { LIA_PHASE_NETWORK, "network" },
-	{ LIA_PHASE_SERVICES, "services" },   { LIA_PHASE_VERIFY, "verify" },
-	{ LIA_PHASE_CREATE, "create" },       { LIA_PHASE_NET_UP, "net-up" },
-	{ LIA_PHASE_BOOT, "boot" },           { LIA_PHASE_STARTED, "started" },
-	{ LIA_PHASE_STOP, "stop" },           { LIA_PHASE_NET_DOWN, "net-down" },
-	{ LIA_PHASE_DESTROY, "destroy" },     { LIA_PHASE_GC, "gc" },
-};
-
-const char *phase_name(enum lia_phase p)
-{
-	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++)
-		if (phases[i].p == p)
-			return phases[i].name;
-	return "?";
-}
-
-enum lia_phase phase_from_name(const char *name)
-{
-	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++)
-		if (strcmp(phases[i].name, name) == 0)
-			return phases[i].p;
-	return LIA_PHASE_NONE;
-}
-
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
 	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
@@ -192,43 +162,3 @@ double now_ms(void)
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-unsigned long long proc_start_time(pid_t pid)
-{
-	char path[64], buf[1024];
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	/* the command name may hold spaces and ')': fields start after the LAST ')' */
-	char *p = strrchr(buf, ')');
-	if (!p)
-		return 0;
-	p++;
-	/* p points at " S ppid ...": field 3 is the state; start time is field 22 */
-	int field = 2;
-	char *save = NULL;
-	for (char *tok = strtok_r(p, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-		field++;
-		if (field == 3 && tok[0] == 'Z')
-			return 0; /* a zombie has exited */
-		if (field == 22)
-			return strtoull(tok, NULL, 10);
-	}
-	return 0;
-}
-
-int pid_id_alive(const char *id)
-{
-	char *end;
-	long pid = strtol(id, &end, 10);
-	if (pid <= 0 || *end != ':')
-		return 0;
-	unsigned long long want = strtoull(end + 1, NULL, 10);
-	unsigned long long got = proc_start_time((pid_t)pid);
-	return got != 0 && got == want;
-}

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <lia/plugin.h>
+#include "lifecycle.h"
 
 /* exit codes, documented in lia-core(1) */
 #define EXIT_OK 0
@@ -25,8 +26,6 @@ void *xcalloc(size_t n, size_t m);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-const char *phase_name(enum lia_phase p);
-enum lia_phase phase_from_name(const char *name); /* LIA_PHASE_NONE when unknown */
 
 /* write data to path atomically: temp file in the same dir, fsync, rename. 0 or -errno */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
@@ -34,9 +33,12 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
 int mkdir_p(const char *path, mode_t mode);
 /* monotonic milliseconds */
 double now_ms(void);
-/* start time (clock ticks since boot, /proc/PID/stat field 22) or 0 when no such process */
-unsigned long long proc_start_time(pid_t pid);
-/* "PID:START" ledger id alive? */
-int pid_id_alive(const char *id);
+/* start time (clock ticks since boot, /proc/PID/stat field 22) or 0 when no such process
+ * or a zombie; "PID:START" ledger id alive?  (the host services, which ignore ctx) */
+struct lia_ctx;
+uint64_t svc_proc_start_time(struct lia_ctx *ctx, pid_t pid);
+int svc_pid_alive(struct lia_ctx *ctx, const char *pid_id);
+#define proc_start_time(pid) svc_proc_start_time(NULL, (pid))
+#define pid_id_alive(id) svc_pid_alive(NULL, (id))
 
 #endif

@@ -1,14 +1,12 @@
 # Tests of the core: units (cmocka), loader, configuration, pipelines, VM records, host phases.
-TESTS += tests/core/loader.sh tests/core/config.sh tests/core/pipeline.sh tests/core/vm.sh \
+TESTS += tests/abi/grow.sh tests/core/config-values.sh tests/core/loader.sh tests/core/config.sh tests/core/pipeline.sh tests/core/vm.sh \
 	tests/core/host-setup.sh tests/core/example.sh tests/core/valgrind.sh
-EXTRA_DIST += tests/core/loader.sh tests/core/config.sh tests/core/pipeline.sh tests/core/vm.sh \
+EXTRA_DIST += tests/abi/grow.sh tests/abi/grow-plugin.c tests/core/config-values.sh tests/core/loader.sh tests/core/config.sh tests/core/pipeline.sh tests/core/vm.sh \
 	tests/core/host-setup.sh tests/core/example.sh tests/core/valgrind.sh tests/stubs/recorder.c tests/stubs/build.sh
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test-core
 TESTS += tests/unit/test-core
-tests_unit_test_core_SOURCES = tests/unit/test-core.c \
-	core/app.c core/cmd_host.c core/cmd_vm.c core/cmd_gc.c core/conf.c core/loader.c \
-	core/run.c core/state.c core/services.c core/util.c core/download.c core/hashq.c
+tests_unit_test_core_SOURCES = tests/unit/test-core.c $(LIA_CORE_SOURCES)
 tests_unit_test_core_CPPFLAGS = $(AM_CPPFLAGS) -DLIA_NO_PRELOAD -I$(top_srcdir)/core -DPLUGINDIR='"$(plugindir)"' -DSYSCONFDIR='"$(sysconfdir)"'
 tests_unit_test_core_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS)
 tests_unit_test_core_LDADD = $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) $(LTDL_LIBS) $(DL_LIBS)

@@ -6,6 +6,7 @@
  *          that started the VM can stop it.
  *   destroy: remove the VM's log files.   gc: kill VMMs and remove API sockets that no VM
  *          record owns.   install: see install.c. */
+#include "config.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -29,7 +30,6 @@
 #include "fc-proc.h"
 #include "install.h"
 
-#define H (ctx->host)
 
 /* snprintf for messages: truncating a long path in an error text is fine */
 __attribute__((format(printf, 3, 4))) static void say(char *buf, size_t len, const char *fmt, ...)
@@ -54,30 +54,30 @@ struct fc_vm {
 
 static const char *bin_dir(struct lia_ctx *ctx)
 {
-	const char *d = H->cfg_str(ctx, "bin_dir");
+	const char *d = ctx->host->cfg_str(ctx, "bin_dir");
 	return d && *d ? d : "/usr/local/bin";
 }
 
 static int vm_paths(struct lia_ctx *ctx, struct fc_vm *v)
 {
-	const char *b = H->cfg_str(ctx, "binary");
+	const char *b = ctx->host->cfg_str(ctx, "binary");
 	memset(v, 0, sizeof(*v));
-	v->name = H->vm_name(ctx);
+	v->name = ctx->host->vm_name(ctx);
 	if (!v->name)
-		return H->error(ctx, -EINVAL, "fc-driver was called without a VM.");
+		return ctx->host->error(ctx, -EINVAL, "fc-driver was called without a VM.");
 	if (!fc_valid_instance_id(v->name))
-		return H->error(ctx, -EINVAL,
+		return ctx->host->error(ctx, -EINVAL,
 				"VM name '%s' is not a valid Firecracker id (1-64 letters, digits "
 				"or hyphens).",
 				v->name);
-	if (H->path(ctx, v->api, sizeof(v->api), "sockets/%s.api", v->name) ||
-	    H->path(ctx, v->console, sizeof(v->console), "logs/%s.console.log", v->name) ||
-	    H->path(ctx, v->log, sizeof(v->log), "logs/%s.fc.log", v->name) ||
-	    H->path(ctx, v->metrics, sizeof(v->metrics), "logs/%s.metrics", v->name))
-		return H->error(ctx, -ENAMETOOLONG, "The state directory path %s is too long.",
-				H->state_dir(ctx));
+	if (ctx->host->path(ctx, v->api, sizeof(v->api), "sockets/%s.api", v->name) ||
+	    ctx->host->path(ctx, v->console, sizeof(v->console), "logs/%s.console.log", v->name) ||
+	    ctx->host->path(ctx, v->log, sizeof(v->log), "logs/%s.fc.log", v->name) ||
+	    ctx->host->path(ctx, v->metrics, sizeof(v->metrics), "logs/%s.metrics", v->name))
+		return ctx->host->error(ctx, -ENAMETOOLONG, "The state directory path %s is too long.",
+				ctx->host->state_dir(ctx));
 	if (strlen(v->api) >= sizeof(((struct sockaddr_un *)0)->sun_path))
-		return H->error(ctx, -ENAMETOOLONG,
+		return ctx->host->error(ctx, -ENAMETOOLONG,
 				"The API socket path %s is longer than a Unix socket allows (107 "
 				"bytes); use a shorter state_dir.",
 				v->api);
@@ -85,25 +85,19 @@ static int vm_paths(struct lia_ctx *ctx, struct fc_vm *v)
 		snprintf(v->binary, sizeof(v->binary), "%s", b);
 	else
 		snprintf(v->binary, sizeof(v->binary), "%s/firecracker", bin_dir(ctx));
-	v->jailed = H->cfg_bool(ctx, "jailer");
+	v->jailed = ctx->host->cfg_bool(ctx, "jailer");
 	if (v->jailed) {
-		int r = fc_jail_init(&v->jail, H->cfg_str(ctx, "chroot_base"), v->binary, v->name,
-				     (uid_t)H->cfg_int(ctx, "uid"), (gid_t)H->cfg_int(ctx, "gid"));
+		int r = fc_jail_init(&v->jail, ctx->host->cfg_str(ctx, "chroot_base"), v->binary, v->name,
+				     (uid_t)ctx->host->cfg_int(ctx, "uid"), (gid_t)ctx->host->cfg_int(ctx, "gid"));
 		if (r < 0)
-			return H->error(ctx, r, "The jail path for VM '%s' is too long.", v->name);
+			return ctx->host->error(ctx, r, "The jail path for VM '%s' is too long.", v->name);
 	}
 	return 0;
 }
 
 static int forced(struct lia_ctx *ctx)
 {
-	/* `vm stop --force`: the core answers vm_get("force") with "yes" */
-	const char *vals[] = { H->vm_get(ctx, "force"), H->global(ctx, "force") };
-	for (size_t i = 0; i < 2; i++)
-		if (vals[i] && (!strcmp(vals[i], "1") || !strcmp(vals[i], "true") ||
-				!strcmp(vals[i], "yes")))
-			return 1;
-	return 0;
+	return ctx->host->vm_force(ctx); /* `vm stop --force`, gc reclaiming a dead VM */
 }
 
 /* remove path if it is a socket or a symlink (never a regular file someone put there) */
@@ -129,7 +123,7 @@ static int create_empty(const char *path, char *err, size_t errlen)
 /* Ask the guest to shut down: PUT /actions SendCtrlAltDel.  1 when accepted. */
 static int send_ctrl_alt_del(struct lia_ctx *ctx, const char *api)
 {
-	struct fc_api *a = fc_api_open(api, (long)H->cfg_int(ctx, "api_timeout") * 1000);
+	struct fc_api *a = fc_api_open(api, (long)ctx->host->cfg_int(ctx, "api_timeout") * 1000);
 	char err[512];
 	int ok = 0;
 	if (!a)
@@ -141,7 +135,7 @@ static int send_ctrl_alt_del(struct lia_ctx *ctx, const char *api)
 	if (st >= 200 && st < 300)
 		ok = 1;
 	else
-		H->log(ctx, LIA_LOG_INFO, "SendCtrlAltDel was not accepted (%s); killing the VMM.",
+		ctx->host->log(ctx, LIA_LOG_INFO, "SendCtrlAltDel was not accepted (%s); killing the VMM.",
 		       st < 0 ? err : err[0] ? err : "no answer");
 	return ok;
 }
@@ -151,15 +145,15 @@ static int send_ctrl_alt_del(struct lia_ctx *ctx, const char *api)
  * errno (the error is recorded only when report is set). */
 static int teardown(struct lia_ctx *ctx, struct fc_vm *v, int graceful, int report)
 {
-	pid_t pid = (pid_t)H->vm_get_int(ctx, "fc.pid", 0);
-	uint64_t start = (uint64_t)H->vm_get_int(ctx, "fc.pid_start", 0);
-	const char *uds = H->vm_get(ctx, "vsock.uds");
+	pid_t pid = (pid_t)ctx->host->vm_get_int(ctx, "fc.pid", 0);
+	uint64_t start = (uint64_t)ctx->host->vm_get_int(ctx, "fc.pid_start", 0);
+	const char *uds = ctx->host->vm_get(ctx, "vsock.uds");
 
 	if (pid > 0) {
 		int status = -1, gone, killed = 0;
 		gone = fc_wait_exit(pid, start, 0, &status);
 		if (!gone && graceful && send_ctrl_alt_del(ctx, v->api))
-			gone = fc_wait_exit(pid, start, (long)H->cfg_int(ctx, "stop_timeout") * 1000,
+			gone = fc_wait_exit(pid, start, (long)ctx->host->cfg_int(ctx, "stop_timeout") * 1000,
 					    &status);
 		if (!gone) {
 			if (fc_kill(pid, start, SIGKILL) == 0)
@@ -169,7 +163,7 @@ static int teardown(struct lia_ctx *ctx, struct fc_vm *v, int graceful, int repo
 		if (!gone) {
 			/* e.g. stuck in D state: keep the ledger so gc retries */
 			if (report)
-				return H->error(ctx, -EBUSY,
+				return ctx->host->error(ctx, -EBUSY,
 						"firecracker (pid %d) of VM '%s' did not die after "
 						"SIGKILL within 5 seconds.",
 						(int)pid, v->name);
@@ -182,27 +176,27 @@ static int teardown(struct lia_ctx *ctx, struct fc_vm *v, int graceful, int repo
 			status = fc_log_exit_code(v->console);
 		if (status < 0 && killed)
 			status = 128 + SIGKILL;
-		H->vm_set_int(ctx, "fc.exit_status", status);
+		ctx->host->vm_set_int(ctx, "fc.exit_status", status);
 		char id[64];
 		snprintf(id, sizeof(id), "%d:%" PRIu64, (int)pid, start);
-		H->ledger_del(ctx, "pid", id);
-		H->vm_set(ctx, "fc.pid", NULL);
-		H->vm_set(ctx, "fc.pid_start", NULL);
-		H->log(ctx, LIA_LOG_INFO, "firecracker (pid %d) of VM '%s' ended, status %d.",
+		ctx->host->ledger_del(ctx, "pid", id);
+		ctx->host->vm_set(ctx, "fc.pid", NULL);
+		ctx->host->vm_set(ctx, "fc.pid_start", NULL);
+		ctx->host->log(ctx, LIA_LOG_INFO, "firecracker (pid %d) of VM '%s' ended, status %d.",
 		       (int)pid, v->name, status);
 	}
 	/* Firecracker never removes its sockets; a stale one makes the next start fail */
 	unlink_socket(v->api);
-	H->ledger_del(ctx, "socket", v->api);
+	ctx->host->ledger_del(ctx, "socket", v->api);
 	if (uds)
 		unlink_socket(uds);
 	if (v->jailed) {
 		int r = fc_jail_remove(&v->jail);
 		if (r < 0)
-			H->log(ctx, LIA_LOG_WARN, "cannot remove the jail %s: %s", v->jail.dir,
+			ctx->host->log(ctx, LIA_LOG_WARN, "cannot remove the jail %s: %s", v->jail.dir,
 			       strerror(-r));
 	}
-	H->vm_set(ctx, "fc.api_sock", NULL);
+	ctx->host->vm_set(ctx, "fc.api_sock", NULL);
 	return 0;
 }
 
@@ -240,8 +234,8 @@ static int add_call(struct boot *b, const char *path, json_t *body)
 static int check_file(struct lia_ctx *ctx, const char *what, const char *path)
 {
 	if (access(path, R_OK) < 0)
-		return H->error(ctx, -errno, "The %s %s of VM '%s' cannot be read: %s.", what, path,
-				H->vm_name(ctx), strerror(errno));
+		return ctx->host->error(ctx, -errno, "The %s %s of VM '%s' cannot be read: %s.", what, path,
+				ctx->host->vm_name(ctx), strerror(errno));
 	return 0;
 }
 
@@ -250,7 +244,7 @@ static int check_kernel(struct lia_ctx *ctx, const char *path)
 	unsigned char head[0x210];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return H->error(ctx, -errno,
+		return ctx->host->error(ctx, -errno,
 				"The kernel %s cannot be opened: %s (run `lia-core run setup` or set "
 				"the VM's kernel).",
 				path, strerror(errno));
@@ -260,11 +254,11 @@ static int check_kernel(struct lia_ctx *ctx, const char *path)
 	if (kind == 1)
 		return 0;
 	if (kind == 2)
-		return H->error(ctx, -ENOEXEC,
+		return ctx->host->error(ctx, -ENOEXEC,
 				"The kernel %s is a bzImage; Firecracker 1.6 on x86_64 boots only an "
 				"uncompressed ELF vmlinux (extract it with scripts/extract-vmlinux).",
 				path);
-	return H->error(ctx, -ENOEXEC, "The kernel %s is not an ELF vmlinux.", path);
+	return ctx->host->error(ctx, -ENOEXEC, "The kernel %s is not an ELF vmlinux.", path);
 }
 
 /* In jailer mode put src into the chroot and return the inside path; else src itself. */
@@ -276,7 +270,7 @@ static const char *placed(struct lia_ctx *ctx, struct fc_vm *v, const char *src,
 		return src;
 	int r = fc_jail_place(&v->jail, src, name, copy_ok, buf, len, err, sizeof(err));
 	if (r < 0) {
-		*rc = H->error(ctx, r, "Jailer setup for VM '%s' failed: %s.", v->name, err);
+		*rc = ctx->host->error(ctx, r, "Jailer setup for VM '%s' failed: %s.", v->name, err);
 		return NULL;
 	}
 	return buf;
@@ -286,23 +280,23 @@ static const char *placed(struct lia_ctx *ctx, struct fc_vm *v, const char *src,
 static int plan_boot(struct lia_ctx *ctx, struct fc_vm *v, struct boot *b)
 {
 	char kernel[PATH_MAX];
-	const char *k = H->vm_get(ctx, "kernel");
-	const char *root = H->vm_get(ctx, "disk.root");
-	const char *data = H->vm_get(ctx, "disk.data");
-	const char *tap = H->vm_get(ctx, "net.tap");
-	const char *uds = H->vm_get(ctx, "vsock.uds");
-	int64_t cid = H->vm_get_int(ctx, "vsock.cid", -1);
-	int64_t vcpus = H->vm_get_int(ctx, "vcpus", 1), mem = H->vm_get_int(ctx, "mem_mib", 128);
+	const char *k = ctx->host->vm_get(ctx, "kernel");
+	const char *root = ctx->host->vm_get(ctx, "disk.root");
+	const char *data = ctx->host->vm_get(ctx, "disk.data");
+	const char *tap = ctx->host->vm_get(ctx, "net.tap");
+	const char *uds = ctx->host->vm_get(ctx, "vsock.uds");
+	int64_t cid = ctx->host->vm_get_int(ctx, "vsock.cid", -1);
+	int64_t vcpus = ctx->host->vm_get_int(ctx, "vcpus", 1), mem = ctx->host->vm_get_int(ctx, "mem_mib", 128);
 	int r;
 
 	if (k && *k)
 		snprintf(kernel, sizeof(kernel), "%s", k);
-	else if (H->path(ctx, kernel, sizeof(kernel), "kernel/vmlinux"))
-		return H->error(ctx, -ENAMETOOLONG, "The kernel path is too long.");
+	else if (ctx->host->path(ctx, kernel, sizeof(kernel), "kernel/vmlinux"))
+		return ctx->host->error(ctx, -ENAMETOOLONG, "The kernel path is too long.");
 	if ((r = check_kernel(ctx, kernel)) < 0)
 		return r;
 	if (!root || !*root)
-		return H->error(ctx, -ENOENT,
+		return ctx->host->error(ctx, -ENOENT,
 				"VM '%s' has no root disk (disk.root); is an image plugin enabled?",
 				v->name);
 	if ((r = check_file(ctx, "root disk", root)) < 0)
@@ -310,30 +304,30 @@ static int plan_boot(struct lia_ctx *ctx, struct fc_vm *v, struct boot *b)
 	if (data && *data && (r = check_file(ctx, "data disk", data)) < 0)
 		return r;
 	if (vcpus < 1 || vcpus > 32)
-		return H->error(ctx, -EINVAL, "VM '%s' asks for %" PRId64 " vCPUs; Firecracker allows 1 to 32.",
+		return ctx->host->error(ctx, -EINVAL, "VM '%s' asks for %" PRId64 " vCPUs; Firecracker allows 1 to 32.",
 				v->name, vcpus);
 	if (mem < 1)
-		return H->error(ctx, -EINVAL, "VM '%s' asks for %" PRId64 " MiB of memory.", v->name, mem);
+		return ctx->host->error(ctx, -EINVAL, "VM '%s' asks for %" PRId64 " MiB of memory.", v->name, mem);
 	if (uds && *uds && (cid < 3 || cid > UINT32_MAX))
-		return H->error(ctx, -EINVAL, "VM '%s' has vsock.uds but no valid vsock.cid (>= 3).",
+		return ctx->host->error(ctx, -EINVAL, "VM '%s' has vsock.uds but no valid vsock.cid (>= 3).",
 				v->name);
 	if (access(v->binary, X_OK) < 0)
-		return H->error(ctx, -errno,
+		return ctx->host->error(ctx, -errno,
 				"The Firecracker binary %s cannot be run: %s (run the install phase "
 				"or set fc-driver.binary).",
 				v->binary, strerror(errno));
 	if (v->jailed) {
-		const char *jb = H->cfg_str(ctx, "jailer_binary");
+		const char *jb = ctx->host->cfg_str(ctx, "jailer_binary");
 		char def[PATH_MAX];
 		snprintf(def, sizeof(def), "%s/jailer", bin_dir(ctx));
 		if (access(jb && *jb ? jb : def, X_OK) < 0)
-			return H->error(ctx, -errno, "The jailer %s cannot be run: %s.", jb && *jb ? jb : def,
+			return ctx->host->error(ctx, -errno, "The jailer %s cannot be run: %s.", jb && *jb ? jb : def,
 					strerror(errno));
 	}
-	if (fc_boot_args(b->argbuf, sizeof(b->argbuf), H->cfg_str(ctx, "boot_args"),
-			 H->vm_get(ctx, "net.ip"), H->vm_get(ctx, "net.gateway"),
-			 H->vm_get(ctx, "ssh_key"), H->cfg_str(ctx, "boot_args_extra")) < 0)
-		return H->error(ctx, -E2BIG,
+	if (fc_boot_args(b->argbuf, sizeof(b->argbuf), ctx->host->cfg_str(ctx, "boot_args"),
+			 ctx->host->vm_get(ctx, "net.ip"), ctx->host->vm_get(ctx, "net.gateway"),
+			 ctx->host->vm_get(ctx, "ssh_key"), ctx->host->cfg_str(ctx, "boot_args_extra")) < 0)
+		return ctx->host->error(ctx, -E2BIG,
 				"The kernel command line of VM '%s' would exceed %d bytes (Firecracker's "
 				"limit is %d including what it appends); shorten boot_args_extra or the "
 				"SSH key.",
@@ -349,11 +343,11 @@ static int plan_boot(struct lia_ctx *ctx, struct fc_vm *v, struct boot *b)
 	    (data && *data &&
 	     add_call(b, "/drives/data", fc_body_drive("data", v->jailed ? "/data.ext4" : data, 0))) ||
 	    (tap && *tap &&
-	     add_call(b, "/network-interfaces/eth0", fc_body_net("eth0", tap, H->vm_get(ctx, "net.mac")))) ||
+	     add_call(b, "/network-interfaces/eth0", fc_body_net("eth0", tap, ctx->host->vm_get(ctx, "net.mac")))) ||
 	    (uds && *uds && add_call(b, "/vsock", fc_body_vsock(cid, v->jailed ? "/vsock.sock" : uds))) ||
 	    add_call(b, "/actions", fc_body_action("InstanceStart"))) {
 		boot_free(b);
-		return H->error(ctx, -ENOMEM, "Out of memory building Firecracker requests.");
+		return ctx->host->error(ctx, -ENOMEM, "Out of memory building Firecracker requests.");
 	}
 	return 0;
 }
@@ -362,15 +356,15 @@ static int plan_boot(struct lia_ctx *ctx, struct fc_vm *v, struct boot *b)
 static int prepare_jail(struct lia_ctx *ctx, struct fc_vm *v)
 {
 	char in[PATH_MAX], kernel[PATH_MAX], sock[PATH_MAX + 32];
-	const char *k = H->vm_get(ctx, "kernel"), *data = H->vm_get(ctx, "disk.data");
-	const char *uds = H->vm_get(ctx, "vsock.uds");
+	const char *k = ctx->host->vm_get(ctx, "kernel"), *data = ctx->host->vm_get(ctx, "disk.data");
+	const char *uds = ctx->host->vm_get(ctx, "vsock.uds");
 	int rc = 0;
 	if (k && *k)
 		snprintf(kernel, sizeof(kernel), "%s", k);
 	else
-		H->path(ctx, kernel, sizeof(kernel), "kernel/vmlinux");
+		ctx->host->path(ctx, kernel, sizeof(kernel), "kernel/vmlinux");
 	if (!placed(ctx, v, kernel, "vmlinux", 1, in, sizeof(in), &rc) ||
-	    !placed(ctx, v, H->vm_get(ctx, "disk.root"), "rootfs.ext4", 0, in, sizeof(in), &rc) ||
+	    !placed(ctx, v, ctx->host->vm_get(ctx, "disk.root"), "rootfs.ext4", 0, in, sizeof(in), &rc) ||
 	    (data && *data && !placed(ctx, v, data, "data.ext4", 0, in, sizeof(in), &rc)) ||
 	    !placed(ctx, v, v->log, "fc.log", 0, in, sizeof(in), &rc) ||
 	    !placed(ctx, v, v->metrics, "fc.metrics", 0, in, sizeof(in), &rc))
@@ -378,12 +372,12 @@ static int prepare_jail(struct lia_ctx *ctx, struct fc_vm *v)
 	/* the jailer binds the API socket at <root>/run/firecracker.socket */
 	snprintf(sock, sizeof(sock), "%s/run/firecracker.socket", v->jail.root);
 	if (symlink(sock, v->api) < 0)
-		return H->error(ctx, -errno, "cannot create the API socket link %s: %s.", v->api,
+		return ctx->host->error(ctx, -errno, "cannot create the API socket link %s: %s.", v->api,
 				strerror(errno));
 	if (uds && *uds) {
 		snprintf(sock, sizeof(sock), "%s/vsock.sock", v->jail.root);
 		if (symlink(sock, uds) < 0)
-			return H->error(ctx, -errno, "cannot create the vsock socket link %s: %s.", uds,
+			return ctx->host->error(ctx, -errno, "cannot create the vsock socket link %s: %s.", uds,
 					strerror(errno));
 	}
 	return 0;
@@ -402,12 +396,12 @@ static int launch(struct lia_ctx *ctx, struct fc_vm *v, char *err, size_t errlen
 		return -errno;
 	}
 	if (v->jailed) {
-		const char *jb = H->cfg_str(ctx, "jailer_binary"), *ns = H->cfg_str(ctx, "netns");
+		const char *jb = ctx->host->cfg_str(ctx, "jailer_binary"), *ns = ctx->host->cfg_str(ctx, "netns");
 		static char def[PATH_MAX];
 		snprintf(def, sizeof(def), "%s/jailer", bin_dir(ctx));
-		snprintf(uid, sizeof(uid), "%" PRId64, H->cfg_int(ctx, "uid"));
-		snprintf(gid, sizeof(gid), "%" PRId64, H->cfg_int(ctx, "gid"));
-		snprintf(cgv, sizeof(cgv), "%" PRId64, H->cfg_int(ctx, "cgroup_version"));
+		snprintf(uid, sizeof(uid), "%" PRId64, ctx->host->cfg_int(ctx, "uid"));
+		snprintf(gid, sizeof(gid), "%" PRId64, ctx->host->cfg_int(ctx, "gid"));
+		snprintf(cgv, sizeof(cgv), "%" PRId64, ctx->host->cfg_int(ctx, "cgroup_version"));
 		argv[n++] = jb && *jb ? jb : def;
 		argv[n++] = "--id";
 		argv[n++] = v->name;
@@ -418,7 +412,7 @@ static int launch(struct lia_ctx *ctx, struct fc_vm *v, char *err, size_t errlen
 		argv[n++] = "--gid";
 		argv[n++] = gid;
 		argv[n++] = "--chroot-base-dir";
-		argv[n++] = H->cfg_str(ctx, "chroot_base");
+		argv[n++] = ctx->host->cfg_str(ctx, "chroot_base");
 		argv[n++] = "--cgroup-version";
 		argv[n++] = cgv;
 		if (ns && *ns) {
@@ -446,22 +440,22 @@ static int launch(struct lia_ctx *ctx, struct fc_vm *v, char *err, size_t errlen
 	fc_starttime(pid, &start, &z);
 	char id[64];
 	snprintf(id, sizeof(id), "%d:%" PRIu64, (int)pid, start);
-	H->vm_set_int(ctx, "fc.pid", pid);
-	H->vm_set_int(ctx, "fc.pid_start", (int64_t)start);
-	H->vm_set(ctx, "fc.api_sock", v->api);
-	r = H->ledger_add(ctx, "pid", id);
+	ctx->host->vm_set_int(ctx, "fc.pid", pid);
+	ctx->host->vm_set_int(ctx, "fc.pid_start", (int64_t)start);
+	ctx->host->vm_set(ctx, "fc.api_sock", v->api);
+	r = ctx->host->ledger_add(ctx, "pid", id);
 	if (r < 0) {
 		/* cannot persist it: do not leave an untracked VMM behind */
 		fc_kill(pid, start, SIGKILL);
 		int st;
 		fc_wait_exit(pid, start, 5000, &st);
-		H->vm_set(ctx, "fc.pid", NULL);
-		H->vm_set(ctx, "fc.pid_start", NULL);
+		ctx->host->vm_set(ctx, "fc.pid", NULL);
+		ctx->host->vm_set(ctx, "fc.pid_start", NULL);
 		say(err, errlen, "cannot record firecracker's pid in the VM record");
 		return r;
 	}
 	int status;
-	r = fc_wait_socket(v->api, pid, start, (long)H->cfg_int(ctx, "socket_timeout") * 1000, &status);
+	r = fc_wait_socket(v->api, pid, start, (long)ctx->host->cfg_int(ctx, "socket_timeout") * 1000, &status);
 	if (r == -ECHILD) {
 		char tail[400];
 		fc_log_tail(v->console, tail, sizeof(tail));
@@ -474,7 +468,7 @@ static int launch(struct lia_ctx *ctx, struct fc_vm *v, char *err, size_t errlen
 	if (r < 0) {
 		say(err, errlen, "the API socket %s of firecracker (pid %d) did not accept a "
 			 "connection within %" PRId64 " s: %s",
-			 v->api, (int)pid, H->cfg_int(ctx, "socket_timeout"), strerror(-r));
+			 v->api, (int)pid, ctx->host->cfg_int(ctx, "socket_timeout"), strerror(-r));
 		return r;
 	}
 	return 0;
@@ -493,24 +487,24 @@ static int boot_run(struct lia_ctx *ctx, void *state)
 	if ((r = plan_boot(ctx, &v, &b)) < 0)
 		return r;
 	/* a VM record that still names a live VMM: refuse instead of starting a second one */
-	pid_t old = (pid_t)H->vm_get_int(ctx, "fc.pid", 0);
-	if (old > 0 && fc_alive(old, (uint64_t)H->vm_get_int(ctx, "fc.pid_start", 0))) {
+	pid_t old = (pid_t)ctx->host->vm_get_int(ctx, "fc.pid", 0);
+	if (old > 0 && fc_alive(old, (uint64_t)ctx->host->vm_get_int(ctx, "fc.pid_start", 0))) {
 		boot_free(&b);
-		return H->error(ctx, -EBUSY, "VM '%s' already runs (firecracker pid %d).", v.name,
+		return ctx->host->error(ctx, -EBUSY, "VM '%s' already runs (firecracker pid %d).", v.name,
 				(int)old);
 	}
 	/* ledger first, then the object */
-	if ((r = H->ledger_add(ctx, "socket", v.api)) < 0) {
+	if ((r = ctx->host->ledger_add(ctx, "socket", v.api)) < 0) {
 		boot_free(&b);
 		return r;
 	}
 	char dir[PATH_MAX];
-	H->path(ctx, dir, sizeof(dir), "sockets");
+	ctx->host->path(ctx, dir, sizeof(dir), "sockets");
 	mkdir(dir, 0755);
-	H->path(ctx, dir, sizeof(dir), "logs");
+	ctx->host->path(ctx, dir, sizeof(dir), "logs");
 	mkdir(dir, 0755);
 	unlink_socket(v.api); /* stale from a crashed run: firecracker would refuse to bind */
-	const char *uds = H->vm_get(ctx, "vsock.uds");
+	const char *uds = ctx->host->vm_get(ctx, "vsock.uds");
 	if (uds && *uds)
 		unlink_socket(uds); /* PUT /vsock fails with AddrInUse otherwise */
 
@@ -531,7 +525,7 @@ static int boot_run(struct lia_ctx *ctx, void *state)
 		say(msg, sizeof(msg), "Starting firecracker for VM '%s' failed: %s.", v.name, err);
 		goto fail;
 	}
-	struct fc_api *api = fc_api_open(v.api, (long)H->cfg_int(ctx, "api_timeout") * 1000);
+	struct fc_api *api = fc_api_open(v.api, (long)ctx->host->cfg_int(ctx, "api_timeout") * 1000);
 	if (!api) {
 		r = -ENOMEM;
 		say(msg, sizeof(msg), "Cannot set up an HTTP client for VM '%s'.", v.name);
@@ -558,14 +552,14 @@ static int boot_run(struct lia_ctx *ctx, void *state)
 	}
 	fc_api_close(api);
 	boot_free(&b);
-	H->note(ctx, "started firecracker (pid %" PRId64 ") for VM '%s'",
-		H->vm_get_int(ctx, "fc.pid", 0), v.name);
+	ctx->host->note(ctx, "started firecracker (pid %" PRId64 ") for VM '%s'",
+		ctx->host->vm_get_int(ctx, "fc.pid", 0), v.name);
 	return LIA_OK;
 fail:
 	boot_free(&b);
 	/* this hook's own leftovers: the core undoes only the steps that succeeded */
 	teardown(ctx, &v, 0, 0);
-	return H->error(ctx, r, "%s", msg);
+	return ctx->host->error(ctx, r, "%s", msg);
 }
 
 static int boot_undo(struct lia_ctx *ctx, void *state)
@@ -584,9 +578,9 @@ static int boot_plan(struct lia_ctx *ctx, void *state)
 	struct fc_vm v;
 	if (vm_paths(ctx, &v) < 0)
 		return -1;
-	H->note(ctx, "start %s --api-sock %s --id %s%s", v.binary, v.api, v.name,
+	ctx->host->note(ctx, "start %s --api-sock %s --id %s%s", v.binary, v.api, v.name,
 		v.jailed ? " under the jailer" : "");
-	H->note(ctx, "configure logger, metrics, boot source, machine, drives, network, vsock; "
+	ctx->host->note(ctx, "configure logger, metrics, boot source, machine, drives, network, vsock; "
 		     "InstanceStart");
 	return 0;
 }
@@ -644,7 +638,7 @@ static int gc_run(struct lia_ctx *ctx, void *state)
 {
 	(void)state;
 	char dir[PATH_MAX], sock[PATH_MAX];
-	if (H->path(ctx, dir, sizeof(dir), "sockets"))
+	if (ctx->host->path(ctx, dir, sizeof(dir), "sockets"))
 		return 0;
 	size_t dl = strlen(dir);
 	/* VMMs whose API socket no record owns: a start whose lia-core died, a destroyed
@@ -656,20 +650,20 @@ static int gc_run(struct lia_ctx *ctx, void *state)
 			continue;
 		if (!proc_api_sock(e->d_name, sock, sizeof(sock)))
 			continue;
-		if (strncmp(sock, dir, dl) || sock[dl] != '/' || H->ledger_owned(ctx, "socket", sock))
+		if (strncmp(sock, dir, dl) || sock[dl] != '/' || ctx->host->ledger_owned(ctx, "socket", sock))
 			continue;
 		pid_t pid = (pid_t)atoi(e->d_name);
 		uint64_t start;
 		int z = 0, st;
 		if (fc_starttime(pid, &start, &z) < 0 || z)
 			continue;
-		if (H->dry_run(ctx)) {
-			H->note(ctx, "kill orphaned firecracker pid %d (%s)", (int)pid, sock);
+		if (ctx->host->dry_run(ctx)) {
+			ctx->host->note(ctx, "kill orphaned firecracker pid %d (%s)", (int)pid, sock);
 			continue;
 		}
 		if (fc_kill(pid, start, SIGKILL) == 0) {
 			fc_wait_exit(pid, start, 5000, &st);
-			H->note(ctx, "killed orphaned firecracker pid %d (%s)", (int)pid, sock);
+			ctx->host->note(ctx, "killed orphaned firecracker pid %d (%s)", (int)pid, sock);
 		}
 	}
 	if (d)
@@ -682,14 +676,14 @@ static int gc_run(struct lia_ctx *ctx, void *state)
 			continue;
 		if (snprintf(sock, sizeof(sock), "%s/%s", dir, e->d_name) >= (int)sizeof(sock))
 			continue;
-		if (H->ledger_owned(ctx, "socket", sock))
+		if (ctx->host->ledger_owned(ctx, "socket", sock))
 			continue;
-		if (H->dry_run(ctx)) {
-			H->note(ctx, "remove orphaned API socket %s", sock);
+		if (ctx->host->dry_run(ctx)) {
+			ctx->host->note(ctx, "remove orphaned API socket %s", sock);
 			continue;
 		}
 		unlink_socket(sock);
-		H->note(ctx, "removed orphaned API socket %s", sock);
+		ctx->host->note(ctx, "removed orphaned API socket %s", sock);
 	}
 	if (d)
 		closedir(d);
@@ -701,7 +695,7 @@ static int preflight_run(struct lia_ctx *ctx, void *state)
 	(void)state;
 	/* a warning, not a failure: the API test double and `run setup` work without KVM */
 	if (access("/dev/kvm", R_OK | W_OK) < 0)
-		H->log(ctx, LIA_LOG_WARN,
+		ctx->host->log(ctx, LIA_LOG_WARN,
 		       "/dev/kvm is not usable (%s): firecracker will fail at InstanceStart.",
 		       strerror(errno));
 	return LIA_OK;
@@ -709,21 +703,20 @@ static int preflight_run(struct lia_ctx *ctx, void *state)
 
 static const struct lia_option options[] = {
 	FC_INSTALL_OPTIONS,
-	{ "binary", LIA_OPT_STRING, NULL, 0, "firecracker binary (default: bin_dir/firecracker)" },
-	{ "boot_args", LIA_OPT_STRING, "console=ttyS0 reboot=k panic=1 pci=off init=/sbin/init", 0,
-	  "kernel command line; lia.ip/lia.gateway/lia.ssh_key are appended" },
-	{ "boot_args_extra", LIA_OPT_STRING, "", 0, "appended to the kernel command line" },
-	{ "stop_timeout", LIA_OPT_INT, "10", 0, "seconds to wait after SendCtrlAltDel before SIGKILL" },
-	{ "api_timeout", LIA_OPT_INT, "5", 0, "seconds each API request may take" },
-	{ "socket_timeout", LIA_OPT_INT, "5", 0, "seconds to wait for the API socket after spawning" },
-	{ "jailer", LIA_OPT_BOOL, "false", 0, "start firecracker through the jailer" },
-	{ "jailer_binary", LIA_OPT_STRING, NULL, 0, "jailer binary (default: bin_dir/jailer)" },
-	{ "uid", LIA_OPT_INT, "0", 0, "jailer: uid firecracker runs as" },
-	{ "gid", LIA_OPT_INT, "0", 0, "jailer: gid firecracker runs as" },
-	{ "chroot_base", LIA_OPT_STRING, "/srv/jailer", 0, "jailer: chroot base directory" },
-	{ "cgroup_version", LIA_OPT_INT, "2", 0, "jailer: cgroup version (1 or 2)" },
-	{ "netns", LIA_OPT_STRING, NULL, 0, "jailer: network namespace path to join" },
-	{ NULL, 0, NULL, 0, NULL },
+	{ .name = "binary", .type = LIA_OPT_STRING, .kind = LIA_KIND_ABSPATH, .help = "firecracker binary (default: bin_dir/firecracker)" },
+	{ .name = "boot_args", .type = LIA_OPT_STRING, .default_value = "console=ttyS0 reboot=k panic=1 pci=off init=/sbin/init", .help = "kernel command line; lia.ip/lia.gateway/lia.ssh_key are appended" },
+	{ .name = "boot_args_extra", .type = LIA_OPT_STRING, .default_value = "", .help = "appended to the kernel command line" },
+	{ .name = "stop_timeout", .type = LIA_OPT_INT, .default_value = "10", LIA_RANGE(0, 3600), .help = "seconds to wait after SendCtrlAltDel before SIGKILL" },
+	{ .name = "api_timeout", .type = LIA_OPT_INT, .default_value = "5", LIA_RANGE(1, 600), .help = "seconds each API request may take" },
+	{ .name = "socket_timeout", .type = LIA_OPT_INT, .default_value = "5", LIA_RANGE(1, 600), .help = "seconds to wait for the API socket after spawning" },
+	{ .name = "jailer", .type = LIA_OPT_BOOL, .default_value = "false", .help = "start firecracker through the jailer" },
+	{ .name = "jailer_binary", .type = LIA_OPT_STRING, .kind = LIA_KIND_ABSPATH, .help = "jailer binary (default: bin_dir/jailer)" },
+	{ .name = "uid", .type = LIA_OPT_INT, .default_value = "0", LIA_RANGE(0, 4294967294), .help = "jailer: uid firecracker runs as" },
+	{ .name = "gid", .type = LIA_OPT_INT, .default_value = "0", LIA_RANGE(0, 4294967294), .help = "jailer: gid firecracker runs as" },
+	{ .name = "chroot_base", .type = LIA_OPT_STRING, .default_value = "/srv/jailer", .kind = LIA_KIND_ABSPATH, .help = "jailer: chroot base directory" },
+	{ .name = "cgroup_version", .type = LIA_OPT_INT, .default_value = "2", LIA_RANGE(1, 2), .help = "jailer: cgroup version (1 or 2)" },
+	{ .name = "netns", .type = LIA_OPT_STRING, .kind = LIA_KIND_ABSPATH, .help = "jailer: network namespace path to join" },
+	{ 0 },
 };
 
 static const struct lia_hook hooks[] = {
@@ -740,7 +733,7 @@ static const struct lia_hook hooks[] = {
 LIA_PLUGIN_DEFINE(fc_driver) = {
 	LIA_PLUGIN_HEADER,
 	.name = "fc-driver",
-	.version = "0.1.0",
+	.version = PACKAGE_VERSION,
 	.provides = "vmm",
 	.description = "runs each VM in a Firecracker process configured over its API",
 	.options = options,

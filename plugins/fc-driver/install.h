@@ -9,9 +9,9 @@ int fc_install_plan(struct lia_ctx *ctx, void *state);
 
 /* The settings the install phase reads; spliced into fc-driver's options[]. */
 #define FC_INSTALL_OPTIONS \
-	{ "version", LIA_OPT_STRING, "v1.6.0", 0, "Firecracker release to install" }, \
-	{ "release_url", LIA_OPT_STRING, NULL, 0, "release tarball URL (default: GitHub release of version)" }, \
-	{ "sha256", LIA_OPT_STRING, NULL, 0, "expected SHA-256 of the tarball (default: the published .sha256.txt)" }, \
-	{ "bin_dir", LIA_OPT_STRING, "/usr/local/bin", 0, "where firecracker and jailer are installed" }
+	{ .name = "version", .type = LIA_OPT_STRING, .default_value = "v1.6.0", .help = "Firecracker release to install" }, \
+	{ .name = "release_url", .type = LIA_OPT_STRING, .kind = LIA_KIND_URL, .choices = "http|https|file", .help = "release tarball URL (default: GitHub release of version)" }, \
+	{ .name = "sha256", .type = LIA_OPT_STRING, .kind = LIA_KIND_SHA256, .help = "expected SHA-256 of the tarball (default: the published .sha256.txt)" }, \
+	{ .name = "bin_dir", .type = LIA_OPT_STRING, .default_value = "/usr/local/bin", .kind = LIA_KIND_ABSPATH, .help = "where firecracker and jailer are installed" }
 
 #endif

@@ -16,11 +16,11 @@
 #include <lia/plugin.h>
 
 static const struct lia_option options[] = {
-	{ "kvm_device", LIA_OPT_STRING, "/dev/kvm", 0, "the KVM device to check" },
-	{ "tun_device", LIA_OPT_STRING, "/dev/net/tun", 0, "the TUN clone device to check" },
-	{ "require_kvm", LIA_OPT_BOOL, "true", 0, "a missing or unusable KVM fails preflight" },
-	{ "min_kernel", LIA_OPT_STRING, "4.14", 0, "the oldest kernel lia supports" },
-	{ NULL, 0, NULL, 0, NULL },
+	{ .name = "kvm_device", .type = LIA_OPT_STRING, .default_value = "/dev/kvm", .kind = LIA_KIND_ABSPATH, .help = "the KVM device to check" },
+	{ .name = "tun_device", .type = LIA_OPT_STRING, .default_value = "/dev/net/tun", .kind = LIA_KIND_ABSPATH, .help = "the TUN clone device to check" },
+	{ .name = "require_kvm", .type = LIA_OPT_BOOL, .default_value = "true", .help = "a missing or unusable KVM fails preflight" },
+	{ .name = "min_kernel", .type = LIA_OPT_STRING, .default_value = "4.14", .help = "the oldest kernel lia supports" },
+	{ 0 },
 };
 
 /* capability bits of this process (effective set) */

@@ -5,6 +5,7 @@
  * vm create     per-VM root disk (clone) + data volume; undo = destroy
  * vm destroy    remove both
  * gc            remove disks no VM owns, and leftovers of killed builds */
+#include "config.h"
 #include "alpine.h"
 
 #include <errno.h>
@@ -110,25 +111,18 @@ static int image_undo(struct lia_ctx *ctx, void *state)
 }
 
 static const struct lia_option options[] = {
-	{ "version", LIA_OPT_STRING, "3.19", 0, "Alpine release" },
-	{ "mirror", LIA_OPT_STRING, "https://dl-cdn.alpinelinux.org/alpine", 0,
-	  "Alpine mirror: http(s):// URL, file:// URL or a local folder" },
-	{ "arch", LIA_OPT_STRING, "x86_64", 0, "guest architecture" },
-	{ "minirootfs", LIA_OPT_STRING, "alpine-minirootfs-3.19.1-x86_64.tar.gz", 0,
-	  "minirootfs tarball: a file name under <mirror>/v<version>/releases/<arch>/, a path or a URL" },
-	{ "size_mib", LIA_OPT_INT, "2048", 0, "size of the sparse template image" },
-	{ "packages", LIA_OPT_STRINGS,
-	  "alpine-base,openrc,busybox-initscripts,nodejs,npm,git,curl,wget,bash,python3,py3-pip,"
-	  "build-base,linux-headers,ca-certificates,tzdata,sudo,openssh-server,openssh-client",
-	  0, "apk packages installed into the image" },
-	{ "npm_packages", LIA_OPT_STRINGS, "@anthropic-ai/claude-code", 0,
-	  "npm packages installed globally into the image" },
-	{ "overlay", LIA_OPT_STRING, LIA_ROOTFS_DIR, 0,
-	  "folder laid over the image (env LIA_ROOTFS_OVERLAY when unset)" },
-	{ "dns", LIA_OPT_STRINGS, "8.8.8.8,8.8.4.4", 0, "guest nameservers" },
-	{ "hostname", LIA_OPT_STRING, "lia-agent", 0, "guest host name" },
-	{ "volume_mib", LIA_OPT_INT, "1024", 0, "data volume size when the VM does not set one" },
-	{ NULL, 0, NULL, 0, NULL },
+	{ .name = "version", .type = LIA_OPT_STRING, .default_value = "3.19", .help = "Alpine release" },
+	{ .name = "mirror", .type = LIA_OPT_STRING, .default_value = "https://dl-cdn.alpinelinux.org/alpine", .help = "Alpine mirror: http(s):// URL, file:// URL or a local folder" },
+	{ .name = "arch", .type = LIA_OPT_STRING, .default_value = "x86_64", .kind = LIA_KIND_CHOICE, .choices = "x86_64|aarch64", .help = "guest architecture" },
+	{ .name = "minirootfs", .type = LIA_OPT_STRING, .default_value = "alpine-minirootfs-3.19.1-x86_64.tar.gz", .help = "minirootfs tarball: a file name under <mirror>/v<version>/releases/<arch>/, a path or a URL" },
+	{ .name = "size_mib", .type = LIA_OPT_INT, .default_value = "2048", LIA_RANGE(16, 1048576), .help = "size of the sparse template image" },
+	{ .name = "packages", .type = LIA_OPT_STRINGS, .default_value = "alpine-base,openrc,busybox-initscripts,nodejs,npm,git,curl,wget,bash,python3,py3-pip,"    "build-base,linux-headers,ca-certificates,tzdata,sudo,openssh-server,openssh-client", .help = "apk packages installed into the image" },
+	{ .name = "npm_packages", .type = LIA_OPT_STRINGS, .default_value = "@anthropic-ai/claude-code", .help = "npm packages installed globally into the image" },
+	{ .name = "overlay", .type = LIA_OPT_STRING, .default_value = LIA_ROOTFS_DIR, .kind = LIA_KIND_ABSPATH, .help = "folder laid over the image (env LIA_ROOTFS_OVERLAY when unset)" },
+	{ .name = "dns", .type = LIA_OPT_STRINGS, .default_value = "8.8.8.8,8.8.4.4", .kind = LIA_KIND_IPV4, .help = "guest nameservers" },
+	{ .name = "hostname", .type = LIA_OPT_STRING, .default_value = "lia-agent", .help = "guest host name" },
+	{ .name = "volume_mib", .type = LIA_OPT_INT, .default_value = "1024", .help = "data volume size when the VM does not set one" },
+	{ 0 },
 };
 
 static const struct lia_hook hooks[] = {
@@ -148,7 +142,7 @@ static const char *const needs[] = { "prog:mkfs.ext4", "prog:e2fsck", NULL };
 LIA_PLUGIN_DEFINE(image_alpine) = {
 	LIA_PLUGIN_HEADER,
 	.name = "image-alpine",
-	.version = "0.1.0",
+	.version = PACKAGE_VERSION,
 	.provides = "image",
 	.description = "Alpine guest image (minirootfs + apk + npm + overlay) and per-VM disks",
 	.options = options,

@@ -3,6 +3,7 @@
  * VM its disks.  All the work is in plugins/image-common/; this file only says where
  * the tree comes from.  Copy it to write your own image plugin: fill the staging root
  * in populate(), put what decides a rebuild in inputs(), keep the hooks table. */
+#include "config.h"
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
@@ -104,14 +105,13 @@ static int image_undo(struct lia_ctx *ctx, void *state)
 }
 
 static const struct lia_option options[] = {
-	{ "source", LIA_OPT_STRING, NULL, 1, "the guest tree: a folder or a tarball" },
-	{ "size_mib", LIA_OPT_INT, "2048", 0, "size of the sparse template image" },
-	{ "overlay", LIA_OPT_STRING, LIA_ROOTFS_DIR, 0,
-	  "folder laid over the image (env LIA_ROOTFS_OVERLAY when unset)" },
-	{ "dns", LIA_OPT_STRINGS, "8.8.8.8,8.8.4.4", 0, "guest nameservers" },
-	{ "hostname", LIA_OPT_STRING, "lia-agent", 0, "guest host name" },
-	{ "volume_mib", LIA_OPT_INT, "1024", 0, "data volume size when the VM does not set one" },
-	{ NULL, 0, NULL, 0, NULL },
+	{ .name = "source", .type = LIA_OPT_STRING, .kind = LIA_KIND_ABSPATH, .flags = LIA_OPT_REQUIRED, .help = "the guest tree: a folder or a tarball" },
+	{ .name = "size_mib", .type = LIA_OPT_INT, .default_value = "2048", LIA_RANGE(16, 1048576), .help = "size of the sparse template image" },
+	{ .name = "overlay", .type = LIA_OPT_STRING, .default_value = LIA_ROOTFS_DIR, .kind = LIA_KIND_ABSPATH, .help = "folder laid over the image (env LIA_ROOTFS_OVERLAY when unset)" },
+	{ .name = "dns", .type = LIA_OPT_STRINGS, .default_value = "8.8.8.8,8.8.4.4", .kind = LIA_KIND_IPV4, .help = "guest nameservers" },
+	{ .name = "hostname", .type = LIA_OPT_STRING, .default_value = "lia-agent", .help = "guest host name" },
+	{ .name = "volume_mib", .type = LIA_OPT_INT, .default_value = "1024", .help = "data volume size when the VM does not set one" },
+	{ 0 },
 };
 
 static const struct lia_hook hooks[] = {
@@ -130,7 +130,7 @@ static const char *const needs[] = { "prog:mkfs.ext4", "prog:e2fsck", NULL };
 LIA_PLUGIN_DEFINE(image_dir) = {
 	LIA_PLUGIN_HEADER,
 	.name = "image-dir",
-	.version = "0.1.0",
+	.version = PACKAGE_VERSION,
 	.provides = "image",
 	.description = "guest image from a local folder or tarball, plus per-VM disks",
 	.options = options,

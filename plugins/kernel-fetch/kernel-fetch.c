@@ -6,6 +6,7 @@
  * every run).  The file is fetched to vmlinux.new, checked to be an x86_64 ELF, and
  * only then renamed over vmlinux, so a bad download never replaces a good kernel. */
 #define _GNU_SOURCE
+#include "config.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -247,10 +248,10 @@ static int kf_undo(struct lia_ctx *ctx, void *state)
 }
 
 static const struct lia_option kf_options[] = {
-	{ "url", LIA_OPT_STRING, DEFAULT_URL, 0, "where the guest kernel (an uncompressed x86_64 ELF vmlinux) comes from" },
-	{ "sha256", LIA_OPT_STRING, NULL, 0, "expected SHA-256 (default: trust on first use and record it)" },
-	{ "verify", LIA_OPT_BOOL, "true", 0, "false: do not check any checksum (warned on every run)" },
-	{ NULL, 0, NULL, 0, NULL },
+	{ .name = "url", .type = LIA_OPT_STRING, .default_value = DEFAULT_URL, .kind = LIA_KIND_URL, .choices = "http|https|file", .help = "where the guest kernel (an uncompressed x86_64 ELF vmlinux) comes from" },
+	{ .name = "sha256", .type = LIA_OPT_STRING, .kind = LIA_KIND_SHA256, .help = "expected SHA-256 (default: trust on first use and record it)" },
+	{ .name = "verify", .type = LIA_OPT_BOOL, .default_value = "true", .help = "false: do not check any checksum (warned on every run)" },
+	{ 0 },
 };
 
 static const struct lia_hook kf_hooks[] = {
@@ -261,7 +262,7 @@ static const struct lia_hook kf_hooks[] = {
 LIA_PLUGIN_DEFINE(kernel_fetch) = {
 	LIA_PLUGIN_HEADER,
 	.name = "kernel-fetch",
-	.version = "1.0",
+	.version = PACKAGE_VERSION,
 	.provides = "kernel",
 	.description = "downloads and verifies the guest kernel to state_dir/kernel/vmlinux",
 	.options = kf_options,

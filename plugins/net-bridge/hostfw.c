@@ -71,7 +71,7 @@ static int has_chain(json_t *ruleset, const char *fam, const char *table, const 
 
 static int ipt(struct lia_ctx *ctx, const char *const *argv, char *out, size_t len)
 {
-	int status = 0, r = NB_HOST(ctx)->run(ctx, argv, out, len, &status);
+	int status = 0, r = ctx->host->run(ctx, argv, out, len, &status);
 
 	if (r < 0)
 		return r;
@@ -79,7 +79,7 @@ static int ipt(struct lia_ctx *ctx, const char *const *argv, char *out, size_t l
 		char *nl = strchr(out, '\n');
 		if (nl && nl[1] == 0)
 			*nl = 0;
-		return NB_HOST(ctx)->error(ctx, -EIO, "`iptables %s %s` failed (exit %d): %s",
+		return ctx->host->error(ctx, -EIO, "`iptables %s %s` failed (exit %d): %s",
 					   argv[2], argv[3], status, out);
 	}
 	return 0;
@@ -92,7 +92,7 @@ static char *ipt_list(struct lia_ctx *ctx)
 	char *out = malloc(IPT_OUT);
 
 	if (!out) {
-		NB_HOST(ctx)->error(ctx, -ENOMEM, "Out of memory listing iptables FORWARD.");
+		ctx->host->error(ctx, -ENOMEM, "Out of memory listing iptables FORWARD.");
 		return NULL;
 	}
 	if (ipt(ctx, argv, out, IPT_OUT) < 0) {
@@ -252,7 +252,7 @@ int nb_hostfw_open(struct lia_ctx *ctx, struct nb_state *st, struct nft_ctx *nft
 	for (k = 0; k < n; k++) {
 		if (ch[k].has_ours)
 			continue;
-		NB_HOST(ctx)->note(ctx, "accept %s <-> %s in the host chain '%s %s %s' (policy drop)",
+		ctx->host->note(ctx, "accept %s <-> %s in the host chain '%s %s %s' (policy drop)",
 				   st->bridge, uplink, ch[k].family, ch[k].table, ch[k].chain);
 		if (is_ipt(&ch[k])) {
 			if ((r = ipt_open(ctx, st, uplink)) < 0) {

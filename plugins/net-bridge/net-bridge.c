@@ -21,30 +21,23 @@
 #endif
 
 static const struct lia_option options[] = {
-	{ "bridge", LIA_OPT_STRING, "lia-br0", 0, "name of the bridge the VMs' TAPs join" },
-	{ "address", LIA_OPT_STRING, "172.16.0.1/24", 0,
-	  "the bridge's IPv4 address and prefix: the VMs' gateway and subnet" },
-	{ "uplink", LIA_OPT_STRING, "auto", 0,
-	  "interface NAT goes out of; \"auto\": the interface of the IPv4 default route" },
-	{ "nat", LIA_OPT_BOOL, "true", 0, "masquerade the VM subnet out of the uplink" },
-	{ "open_host_forward", LIA_OPT_BOOL, "false", 0,
-	  "add accept rules to a host FORWARD chain whose policy is drop (Docker)" },
-	{ "unit_dir", LIA_OPT_STRING, "/etc/systemd/system", 0,
-	  "where the services phase installs lia-network.service" },
-	{ "enable_unit", LIA_OPT_BOOL, "true", 0,
-	  "link the unit into multi-user.target.wants (what systemctl enable does)" },
-	{ "lia_core_path", LIA_OPT_STRING, LIA_BINDIR "/lia-core", 0,
-	  "the lia-core the unit runs at boot" },
-	{ "unit_config", LIA_OPT_STRING, "", 0,
-	  "configuration file the unit passes with -c; \"\": lia-core's default" },
-	{ NULL, 0, NULL, 0, NULL },
+	{ .name = "bridge", .type = LIA_OPT_STRING, .default_value = "lia-br0", .kind = LIA_KIND_IFNAME, .help = "name of the bridge the VMs' TAPs join" },
+	{ .name = "address", .type = LIA_OPT_STRING, .default_value = "172.16.0.1/24", .kind = LIA_KIND_CIDR, .help = "the bridge's IPv4 address and prefix: the VMs' gateway and subnet" },
+	{ .name = "uplink", .type = LIA_OPT_STRING, .default_value = "auto", .help = "interface NAT goes out of; \"auto\": the interface of the IPv4 default route" },
+	{ .name = "nat", .type = LIA_OPT_BOOL, .default_value = "true", .help = "masquerade the VM subnet out of the uplink" },
+	{ .name = "open_host_forward", .type = LIA_OPT_BOOL, .default_value = "false", .help = "add accept rules to a host FORWARD chain whose policy is drop (Docker)" },
+	{ .name = "unit_dir", .type = LIA_OPT_STRING, .default_value = "/etc/systemd/system", .kind = LIA_KIND_ABSPATH, .help = "where the services phase installs lia-network.service" },
+	{ .name = "enable_unit", .type = LIA_OPT_BOOL, .default_value = "true", .help = "link the unit into multi-user.target.wants (what systemctl enable does)" },
+	{ .name = "lia_core_path", .type = LIA_OPT_STRING, .default_value = LIA_BINDIR "/lia-core", .kind = LIA_KIND_ABSPATH, .help = "the lia-core the unit runs at boot" },
+	{ .name = "unit_config", .type = LIA_OPT_STRING, .default_value = "", .kind = LIA_KIND_ABSPATH, .flags = LIA_OPT_EMPTY_OK, .help = "configuration file the unit passes with -c; \"\": lia-core's default" },
+	{ 0 },
 };
 
 /* ---- configuration ------------------------------------------------------------------ */
 
 static int nb_open(struct lia_ctx *ctx, void **state)
 {
-	const struct lia_host *h = NB_HOST(ctx);
+	const struct lia_host *h = ctx->host;
 	const char *br = h->cfg_str(ctx, "bridge"), *addr = h->cfg_str(ctx, "address");
 	const char *up = h->cfg_str(ctx, "uplink");
 	struct nb_state *st = calloc(1, sizeof *st);
@@ -104,14 +97,14 @@ static int want_uplink(struct lia_ctx *ctx, struct nb_state *st, char up[IFNAMSI
 	int r;
 
 	up[0] = 0;
-	if (!NB_HOST(ctx)->cfg_bool(ctx, "nat"))
+	if (!ctx->host->cfg_bool(ctx, "nat"))
 		return 0;
 	if ((r = nb_uplink(ctx, st, up)) < 0)
 		return r;
 	if ((r = nb_link_exists(ctx, st, up)) < 0)
 		return r;
 	if (!r)
-		return NB_HOST(ctx)->error(ctx, -ENODEV,
+		return ctx->host->error(ctx, -ENODEV,
 			"The uplink interface '%s' does not exist in this network namespace; set net-bridge.uplink.",
 			up);
 	return 0;
@@ -128,10 +121,10 @@ static int warn_foreign(struct lia_ctx *ctx, struct nb_state *st, json_t *rs, co
 		if (ch[k].has_ours)
 			continue;
 		bad++;
-		NB_HOST(ctx)->log(ctx, LIA_LOG_WARN,
+		ctx->host->log(ctx, LIA_LOG_WARN,
 			"The host chain '%s %s %s' has policy drop at hook forward: VM traffic between '%s' and '%s' will be dropped there%s.",
 			ch[k].family, ch[k].table, ch[k].chain, st->bridge, up,
-			NB_HOST(ctx)->cfg_bool(ctx, "open_host_forward")
+			ctx->host->cfg_bool(ctx, "open_host_forward")
 				? " until the network phase adds lia's accept rules"
 				: "; set net-bridge.open_host_forward = true to add accept rules");
 	}
@@ -170,7 +163,7 @@ enum { DID_BRIDGE = 1, DID_FORWARD = 2 };
 /* Undo this run's own changes after a later step failed (not earlier runs' work). */
 static void rollback(struct lia_ctx *ctx, struct nb_state *st, int did)
 {
-	const struct lia_host *h = NB_HOST(ctx);
+	const struct lia_host *h = ctx->host;
 
 	if (did & DID_FORWARD && h->memo_get(ctx, "ip_forward_before")) {
 		nb_forward_set(ctx, h->memo_get(ctx, "ip_forward_before"));
@@ -184,7 +177,7 @@ static void rollback(struct lia_ctx *ctx, struct nb_state *st, int did)
 
 static int network(struct lia_ctx *ctx, struct nb_state *st, int dry)
 {
-	const struct lia_host *h = NB_HOST(ctx);
+	const struct lia_host *h = ctx->host;
 	int r, up = 0, exists, did = 0, fwd;
 	struct nft_ctx *nft = NULL;
 	json_t *rs = NULL;
@@ -303,7 +296,7 @@ static int nb_network_plan(struct lia_ctx *ctx, void *state)
 /* teardown: reverse order of run(), driven by the memo and by what exists */
 static int nb_network_undo(struct lia_ctx *ctx, void *state)
 {
-	const struct lia_host *h = NB_HOST(ctx);
+	const struct lia_host *h = ctx->host;
 	struct nb_state *st = state;
 	struct nft_ctx *nft = nb_nft_open(ctx);
 	json_t *rs;
@@ -387,7 +380,7 @@ static int nb_services_undo(struct lia_ctx *ctx, void *state)
 
 static int nb_verify(struct lia_ctx *ctx, void *state)
 {
-	const struct lia_host *h = NB_HOST(ctx);
+	const struct lia_host *h = ctx->host;
 	struct nb_state *st = state;
 	int bad = 0, up = 0, r, fwd = 0;
 	char upl[IFNAMSIZ] = "";
@@ -480,5 +473,7 @@ LIA_PLUGIN_DEFINE(net_bridge) = {
 	.hooks = hooks,
 	.needs = needs,
 	.open = nb_open,
+	/* net-tap (or any tap plugin) reads these instead of repeating the settings */
+	.facts = (const struct lia_fact[]){ { "bridge.name", "bridge" }, { "bridge.cidr", "address" }, { NULL, NULL } },
 	.close = nb_close,
 };

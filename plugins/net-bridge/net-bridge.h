@@ -21,7 +21,6 @@ struct nb_state {
 	struct nl_sock *sk;   /* NETLINK_ROUTE, connected on first use */
 };
 
-#define NB_HOST(ctx) ((ctx)->host)
 
 /* link.c: the bridge, its address, the uplink */
 int nb_sock(struct lia_ctx *ctx, struct nb_state *st);

@@ -15,8 +15,8 @@
 
 int nb_unit_text(struct lia_ctx *ctx, char *buf, size_t len)
 {
-	const char *core = NB_HOST(ctx)->cfg_str(ctx, "lia_core_path");
-	const char *conf = NB_HOST(ctx)->cfg_str(ctx, "unit_config");
+	const char *core = ctx->host->cfg_str(ctx, "lia_core_path");
+	const char *conf = ctx->host->cfg_str(ctx, "unit_config");
 	char cflag[4200] = "";
 	int n;
 
@@ -37,7 +37,7 @@ int nb_unit_text(struct lia_ctx *ctx, char *buf, size_t len)
 		     "WantedBy=multi-user.target\n",
 		     core, cflag);
 	if (n < 0 || (size_t)n >= len)
-		return NB_HOST(ctx)->error(ctx, -ENAMETOOLONG, "The unit text for %s is too long.",
+		return ctx->host->error(ctx, -ENAMETOOLONG, "The unit text for %s is too long.",
 					   UNIT_NAME);
 	return 0;
 }
@@ -66,18 +66,18 @@ static int write_atomic(struct lia_ctx *ctx, const char *path, const char *text)
 	snprintf(tmp, sizeof tmp, "%s.lia-tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return NB_HOST(ctx)->error(ctx, -errno, "Cannot create %s: %s.", tmp, strerror(errno));
+		return ctx->host->error(ctx, -errno, "Cannot create %s: %s.", tmp, strerror(errno));
 	if (write(fd, text, len) != (ssize_t)len || fsync(fd) < 0) {
 		e = errno ? errno : EIO;
 		close(fd);
 		unlink(tmp);
-		return NB_HOST(ctx)->error(ctx, -e, "Cannot write %s: %s.", tmp, strerror(e));
+		return ctx->host->error(ctx, -e, "Cannot write %s: %s.", tmp, strerror(e));
 	}
 	close(fd);
 	if (rename(tmp, path) < 0) {
 		e = errno;
 		unlink(tmp);
-		return NB_HOST(ctx)->error(ctx, -e, "Cannot rename %s to %s: %s.", tmp, path,
+		return ctx->host->error(ctx, -e, "Cannot rename %s to %s: %s.", tmp, path,
 					   strerror(e));
 	}
 	return 0;
@@ -85,7 +85,7 @@ static int write_atomic(struct lia_ctx *ctx, const char *path, const char *text)
 
 int nb_unit_install(struct lia_ctx *ctx, int dry)
 {
-	const struct lia_host *h = NB_HOST(ctx);
+	const struct lia_host *h = ctx->host;
 	const char *dir = h->cfg_str(ctx, "unit_dir");
 	char text[8192], path[4096], wants_dir[4096], wants[4200], target[4096];
 	struct stat sb;
@@ -139,7 +139,7 @@ int nb_unit_install(struct lia_ctx *ctx, int dry)
 
 int nb_unit_remove(struct lia_ctx *ctx)
 {
-	const struct lia_host *h = NB_HOST(ctx);
+	const struct lia_host *h = ctx->host;
 	const char *keys[] = { "unit_wants", "unit" };
 	char path[4096];
 

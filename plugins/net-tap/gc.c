@@ -30,7 +30,7 @@ static void scan_cb(struct nl_object *o, void *arg)
 	int ours = name && !strncmp(name, NT_PREFIX, strlen(NT_PREFIX)) && type &&
 		   !strcmp(type, "tun");
 
-	if (ours && !NT_HOST(s->ctx)->ledger_owned(s->ctx, "tap", name)) {
+	if (ours && !s->ctx->host->ledger_owned(s->ctx, "tap", name)) {
 		if (s->n == s->cap) {
 			size_t cap = s->cap ? 2 * s->cap : 64;
 			void *p = realloc(s->orphans, cap * sizeof *s->orphans);
@@ -66,7 +66,7 @@ static int group_delete(struct nl_sock *sk, uint32_t group)
 
 int nt_gc(struct lia_ctx *ctx, void *state)
 {
-	const struct lia_host *h = NT_HOST(ctx);
+	const struct lia_host *h = ctx->host;
 	struct nt_state *st = state;
 	struct nl_cache *cache = NULL;
 	struct scan s = { .ctx = ctx, .st = st };

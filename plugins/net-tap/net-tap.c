@@ -17,70 +17,105 @@
 #include <netlink/socket.h>
 
 static const struct lia_option options[] = {
-	{ "bridge", LIA_OPT_STRING, "lia-br0", 0, "bridge the TAPs join (net-bridge.bridge)" },
-	{ "pool_start", LIA_OPT_STRING, "172.16.0.100", 0, "first VM address of the pool" },
-	{ "pool_end", LIA_OPT_STRING, "172.16.0.254", 0, "last VM address of the pool" },
-	{ "gateway", LIA_OPT_STRING, "172.16.0.1", 0,
-	  "the VMs' gateway: the bridge address, without prefix" },
-	{ "prefix", LIA_OPT_INT, "24", 0, "prefix length of the VM subnet" },
-	{ "owner", LIA_OPT_STRING, "", 0,
-	  "user (name or uid) that may open the TAPs, for an unprivileged VMM; \"\": root only" },
-	{ "link_group", LIA_OPT_INT, "4242", 0, "link group (IFLA_GROUP) of the VMs' TAPs" },
-	{ "gc_group", LIA_OPT_INT, "4243", 0,
-	  "link group gc moves orphan TAPs into before deleting them in one message" },
-	{ NULL, 0, NULL, 0, NULL },
+	{ .name = "bridge", .type = LIA_OPT_STRING, .kind = LIA_KIND_IFNAME,
+	  .help = "bridge the TAPs join; only without a bridge plugin (else its fact bridge.name)" },
+	{ .name = "gateway", .type = LIA_OPT_STRING, .kind = LIA_KIND_CIDR,
+	  .help = "the VMs' gateway and prefix (172.16.0.1/24); only without a bridge plugin (else bridge.cidr)" },
+	{ .name = "pool_start", .type = LIA_OPT_STRING, .default_value = "172.16.0.100", .kind = LIA_KIND_IPV4,
+	  .help = "first VM address of the pool" },
+	{ .name = "pool_end", .type = LIA_OPT_STRING, .default_value = "172.16.0.254", .kind = LIA_KIND_IPV4,
+	  .help = "last VM address of the pool" },
+	{ .name = "owner", .type = LIA_OPT_STRING, .default_value = "",
+	  .help = "user (name or uid) that may open the TAPs, for an unprivileged VMM; \"\": root only" },
+	{ .name = "link_group", .type = LIA_OPT_INT, .default_value = "4242", LIA_RANGE(1, 2147483647),
+	  .help = "link group (IFLA_GROUP) of the VMs' TAPs" },
+	{ .name = "gc_group", .type = LIA_OPT_INT, .default_value = "4243", LIA_RANGE(1, 2147483647),
+	  .help = "link group gc moves orphan TAPs into before deleting them in one message" },
+	{ 0 },
 };
 
-static int bad_ip(struct lia_ctx *ctx, const char *key, const char *v)
+/* The bridge and its subnet: the bridge plugin's facts, or this block's own settings when
+ * no bridge plugin is enabled.  Never both: one thing is said in one place. */
+static int subnet_of(struct lia_ctx *ctx, const char **bridge, const char **cidr, int report)
 {
-	return NT_HOST(ctx)->error(ctx, -EINVAL, "net-tap.%s '%s' is not an IPv4 address.", key,
-				   v ? v : "");
+	const struct lia_host *h = ctx->host;
+	const char *fb = h->fact(ctx, "bridge.name"), *fc = h->fact(ctx, "bridge.cidr");
+	const char *sb = h->cfg_str(ctx, "bridge"), *sc = h->cfg_str(ctx, "gateway");
+	int bad = 0;
+	if (fb && sb && report)
+		bad = h->cfg_error(ctx, "bridge", "is set here and by %s; remove it here", h->fact_where(ctx, "bridge.name"));
+	if (fc && sc && report)
+		bad = h->cfg_error(ctx, "gateway", "is set here and by %s; remove it here", h->fact_where(ctx, "bridge.cidr"));
+	*bridge = fb ? fb : sb;
+	*cidr = fc ? fc : sc;
+	if ((!*bridge || !*cidr) && report)
+		bad = h->cfg_error(ctx, NULL, "needs a bridge and its subnet: enable a bridge plugin (net-bridge), or set net-tap's bridge and gateway");
+	return bad;
+}
+
+/* Checks across settings and facts, as configuration errors with FILE:LINE. */
+static int nt_check(struct lia_ctx *ctx)
+{
+	const struct lia_host *h = ctx->host;
+	const char *br, *cidr;
+	if (subnet_of(ctx, &br, &cidr, 1) < 0)
+		return -EINVAL;
+	const char *lo = h->cfg_str(ctx, "pool_start"), *hi = h->cfg_str(ctx, "pool_end");
+	uint32_t plo, phi, gw;
+	int prefix;
+	char ip[32];
+	const char *slash = strchr(cidr, '/');
+	snprintf(ip, sizeof ip, "%.*s", (int)(slash - cidr), cidr);
+	nt_parse_ip4(ip, &gw);
+	prefix = atoi(slash + 1);
+	nt_parse_ip4(lo, &plo);
+	nt_parse_ip4(hi, &phi);
+	const char *from = h->fact(ctx, "bridge.cidr") ? h->fact_where(ctx, "bridge.cidr") : h->cfg_where(ctx, "gateway");
+	if (prefix < 1 || prefix > 30)
+		return h->cfg_error(ctx, NULL, "the subnet %s (%s) leaves no room for VMs: its prefix must be 1-30", cidr, from);
+	uint32_t mask = ~0u << (32 - prefix);
+	if (plo > phi)
+		return h->cfg_error(ctx, "pool_start", "%s is after pool_end %s (allowed: pool_start <= pool_end)", lo, hi);
+	if ((plo & mask) != (gw & mask) || (phi & mask) != (gw & mask))
+		return h->cfg_error(ctx, "pool_start", "the pool %s..%s is not inside the bridge's subnet %s (%s)", lo, hi,
+				    cidr, from);
+	if (gw >= plo && gw <= phi)
+		return h->cfg_error(ctx, "pool_start", "the pool %s..%s holds the gateway %s (%s)", lo, hi, ip, from);
+	if ((plo & ~mask) == 0 || (phi & ~mask) == ~mask)
+		return h->cfg_error(ctx, "pool_start", "the pool %s..%s holds the network or broadcast address of %s", lo,
+				    hi, cidr);
+	if (h->cfg_int(ctx, "link_group") == h->cfg_int(ctx, "gc_group"))
+		return h->cfg_error(ctx, "gc_group", "equals link_group (they must differ)");
+	const char *owner = h->cfg_str(ctx, "owner");
+	if (owner && *owner) {
+		struct passwd pw, *res = NULL;
+		char buf[4096], *end;
+		strtoul(owner, &end, 10);
+		if (*end && (getpwnam_r(owner, &pw, buf, sizeof buf, &res) != 0 || !res))
+			return h->cfg_error(ctx, "owner", "'%s' is not a known user", owner);
+	}
+	return 0;
 }
 
 static int nt_open(struct lia_ctx *ctx, void **state)
 {
-	const struct lia_host *h = NT_HOST(ctx);
-	const char *br = h->cfg_str(ctx, "bridge"), *owner = h->cfg_str(ctx, "owner");
-	const char *lo = h->cfg_str(ctx, "pool_start"), *hi = h->cfg_str(ctx, "pool_end");
-	const char *gw = h->cfg_str(ctx, "gateway");
-	int64_t prefix = h->cfg_int(ctx, "prefix"), g = h->cfg_int(ctx, "link_group");
-	int64_t gg = h->cfg_int(ctx, "gc_group");
+	const struct lia_host *h = ctx->host;
+	const char *br, *cidr, *owner = h->cfg_str(ctx, "owner");
 	struct nt_state *st = calloc(1, sizeof *st);
-	uint32_t mask;
-
 	if (!st)
-		return h->error(ctx, -ENOMEM, "Out of memory.");
+		return h->error(ctx, -ENOMEM, "out of memory");
 	*state = st;
-	if (!br || !*br || strlen(br) >= IFNAMSIZ)
-		return h->error(ctx, -EINVAL, "net-tap.bridge '%s' is not a valid interface name.",
-				br ? br : "");
+	/* check() has validated every value below */
+	subnet_of(ctx, &br, &cidr, 0);
 	snprintf(st->bridge, sizeof st->bridge, "%s", br);
-	if (nt_parse_ip4(lo, &st->pool_lo) < 0)
-		return bad_ip(ctx, "pool_start", lo);
-	if (nt_parse_ip4(hi, &st->pool_hi) < 0)
-		return bad_ip(ctx, "pool_end", hi);
-	if (nt_parse_ip4(gw, &st->gateway) < 0)
-		return bad_ip(ctx, "gateway", gw);
-	if (prefix < 1 || prefix > 30)
-		return h->error(ctx, -EINVAL, "net-tap.prefix %lld is not between 1 and 30.",
-				(long long)prefix);
-	st->prefix = (int)prefix;
-	mask = ~0u << (32 - st->prefix);
-	if (st->pool_lo > st->pool_hi)
-		return h->error(ctx, -EINVAL, "net-tap.pool_start %s is after pool_end %s.", lo, hi);
-	if ((st->pool_lo & mask) != (st->gateway & mask) || (st->pool_hi & mask) != (st->gateway & mask))
-		return h->error(ctx, -EINVAL,
-			"The pool %s..%s is not inside the gateway's subnet %s/%d.", lo, hi, gw, st->prefix);
-	if (st->gateway >= st->pool_lo && st->gateway <= st->pool_hi)
-		return h->error(ctx, -EINVAL, "The gateway %s lies inside the pool %s..%s.", gw, lo, hi);
-	if ((st->pool_lo & ~mask) == 0 || (st->pool_hi & ~mask) == ~mask)
-		return h->error(ctx, -EINVAL,
-			"The pool %s..%s includes the network or broadcast address of %s/%d.", lo, hi, gw,
-			st->prefix);
-	if (g < 0 || g > 0xffffffffLL || gg < 0 || gg > 0xffffffffLL || g == gg || g == 0 || gg == 0)
-		return h->error(ctx, -EINVAL,
-			"net-tap.link_group %lld and gc_group %lld must be different, non-zero 32-bit numbers.",
-			(long long)g, (long long)gg);
+	char ip[32];
+	const char *slash = strchr(cidr, '/');
+	snprintf(ip, sizeof ip, "%.*s", (int)(slash - cidr), cidr);
+	nt_parse_ip4(ip, &st->gateway);
+	st->prefix = atoi(slash + 1);
+	nt_parse_ip4(h->cfg_str(ctx, "pool_start"), &st->pool_lo);
+	nt_parse_ip4(h->cfg_str(ctx, "pool_end"), &st->pool_hi);
+	int64_t g = h->cfg_int(ctx, "link_group"), gg = h->cfg_int(ctx, "gc_group");
 	st->group = (uint32_t)g;
 	st->gc_group = (uint32_t)gg;
 	if (owner && *owner) {
@@ -91,7 +126,7 @@ static int nt_open(struct lia_ctx *ctx, void **state)
 			st->uid = (uid_t)uid;
 			getpwuid_r(st->uid, &pw, buf, sizeof buf, &res);
 		} else if (getpwnam_r(owner, &pw, buf, sizeof buf, &res) != 0 || !res) {
-			return h->error(ctx, -EINVAL, "net-tap.owner '%s' is not a known user.", owner);
+			return h->error(ctx, -EINVAL, "net-tap.owner '%s' is not a known user", owner);
 		} else {
 			st->uid = pw.pw_uid;
 		}
@@ -118,14 +153,14 @@ static void nt_close(void *state)
 /* The VM's TAP name: the one recorded at create, or derived from its name. */
 static const char *tap_name(struct lia_ctx *ctx, char buf[IFNAMSIZ])
 {
-	const char *t = NT_HOST(ctx)->vm_get(ctx, "net.tap");
+	const char *t = ctx->host->vm_get(ctx, "net.tap");
 
 	if (t && *t && strlen(t) < IFNAMSIZ)
 		return t;
-	if (nt_tap_name(NT_HOST(ctx)->vm_name(ctx), buf))
-		NT_HOST(ctx)->log(ctx, LIA_LOG_INFO,
+	if (nt_tap_name(ctx->host->vm_name(ctx), buf))
+		ctx->host->log(ctx, LIA_LOG_INFO,
 			"VM name '%s' does not fit an interface name; its TAP is '%s'.",
-			NT_HOST(ctx)->vm_name(ctx), buf);
+			ctx->host->vm_name(ctx), buf);
 	return buf;
 }
 
@@ -152,7 +187,7 @@ static void test_stall(const char *where)
 
 static int nt_create(struct lia_ctx *ctx, void *state)
 {
-	const struct lia_host *h = NT_HOST(ctx);
+	const struct lia_host *h = ctx->host;
 	struct nt_state *st = state;
 	char ip[16], gw[16], mac[18], name[IFNAMSIZ];
 	const char *tap;
@@ -185,7 +220,7 @@ static int nt_create(struct lia_ctx *ctx, void *state)
 
 static int nt_release(struct lia_ctx *ctx, void *state)
 {
-	const struct lia_host *h = NT_HOST(ctx);
+	const struct lia_host *h = ctx->host;
 	int r = h->lease_release(ctx, "ip4");
 
 	if (r < 0 && r != -ENOENT)
@@ -199,7 +234,7 @@ static int nt_net_down(struct lia_ctx *ctx, void *state);
 
 static int nt_net_up(struct lia_ctx *ctx, void *state)
 {
-	const struct lia_host *h = NT_HOST(ctx);
+	const struct lia_host *h = ctx->host;
 	struct nt_state *st = state;
 	char buf[IFNAMSIZ], name[IFNAMSIZ];
 	int r, created;
@@ -225,7 +260,7 @@ static int nt_net_up(struct lia_ctx *ctx, void *state)
 
 static int nt_net_down(struct lia_ctx *ctx, void *state)
 {
-	const struct lia_host *h = NT_HOST(ctx);
+	const struct lia_host *h = ctx->host;
 	char buf[IFNAMSIZ], name[IFNAMSIZ];
 	int r;
 
@@ -270,6 +305,7 @@ LIA_PLUGIN_DEFINE(net_tap) = {
 	.options = options,
 	.hooks = hooks,
 	.needs = needs,
+	.check = nt_check,
 	.open = nt_open,
 	.close = nt_close,
 };

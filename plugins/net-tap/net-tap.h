@@ -24,7 +24,6 @@ struct nt_state {
 	struct nl_sock *sk;
 };
 
-#define NT_HOST(ctx) ((ctx)->host)
 
 /* addr.c: pure logic (unit-tested) */
 int nt_parse_ip4(const char *s, uint32_t *out);

@@ -23,12 +23,12 @@ int nt_sock(struct lia_ctx *ctx, struct nt_state *st)
 		return 0;
 	st->sk = nl_socket_alloc();
 	if (!st->sk)
-		return NT_HOST(ctx)->error(ctx, -ENOMEM, "Cannot allocate a netlink socket.");
+		return ctx->host->error(ctx, -ENOMEM, "Cannot allocate a netlink socket.");
 	err = nl_connect(st->sk, NETLINK_ROUTE);
 	if (err < 0) {
 		nl_socket_free(st->sk);
 		st->sk = NULL;
-		return NT_HOST(ctx)->error(ctx, -EIO, "Cannot open a rtnetlink socket: %s.",
+		return ctx->host->error(ctx, -EIO, "Cannot open a rtnetlink socket: %s.",
 					   nl_geterror(err));
 	}
 	return 0;
@@ -56,7 +56,7 @@ static int tun_create(struct lia_ctx *ctx, struct nt_state *st, const char *name
 	int fd = open(TUN_DEV, O_RDWR | O_CLOEXEC), e;
 
 	if (fd < 0)
-		return NT_HOST(ctx)->error(ctx, -errno, "Cannot open %s to create TAP '%s': %s.",
+		return ctx->host->error(ctx, -errno, "Cannot open %s to create TAP '%s': %s.",
 					   TUN_DEV, name, strerror(errno));
 	memset(&ifr, 0, sizeof ifr);
 	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
@@ -67,7 +67,7 @@ static int tun_create(struct lia_ctx *ctx, struct nt_state *st, const char *name
 		close(fd);
 		if (e == EBUSY) /* held open by a running VMM: it is there */
 			return 0;
-		return NT_HOST(ctx)->error(ctx, -e, "Cannot create TAP '%s' (TUNSETIFF): %s.", name,
+		return ctx->host->error(ctx, -e, "Cannot create TAP '%s' (TUNSETIFF): %s.", name,
 					   strerror(e));
 	}
 	if ((st->has_owner && ioctl(fd, TUNSETOWNER, (unsigned long)st->uid) < 0) ||
@@ -75,7 +75,7 @@ static int tun_create(struct lia_ctx *ctx, struct nt_state *st, const char *name
 	    ioctl(fd, TUNSETPERSIST, 1UL) < 0) {
 		e = errno;
 		close(fd); /* not persistent yet, so closing removes it: nothing half-made */
-		return NT_HOST(ctx)->error(ctx, -e, "Cannot set owner or persistence of TAP '%s': %s.",
+		return ctx->host->error(ctx, -e, "Cannot set owner or persistence of TAP '%s': %s.",
 					   name, strerror(e));
 	}
 	close(fd);
@@ -92,19 +92,19 @@ int nt_tap_delete(struct lia_ctx *ctx, struct nt_state *st, const char *name)
 	l = get_link(st, name, &err);
 	if (!l) {
 		if (err)
-			return NT_HOST(ctx)->error(ctx, -EIO, "Cannot look up TAP '%s': %s.", name,
+			return ctx->host->error(ctx, -EIO, "Cannot look up TAP '%s': %s.", name,
 						   nl_geterror(err));
 		return 0;
 	}
 	if (!is_tun(l)) {
 		rtnl_link_put(l);
-		return NT_HOST(ctx)->error(ctx, -EEXIST,
+		return ctx->host->error(ctx, -EEXIST,
 			"Link '%s' is not a TAP; lia leaves it alone.", name);
 	}
 	err = rtnl_link_delete(st->sk, l);
 	rtnl_link_put(l);
 	if (err < 0 && err != -NLE_NODEV && err != -NLE_OBJ_NOTFOUND)
-		return NT_HOST(ctx)->error(ctx, -EIO, "Cannot delete TAP '%s': %s.", name,
+		return ctx->host->error(ctx, -EIO, "Cannot delete TAP '%s': %s.", name,
 					   nl_geterror(err));
 	return err < 0 ? 0 : 1;
 }
@@ -120,7 +120,7 @@ int nt_tap_up(struct lia_ctx *ctx, struct nt_state *st, const char *name, int *c
 	/* the bridge first: without it we would leave a TAP that goes nowhere */
 	br = get_link(st, st->bridge, &err);
 	if (!br)
-		return NT_HOST(ctx)->error(ctx, -ENODEV,
+		return ctx->host->error(ctx, -ENODEV,
 			"Bridge '%s' does not exist%s%s; run `lia-core run setup` (net-bridge) first.",
 			st->bridge, err ? ": " : "", err ? nl_geterror(err) : "");
 	br_idx = rtnl_link_get_ifindex(br);
@@ -128,11 +128,11 @@ int nt_tap_up(struct lia_ctx *ctx, struct nt_state *st, const char *name, int *c
 
 	tap = get_link(st, name, &err);
 	if (!tap && err)
-		return NT_HOST(ctx)->error(ctx, -EIO, "Cannot look up TAP '%s': %s.", name,
+		return ctx->host->error(ctx, -EIO, "Cannot look up TAP '%s': %s.", name,
 					   nl_geterror(err));
 	if (tap && !is_tun(tap)) {
 		rtnl_link_put(tap);
-		return NT_HOST(ctx)->error(ctx, -EEXIST,
+		return ctx->host->error(ctx, -EEXIST,
 			"Link '%s' exists and is not a TAP; lia will not take it over.", name);
 	}
 	if (!tap) {
@@ -143,7 +143,7 @@ int nt_tap_up(struct lia_ctx *ctx, struct nt_state *st, const char *name, int *c
 		if (!tap) {
 			if (*created)
 				nt_tap_delete(ctx, st, name);
-			return NT_HOST(ctx)->error(ctx, -EIO, "TAP '%s' vanished after creation%s%s.",
+			return ctx->host->error(ctx, -EIO, "TAP '%s' vanished after creation%s%s.",
 						   name, err ? ": " : "", err ? nl_geterror(err) : "");
 		}
 	}
@@ -155,7 +155,7 @@ int nt_tap_up(struct lia_ctx *ctx, struct nt_state *st, const char *name, int *c
 	chg = rtnl_link_alloc();
 	if (!chg) {
 		rtnl_link_put(tap);
-		err = NT_HOST(ctx)->error(ctx, -ENOMEM, "Out of memory setting up TAP '%s'.", name);
+		err = ctx->host->error(ctx, -ENOMEM, "Out of memory setting up TAP '%s'.", name);
 		goto undo;
 	}
 	/* master, up and link group in one message */
@@ -166,7 +166,7 @@ int nt_tap_up(struct lia_ctx *ctx, struct nt_state *st, const char *name, int *c
 	rtnl_link_put(chg);
 	rtnl_link_put(tap);
 	if (err < 0) {
-		err = NT_HOST(ctx)->error(ctx, -EIO,
+		err = ctx->host->error(ctx, -EIO,
 			"Cannot enslave TAP '%s' to bridge '%s' and set it up: %s.", name, st->bridge,
 			nl_geterror(err));
 		goto undo;

@@ -2,6 +2,7 @@
  * the socket file's life (Firecracker creates it at PUT /vsock and never removes it),
  * the readiness wait after boot, gc of orphaned socket files, and `vm connect`.
  * Record keys: vsock.cid (int), vsock.uds (path), ready ("yes"/"no"). */
+#include "config.h"
 #include "vsock.h"
 #include "proto.h"
 
@@ -18,54 +19,38 @@
 #define SUN_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 
 static const struct lia_option vsock_options[] = {
-	{ "cid_min", LIA_OPT_INT, "3", 0, "lowest guest CID handed out (0-2 are reserved)" },
-	{ "cid_max", LIA_OPT_INT, "65535", 0, "highest guest CID handed out" },
-	{ "ready_port", LIA_OPT_INT, "52",
-	  0, "guest vsock port the agent-sidecar listens on; 0 turns the readiness wait off" },
-	{ "ready_timeout", LIA_OPT_INT, "30", 0, "seconds `vm start` waits for ready_port" },
-	{ "require_ready", LIA_OPT_BOOL, "false", 0, "fail `vm start` when the guest is not ready" },
-	{ "connect_timeout", LIA_OPT_INT, "10", 0, "seconds `vm connect` retries while the guest boots" },
-	{ NULL, 0, NULL, 0, NULL },
+	{ .name = "cid_min", .type = LIA_OPT_INT, .default_value = "3", LIA_RANGE(3, 4294967294), .help = "lowest guest CID handed out (0-2 are reserved)" },
+	{ .name = "cid_max", .type = LIA_OPT_INT, .default_value = "65535", LIA_RANGE(3, 4294967294), .help = "highest guest CID handed out" },
+	{ .name = "ready_port", .type = LIA_OPT_INT, .default_value = "52", LIA_RANGE(0, 4294967295), .help = "guest vsock port the agent-sidecar listens on; 0 turns the readiness wait off" },
+	{ .name = "ready_timeout", .type = LIA_OPT_INT, .default_value = "30", LIA_RANGE(1, 86400), .help = "seconds `vm start` waits for ready_port" },
+	{ .name = "require_ready", .type = LIA_OPT_BOOL, .default_value = "false", .help = "fail `vm start` when the guest is not ready" },
+	{ .name = "connect_timeout", .type = LIA_OPT_INT, .default_value = "10", LIA_RANGE(1, 86400), .help = "seconds `vm connect` retries while the guest boots" },
+	{ 0 },
 };
 
-static int range(struct lia_ctx *ctx, const char *key, long long lo, long long hi,
-		 long long *out)
+/* ranges of single settings are checked by the core (options[]); this is the one across */
+static int vsock_check(struct lia_ctx *ctx)
 {
-	long long v = (long long)ctx->host->cfg_int(ctx, key);
-	if (v < lo || v > hi)
-		return ctx->host->error(ctx, -EINVAL,
-					"The vsock option %s = %lld is out of range: it must be "
-					"between %lld and %lld.",
-					key, v, lo, hi);
-	*out = v;
+	const struct lia_host *h = ctx->host;
+	if (h->cfg_int(ctx, "cid_min") > h->cfg_int(ctx, "cid_max"))
+		return h->cfg_error(ctx, "cid_min", "%lld is above cid_max %lld (allowed: cid_min <= cid_max)",
+				    (long long)h->cfg_int(ctx, "cid_min"), (long long)h->cfg_int(ctx, "cid_max"));
 	return 0;
 }
 
 static int vsock_open(struct lia_ctx *ctx, void **state)
 {
+	const struct lia_host *h = ctx->host;
 	struct vsock_state *st = calloc(1, sizeof *st);
-	long long v;
-	int r;
-
 	if (!st)
-		return ctx->host->error(ctx, -ENOMEM, "The vsock plugin is out of memory.");
+		return h->error(ctx, -ENOMEM, "the vsock plugin is out of memory");
 	*state = st;
-	if ((r = range(ctx, "cid_min", 3, U32_LAST, &v)) < 0)
-		return r;
-	st->cid_min = (uint64_t)v;
-	if ((r = range(ctx, "cid_max", v, U32_LAST, &v)) < 0)
-		return r;
-	st->cid_max = (uint64_t)v;
-	if ((r = range(ctx, "ready_port", 0, U32_LAST, &v)) < 0)
-		return r;
-	st->ready_port = (uint32_t)v;
-	if ((r = range(ctx, "ready_timeout", 1, 86400, &v)) < 0)
-		return r;
-	st->ready_timeout_ms = (long)v * 1000;
-	if ((r = range(ctx, "connect_timeout", 1, 86400, &v)) < 0)
-		return r;
-	st->connect_timeout_ms = (long)v * 1000;
-	st->require_ready = ctx->host->cfg_bool(ctx, "require_ready");
+	st->cid_min = (uint64_t)h->cfg_int(ctx, "cid_min");
+	st->cid_max = (uint64_t)h->cfg_int(ctx, "cid_max");
+	st->ready_port = (uint32_t)h->cfg_int(ctx, "ready_port");
+	st->ready_timeout_ms = (long)h->cfg_int(ctx, "ready_timeout") * 1000;
+	st->connect_timeout_ms = (long)h->cfg_int(ctx, "connect_timeout") * 1000;
+	st->require_ready = h->cfg_bool(ctx, "require_ready");
 	return 0;
 }
 
@@ -327,11 +312,12 @@ static const struct lia_command vsock_commands[] = {
 LIA_PLUGIN_DEFINE(vsock) = {
 	LIA_PLUGIN_HEADER,
 	.name = "vsock",
-	.version = "0.1.0",
+	.version = PACKAGE_VERSION,
 	.provides = "vsock",
 	.description = "guest CIDs, vsock sockets, readiness wait and `vm connect`",
 	.options = vsock_options,
 	.hooks = vsock_hooks,
+	.check = vsock_check,
 	.open = vsock_open,
 	.close = vsock_close,
 	.vm_commands = vsock_commands,

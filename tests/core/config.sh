@@ -32,11 +32,11 @@ test ! -e "$LOG"; ok $? "... before any hook runs"
 
 base
 printf 'stub-a = {\n  log = "%s";\n  lease_max = "ten";\n};\n' "$LOG" >> "$C"
-run_check; bad "wrong type" "^$C:6: 'lease_max' must be an integer"
+run_check; bad "wrong type" "^$C:6: stub-a.lease_max must be an integer"
 
 base
 printf 'stub-a = {\n  log = 5;\n};\n' >> "$C"
-run_check; bad "string given a number" "^$C:5: 'log' must be a string"
+run_check; bad "string given a number" "^$C:5: stub-a.log must be a string"
 
 base
 printf 'stub-a = {\n};\n' >> "$C"
@@ -65,7 +65,7 @@ run_check; bad "bad on_error" "^$C:5: 'on_error' must be \"fail\" or \"warn\""
 
 base
 printf '\nstub-b = { log = "%s"; fail = 3; };\n' "$LOG" > "$T/etc/conf.d/20-b.conf"
-run_check; bad "error inside conf.d names that file" "^$T/etc/conf.d/20-b.conf:2: 'fail' must be a string"
+run_check; bad "error inside conf.d names that file" "^$T/etc/conf.d/20-b.conf:2: stub-b.fail must be a string"
 
 # conf.d files are read in name order, beside the main file; order sets the run order
 base
@@ -85,5 +85,5 @@ is "$rc" 0 "LIA_CONFIG names the configuration file"
 out=$(LIA_CONFIG=/nonexistent/lia.conf lia -c "$C" config check 2>&1); rc=$?
 is "$rc" 0 "-c wins over LIA_CONFIG"
 out=$(lia -c "$T/none/lia.conf" config check 2>&1); rc=$?
-bad "missing main file" "^$T/none/lia.conf:0: cannot read configuration file"
+bad "missing main file" "^lia-core: cannot open configuration file $T/none/lia.conf: No such file"
 done_testing

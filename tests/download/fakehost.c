@@ -27,7 +27,7 @@ struct fake {
 	struct lia_ctx ctx; /* first: the host sees only this */
 	const char *name, *state_dir;
 	const struct lia_option *opts;
-	enum lia_phase phase;
+	lia_phase_t phase;
 	int quiet, dry;
 	struct kv globals, cfg, memo;
 	char memo_path[4096];
@@ -116,7 +116,7 @@ static void h_progress(struct lia_ctx *ctx, const char *what, uint64_t done, uin
 }
 
 static const char *h_pipeline(struct lia_ctx *ctx) { (void)ctx; return "setup"; }
-static enum lia_phase h_phase(struct lia_ctx *ctx) { return F(ctx)->phase; }
+static lia_phase_t h_phase(struct lia_ctx *ctx) { return F(ctx)->phase; }
 static int h_dry_run(struct lia_ctx *ctx) { return F(ctx)->dry; }
 static int h_quiet(struct lia_ctx *ctx) { return F(ctx)->quiet; }
 static const char *h_state_dir(struct lia_ctx *ctx) { return F(ctx)->state_dir; }
@@ -280,7 +280,7 @@ void fake_host_done(struct lia_ctx *ctx)
 unsigned fake_host_progress_calls(struct lia_ctx *ctx) { return F(ctx)->progress_calls; }
 
 struct lia_ctx *fake_host_init(int *argc, char ***argv, const char *name, const struct lia_option *opts,
-			       enum lia_phase phase)
+			       lia_phase_t phase)
 {
 	struct fake *f = calloc(1, sizeof *f);
 	int c;

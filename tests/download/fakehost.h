@@ -14,7 +14,7 @@
  * Messages: log and progress lines on stderr, notes on stdout as "note: ...",
  * the recorded error on stderr as "error: ...".  Returns the ctx or exits 2. */
 struct lia_ctx *fake_host_init(int *argc, char ***argv, const char *name, const struct lia_option *opts,
-			       enum lia_phase phase);
+			       lia_phase_t phase);
 /* writes the memo back */
 void fake_host_done(struct lia_ctx *ctx);
 /* number of progress calls seen (a test checks that progress is reported) */

@@ -8,7 +8,7 @@
 #include "plugins/fc-driver/install.h"
 #include "tests/download/fakehost.h"
 
-static const struct lia_option opts[] = { FC_INSTALL_OPTIONS, { NULL, 0, NULL, 0, NULL } };
+static const struct lia_option opts[] = { FC_INSTALL_OPTIONS, { 0 } };
 
 int main(int argc, char **argv)
 {

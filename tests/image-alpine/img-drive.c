@@ -33,7 +33,7 @@ extern char **environ;
 static const struct lia_plugin *plug;
 static const char *state_dir, *vm;
 static int dry;
-static enum lia_phase cur_phase;
+static lia_phase_t cur_phase;
 static char **opt_keys, **opt_vals;
 static int nopts;
 static json_t *rec; /* the VM record */
@@ -75,7 +75,7 @@ static void h_progress(struct lia_ctx *c, const char *w, uint64_t d, uint64_t t)
 	(void)c, (void)w, (void)d, (void)t;
 }
 static const char *h_pipeline(struct lia_ctx *c) { (void)c; return vm ? "vm" : "setup"; }
-static enum lia_phase h_phase(struct lia_ctx *c) { (void)c; return cur_phase; }
+static lia_phase_t h_phase(struct lia_ctx *c) { (void)c; return cur_phase; }
 static int h_dry(struct lia_ctx *c) { (void)c; return dry; }
 static int h_quiet(struct lia_ctx *c) { (void)c; return 0; }
 static const char *h_state_dir(struct lia_ctx *c) { (void)c; return state_dir; }
@@ -355,7 +355,7 @@ int main(int argc, char **argv)
 	char *mode = strchr(hookname, ':');
 	if (mode)
 		*mode++ = '\0';
-	static const struct { const char *n; enum lia_phase p; } phases[] = {
+	static const struct { const char *n; lia_phase_t p; } phases[] = {
 		{ "image", LIA_PHASE_IMAGE }, { "create", LIA_PHASE_CREATE },
 		{ "destroy", LIA_PHASE_DESTROY }, { "gc", LIA_PHASE_GC } };
 	for (size_t i = 0; i < 4; i++)

@@ -109,6 +109,6 @@ is "$(nb_snapshot "$ns")" "$pre" "nothing was created"
 conf2=$(mk_conf "$T/bad" 'net-bridge = { address = "172.16.0.1"; };')
 out=$(nb_lia "$ns" "$conf2" run setup --only network); rc=$?
 [ "$rc" -ne 0 ]; ok $? "an address without prefix is refused"
-like "$out" "net-bridge.address '172.16.0.1' is not an IPv4 address with a prefix" "the error names the setting"
+like "$out" 'net-bridge.address: "172.16.0.1" is not an IPv4 address with a prefix' "the error names the setting"
 
 done_testing

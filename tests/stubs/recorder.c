@@ -17,15 +17,15 @@
 #define CAT(a, b) CAT2(a, b)
 
 static const struct lia_option options[] = {
-	{ "log", LIA_OPT_STRING, NULL, 1, "file that receives one line per call" },
-	{ "fail", LIA_OPT_STRING, "", 0, "phase whose run fails" },
-	{ "fail_undo", LIA_OPT_STRING, "", 0, "phase whose undo fails" },
-	{ "sleep", LIA_OPT_STRING, "", 0, "phase whose run sleeps 30 s (to be killed)" },
-	{ "lease", LIA_OPT_STRING, "", 0, "lease kind to take at create (pool 1..lease_max)" },
-	{ "lease_max", LIA_OPT_INT, "100", 0, "top of the lease pool" },
-	{ "ledger", LIA_OPT_BOOL, "false", 0, "add a ledger entry at create, drop it at destroy" },
-	{ "skip", LIA_OPT_STRING, "", 0, "phase whose run returns LIA_HOOK_SKIP" },
-	{ NULL, 0, NULL, 0, NULL },
+	{ .name = "log", .type = LIA_OPT_STRING, .flags = LIA_OPT_REQUIRED, .help = "file that receives one line per call" },
+	{ .name = "fail", .type = LIA_OPT_STRING, .default_value = "", .help = "phase whose run fails" },
+	{ .name = "fail_undo", .type = LIA_OPT_STRING, .default_value = "", .help = "phase whose undo fails" },
+	{ .name = "sleep", .type = LIA_OPT_STRING, .default_value = "", .help = "phase whose run sleeps 30 s (to be killed)" },
+	{ .name = "lease", .type = LIA_OPT_STRING, .default_value = "", .help = "lease kind to take at create (pool 1..lease_max)" },
+	{ .name = "lease_max", .type = LIA_OPT_INT, .default_value = "100", LIA_RANGE(1, 1000000), .help = "top of the lease pool" },
+	{ .name = "ledger", .type = LIA_OPT_BOOL, .default_value = "false", .help = "add a ledger entry at create, drop it at destroy" },
+	{ .name = "skip", .type = LIA_OPT_STRING, .default_value = "", .help = "phase whose run returns LIA_HOOK_SKIP" },
+	{ 0 },
 };
 
 static const char *pname(struct lia_ctx *ctx)

@@ -46,12 +46,12 @@ static char *write_conf(const char *name, const char *text)
 }
 
 static const struct lia_option opts[] = {
-	{ "bridge", LIA_OPT_STRING, "lia-br0", 0, NULL },
-	{ "size", LIA_OPT_INT, "2048", 0, NULL },
-	{ "nat", LIA_OPT_BOOL, "true", 0, NULL },
-	{ "pkgs", LIA_OPT_STRINGS, "a,b,c", 0, NULL },
-	{ "must", LIA_OPT_STRING, NULL, 1, NULL },
-	{ NULL, 0, NULL, 0, NULL },
+	{ .name = "bridge", .type = LIA_OPT_STRING, .default_value = "lia-br0", .kind = LIA_KIND_IFNAME },
+	{ .name = "size", .type = LIA_OPT_INT, .default_value = "2048" },
+	{ .name = "nat", .type = LIA_OPT_BOOL, .default_value = "true" },
+	{ .name = "pkgs", .type = LIA_OPT_STRINGS, .default_value = "a,b,c" },
+	{ .name = "must", .type = LIA_OPT_STRING, .flags = LIA_OPT_REQUIRED },
+	{ 0 },
 };
 static int noop(struct lia_ctx *c, void *s) { return 0; }
 static const struct lia_hook hooks_x[] = { { .phase = LIA_PHASE_NETWORK, .run = noop }, { 0 } };
@@ -162,7 +162,7 @@ static void test_plan_order(void **st)
 	lp[1].block = &blocks[1];
 	a.plugins = lp;
 	a.nplugins = 2;
-	enum lia_phase ph[] = { LIA_PHASE_KERNEL, LIA_PHASE_NETWORK };
+	lia_phase_t ph[] = { LIA_PHASE_KERNEL, LIA_PHASE_NETWORK };
 	struct plan p;
 	plan_build(&a, ph, 2, 0, NULL, 0, &p);
 	assert_int_equal(p.n, 4);
@@ -180,7 +180,7 @@ static void test_plan_order(void **st)
 	assert_string_equal(p.steps[0].lp->desc->name, "a");
 	plan_free(&p);
 	/* stop runs plugins in reverse order */
-	enum lia_phase stop[] = { LIA_PHASE_STOP };
+	lia_phase_t stop[] = { LIA_PHASE_STOP };
 	plan_build(&a, stop, 1, 0, NULL, 0, &p);
 	assert_int_equal(p.n, 2);
 	assert_string_equal(p.steps[0].lp->desc->name, "b");
@@ -195,7 +195,7 @@ static void test_plan_order(void **st)
 	assert_int_equal(p.n, 0);
 	plan_free(&p);
 	/* --only filters phases */
-	enum lia_phase only[] = { LIA_PHASE_NETWORK };
+	lia_phase_t only[] = { LIA_PHASE_NETWORK };
 	plan_build(&a, ph, 2, 0, only, 1, &p);
 	assert_int_equal(p.n, 2);
 	plan_free(&p);

@@ -75,7 +75,7 @@ ok $((! $?)) "no record left for the refused VM"
 sed 's/^vsock = .*/vsock = { cid_min = 2; };/' "$CONF" >"$T/bad.conf"
 out=$("$LIA_CORE" -c "$T/bad.conf" vm create bad 2>&1); rc=$?
 [ "$rc" -ne 0 ]; ok $? "cid_min = 2 is refused (exit $rc)"
-like "$out" "cid_min = 2 is out of range" "…with a message naming the option"
+like "$out" "vsock.cid_min: 2 is out of range" "…with a message naming the option"
 
 # ---- start: ready ----
 start_with_double c --ports 52,1024 --greeting 'hi'

@@ -13,8 +13,8 @@
 #include <lia/plugin.h>
 
 static const struct lia_option options[] = {
-	{ "greeting", LIA_OPT_STRING, "hello", 0, "what to write" },
-	{ NULL, 0, NULL, 0, NULL },
+	{ .name = "greeting", .type = LIA_OPT_STRING, .default_value = "hello", .help = "what to write" },
+	{ 0 },
 };
 
 static int greet(struct lia_ctx *ctx, void *state)

@@ -1,0 +1,269 @@
+#include "config.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cmds.h"
+#include "run.h"
+#include "util.h"
+#include "vm_ops.h"
+
+int vm_name_or_usage(const char *name)
+{
+	if (vm_name_valid(name))
+		return 0;
+	fprintf(stderr, "lia-core: '%s' is not a VM name: use 1-32 characters of a-z, 0-9 and '-'\n", name);
+	return EXIT_USAGE;
+}
+
+static void set_owner(struct vm_record *r)
+{
+	json_object_set_new(r->root, "owner",
+			    json_pack("{s:I,s:I}", "pid", (json_int_t)getpid(),
+				      "start", (json_int_t)proc_start_time(getpid())));
+}
+
+int vm_save_state(struct vm_record *r, enum vm_state s)
+{
+	rec_set_state(r, s);
+	int e = record_save(r);
+	if (e < 0) {
+		fprintf(stderr, "lia-core: cannot write the record of VM '%s' (%s) in state %s: %s\n", r->name,
+			r->path, vm_state_name(s), strerror(-e));
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+int vm_run_pipeline(struct app *a, struct vm_record *r, const struct pipeline_def *pd, int force,
+		    int no_rollback, const char *label)
+{
+	struct plan p;
+	plan_pipeline(a, pd, 0, &p);
+	struct run_opts o = { .pipeline = label, .vm = r, .force = force, .no_rollback = no_rollback };
+	int rc = plan_run(a, &p, &o);
+	plan_free(&p);
+	return rc;
+}
+
+int vm_open_locked(struct app *a, const char *name, struct vm_record **r)
+{
+	int rc = vm_name_or_usage(name);
+	if (rc)
+		return rc;
+	int e = record_open(&a->st, name, 1, 0, r);
+	if (e == -ENOENT) {
+		fprintf(stderr, "lia-core: no VM named '%s' (see `lia-core vm list`)\n", name);
+		return EXIT_FAIL;
+	}
+	if (e < 0) {
+		fprintf(stderr, "lia-core: cannot open the record of VM '%s': %s\n", name, strerror(-e));
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+const char *vm_effective_state(struct vm_record *r)
+{
+	enum vm_state st = rec_state(r);
+	if (st == VM_RUNNING && record_process_alive(r) == 0)
+		return vm_state_name(VM_STOPPED);
+	return rec_state_name(r);
+}
+
+int vm_op_create(struct app *a, const char *name, const struct vm_spec *spec)
+{
+	int rc = vm_name_or_usage(name);
+	if (rc || (rc = app_load(a)))
+		return rc;
+	int64_t vcpus = spec->vcpus ? spec->vcpus : strtoll(config_global(&a->cfg, "vcpus"), NULL, 10);
+	int64_t mem = spec->mem_mib ? spec->mem_mib : strtoll(config_global(&a->cfg, "mem_mib"), NULL, 10);
+	int64_t vol = spec->volume_mib ? spec->volume_mib : strtoll(config_global(&a->cfg, "volume_mib"), NULL, 10);
+	json_t *fields = json_pack("{s:I,s:I,s:I}", "vcpus", (json_int_t)vcpus, "mem_mib", (json_int_t)mem,
+				   "volume_mib", (json_int_t)vol);
+	if (spec->ssh_key)
+		json_object_set_new(fields, "ssh_key", json_string(spec->ssh_key));
+	if ((rc = app_open_plugins(a))) {
+		json_decref(fields);
+		return rc;
+	}
+	if (a->dry_run) {
+		struct plan p;
+		plan_pipeline(a, &PIPE_CREATE, 0, &p);
+		struct run_opts o = { .pipeline = "vm", .vm = NULL };
+		rc = plan_run(a, &p, &o);
+		plan_free(&p);
+		json_decref(fields);
+		return rc;
+	}
+	struct vm_record *r;
+	int e = record_create(&a->st, name, fields, &r);
+	json_decref(fields);
+	if (e == -EEXIST) {
+		fprintf(stderr, "lia-core: VM '%s' already exists\n", name);
+		return EXIT_FAIL;
+	}
+	if (e < 0) {
+		fprintf(stderr, "lia-core: cannot create the record of VM '%s' in %s: %s\n", name, a->st.vms,
+			strerror(-e));
+		return EXIT_FAIL;
+	}
+	rc = vm_run_pipeline(a, r, &PIPE_CREATE, 0, 0, "vm");
+	if (rc) {
+		/* the hooks that ran were undone: the record goes too, nothing is left */
+		if (json_array_size(json_object_get(r->root, "ledger")) == 0) {
+			record_delete(r);
+		} else {
+			vm_save_state(r, VM_FAILED);
+			fprintf(stderr, "lia-core: VM '%s' keeps objects that could not be removed; `lia-core gc` retries\n", name);
+		}
+	} else {
+		rc = vm_save_state(r, VM_CREATED);
+		if (!rc && !lia_quiet && !a->json)
+			printf("created VM '%s'\n", name);
+	}
+	record_close(r);
+	return rc;
+}
+
+int vm_op_start(struct app *a, const char *name)
+{
+	struct vm_record *r;
+	int rc = app_load(a);
+	if (rc || (rc = vm_open_locked(a, name, &r)))
+		return rc;
+	enum vm_state st = rec_state(r);
+	if (st == VM_RUNNING && record_process_alive(r) != 0) {
+		if (!lia_quiet)
+			printf("VM '%s' is already running\n", name);
+		record_close(r);
+		return 0;
+	}
+	if (st != VM_CREATED && st != VM_STOPPED && st != VM_RUNNING) {
+		fprintf(stderr, "lia-core: VM '%s' is %s; run `lia-core gc` to finish or undo the interrupted work\n",
+			name, rec_state_name(r));
+		record_close(r);
+		return EXIT_FAIL;
+	}
+	if ((rc = app_open_plugins(a))) {
+		record_close(r);
+		return rc;
+	}
+	if (!a->dry_run) {
+		set_owner(r);
+		json_object_del(r->root, "last_error");
+		if ((rc = vm_save_state(r, VM_STARTING))) {
+			record_close(r);
+			return rc;
+		}
+	}
+	rc = vm_run_pipeline(a, r, &PIPE_START, 0, 0, "vm");
+	if (!a->dry_run) {
+		if (rc)
+			json_object_set_new(r->root, "last_error", json_string("start failed; see the messages of that run"));
+		int src = vm_save_state(r, rc ? VM_STOPPED : VM_RUNNING);
+		if (!rc)
+			rc = src;
+		if (!rc && !lia_quiet && !a->json)
+			printf("started VM '%s'\n", name);
+	}
+	record_close(r);
+	return rc;
+}
+
+int vm_pipeline_stop(struct app *a, struct vm_record *r, int force)
+{
+	set_owner(r);
+	int rc = vm_save_state(r, VM_STOPPING);
+	if (rc)
+		return rc;
+	rc = vm_run_pipeline(a, r, &PIPE_STOP, force, 1, "vm");
+	int src = vm_save_state(r, rc ? VM_RUNNING : VM_STOPPED);
+	return rc ? rc : src;
+}
+
+int vm_op_stop(struct app *a, const char *name, int force)
+{
+	struct vm_record *r;
+	int rc = app_load(a);
+	if (rc || (rc = vm_open_locked(a, name, &r)))
+		return rc;
+	enum vm_state st = rec_state(r);
+	if (st == VM_STOPPED || st == VM_CREATED) {
+		if (!lia_quiet)
+			printf("VM '%s' is not running\n", r->name);
+		record_close(r);
+		return 0;
+	}
+	if ((rc = app_open_plugins(a)) == 0) {
+		if (a->dry_run)
+			rc = vm_run_pipeline(a, r, &PIPE_STOP, force, 1, "vm");
+		else
+			rc = vm_pipeline_stop(a, r, force);
+		if (!rc && !a->dry_run && !lia_quiet && !a->json)
+			printf("stopped VM '%s'\n", r->name);
+	}
+	record_close(r);
+	return rc;
+}
+
+int vm_op_destroy(struct app *a, const char *name)
+{
+	struct vm_record *r;
+	int rc = app_load(a);
+	if (rc || (rc = vm_open_locked(a, name, &r)))
+		return rc;
+	if ((rc = app_open_plugins(a))) {
+		record_close(r);
+		return rc;
+	}
+	if (a->dry_run) {
+		rc = vm_run_pipeline(a, r, &PIPE_DESTROY, 0, 1, "vm");
+		record_close(r);
+		return rc;
+	}
+	enum vm_state st = rec_state(r);
+	if (st != VM_STOPPED && st != VM_CREATED && st != VM_FAILED && st != VM_DESTROYING) {
+		rc = vm_pipeline_stop(a, r, 0);
+		if (rc) {
+			fprintf(stderr, "lia-core: VM '%s' did not stop; not destroying it (try `vm stop --force`)\n", name);
+			record_close(r);
+			return rc;
+		}
+	}
+	set_owner(r);
+	if ((rc = vm_save_state(r, VM_DESTROYING))) {
+		record_close(r);
+		return rc;
+	}
+	rc = vm_run_pipeline(a, r, &PIPE_DESTROY, 0, 1, "vm");
+	json_t *ledger = json_object_get(r->root, "ledger");
+	if (!rc && json_array_size(ledger) > 0) {
+		size_t i;
+		json_t *e;
+		json_array_foreach(ledger, i, e)
+			msg_warn("VM '%s' still owns %s %s (plugin %s)", name,
+				 json_string_value(json_object_get(e, "kind")),
+				 json_string_value(json_object_get(e, "id")),
+				 json_string_value(json_object_get(e, "plugin")));
+		fprintf(stderr, "lia-core: VM '%s' kept its record because of the objects above; `lia-core gc` retries\n", name);
+		rc = EXIT_FAIL;
+	}
+	if (!rc) {
+		int e = record_delete(r);
+		if (e < 0) {
+			fprintf(stderr, "lia-core: cannot remove the record of VM '%s' (%s): %s\n", name, r->path,
+				strerror(-e));
+			rc = EXIT_FAIL;
+		} else {
+			char *lock = xasprintf("%s/%s.lock", a->st.vms, name);
+			unlink(lock);
+			free(lock);
+			if (!lia_quiet && !a->json)
+				printf("destroyed VM '%s'\n", name);
+		}
+	}
+	record_close(r);
+	return rc;
+}

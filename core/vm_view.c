@@ -1,0 +1,150 @@
+/* Looking at VMs: `vm list`, `vm show NAME`, and the vm commands plugins provide. */
+#include "config.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cmds.h"
+#include "util.h"
+#include "vm_ops.h"
+
+static json_t *vm_summary(struct vm_record *r)
+{
+	json_t *d = json_object_get(r->root, "data");
+	json_t *j = json_pack("{s:s,s:s,s:s}", "name", r->name, "state", vm_effective_state(r), "recorded_state",
+			      rec_state_name(r));
+	const char *keys[] = { "net.ip", "net.tap", "vsock.cid", "fc.pid", "ready", NULL };
+	for (int i = 0; keys[i]; i++) {
+		json_t *v = json_object_get(d, keys[i]);
+		if (v)
+			json_object_set(j, keys[i], v);
+	}
+	json_object_set(j, "vcpus", json_object_get(r->root, "vcpus"));
+	json_object_set(j, "mem_mib", json_object_get(r->root, "mem_mib"));
+	return j;
+}
+
+int vm_list(struct app *a)
+{
+	int rc = app_load(a);
+	if (rc)
+		return rc;
+	char **names;
+	size_t n;
+	record_names(&a->st, &names, &n);
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		struct vm_record *r;
+		if (record_open(&a->st, names[i], 0, 0, &r) == 0) {
+			json_array_append_new(arr, vm_summary(r));
+			record_close(r);
+		}
+		free(names[i]);
+	}
+	free(names);
+	if (a->json) {
+		json_dumpf(arr, stdout, JSON_INDENT(2));
+		putchar('\n');
+	} else {
+		printf("%-20s %-10s %-15s %-16s %-6s %s\n", "NAME", "STATE", "IP", "TAP", "CID", "PID");
+		size_t i;
+		json_t *v;
+		json_array_foreach(arr, i, v) {
+			json_t *cid = json_object_get(v, "vsock.cid"), *pid = json_object_get(v, "fc.pid");
+			const char *ip = json_string_value(json_object_get(v, "net.ip"));
+			const char *tap = json_string_value(json_object_get(v, "net.tap"));
+			printf("%-20s %-10s %-15s %-16s %-6lld %lld\n", json_string_value(json_object_get(v, "name")),
+			       json_string_value(json_object_get(v, "state")), ip ? ip : "-", tap ? tap : "-",
+			       cid ? (long long)json_integer_value(cid) : 0LL,
+			       pid ? (long long)json_integer_value(pid) : 0LL);
+		}
+	}
+	json_decref(arr);
+	return 0;
+}
+
+int vm_show(struct app *a, const char *name)
+{
+	int rc = app_load(a);
+	if (rc)
+		return rc;
+	if (vm_name_or_usage(name))
+		return EXIT_USAGE;
+	struct vm_record *r;
+	int e = record_open(&a->st, name, 0, 0, &r);
+	if (e < 0) {
+		fprintf(stderr, "lia-core: no VM named '%s' (see `lia-core vm list`)\n", name);
+		return EXIT_FAIL;
+	}
+	json_t *j = json_deep_copy(r->root);
+	json_object_set_new(j, "state", json_string(vm_effective_state(r)));
+	json_object_set(j, "recorded_state", json_object_get(r->root, "state"));
+	if (a->json) {
+		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		putchar('\n');
+	} else {
+		const char *k;
+		json_t *v;
+		json_object_foreach(j, k, v) {
+			if (json_is_object(v) || json_is_array(v))
+				continue;
+			char *s = json_dumps(v, JSON_ENCODE_ANY);
+			printf("%-16s %s\n", k, s);
+			free(s);
+		}
+		json_object_foreach(json_object_get(j, "data"), k, v) {
+			char *s = json_dumps(v, JSON_ENCODE_ANY);
+			printf("%-16s %s\n", k, s);
+			free(s);
+		}
+		size_t i;
+		json_array_foreach(json_object_get(j, "ledger"), i, v)
+			printf("owns            %s %s (%s)\n", json_string_value(json_object_get(v, "kind")),
+			       json_string_value(json_object_get(v, "id")),
+			       json_string_value(json_object_get(v, "plugin")));
+	}
+	json_decref(j);
+	record_close(r);
+	return 0;
+}
+
+/* `vm CMD NAME ARGS`: a command a plugin provides (vm_commands) */
+int vm_plugin_cmd(struct app *a, int argc, char **argv)
+{
+	int rc = app_load(a);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < a->nplugins; i++) {
+		for (const struct lia_command *c = a->plugins[i].desc->vm_commands; c && c->name; c++) {
+			if (strcmp(c->name, argv[0]) != 0)
+				continue;
+			if (argc < 2) {
+				fprintf(stderr, "usage: lia-core vm %s\n", c->usage ? c->usage : c->name);
+				return EXIT_USAGE;
+			}
+			if (vm_name_or_usage(argv[1]))
+				return EXIT_USAGE;
+			struct vm_record *r;
+			if (record_open(&a->st, argv[1], 0, 0, &r) < 0) {
+				fprintf(stderr, "lia-core: no VM named '%s' (see `lia-core vm list`)\n", argv[1]);
+				return EXIT_FAIL;
+			}
+			if ((rc = app_open_plugins(a)) == 0) {
+				struct core_ctx cc;
+				ctx_init(&cc, a, &a->plugins[i], "vm", LIA_PHASE_NONE, r);
+				rc = c->run(&cc.pub, a->plugins[i].state, argc - 1, argv + 1);
+				if (rc && cc.err[0])
+					fprintf(stderr, "lia-core: vm %s: %s\n", c->name, cc.err);
+				if (rc < 0)
+					rc = EXIT_FAIL;
+				ctx_fini(&cc);
+			}
+			record_close(r);
+			return rc;
+		}
+	}
+	fprintf(stderr, "lia-core: unknown vm command '%s' (create, start, stop, destroy, list, show, or a plugin's)\n",
+		argv[0]);
+	return EXIT_USAGE;
+}
+
