@@ -42,11 +42,6 @@ const struct lia_host lia_host_services = {
 	.lease_release = svc_lease_release,
 	.memo_get = svc_memo_get,
 	.memo_set = svc_memo_set,
-	.run = svc_run,
-	.download = svc_download,
-	.mkdirs = svc_mkdirs,
-	.sha256_file = svc_sha256_file,
-	.proc_start_time = svc_proc_start_time,
-	.pid_alive = svc_pid_alive,
 	.lease_peek = svc_lease_peek,
+	LIA_HOST_HELPERS,
 };

@@ -47,13 +47,6 @@ int svc_lease_peek(struct lia_ctx *ctx, const char *kind, uint64_t lo, uint64_t 
 /* svc_memo.c */
 const char *svc_memo_get(struct lia_ctx *ctx, const char *key);
 int svc_memo_set(struct lia_ctx *ctx, const char *key, const char *value);
-/* svc_spawn.c */
-int svc_run(struct lia_ctx *ctx, const char *const argv[], char *out, size_t outlen, int *status);
-/* svc_helpers.c: also linked into test hosts (tests/hostkit), they use only ctx->host->error */
-int svc_download(struct lia_ctx *ctx, struct lia_download *req);
-int svc_mkdirs(struct lia_ctx *ctx, const char *path, uint32_t mode);
-int svc_sha256_file(struct lia_ctx *ctx, const char *path, char hex[65]);
-uint64_t svc_proc_start_time(struct lia_ctx *ctx, pid_t pid);
-int svc_pid_alive(struct lia_ctx *ctx, const char *pid_id);
+#include "svc_helpers.h" /* run, download, mkdirs, sha256_file, proc_start_time, pid_alive */
 
 #endif

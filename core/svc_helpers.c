@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <openssl/evp.h>
 #include "download.h"
-#include "services.h"
+#include "svc_helpers.h"
 #include "util.h"
 
 int svc_download(struct lia_ctx *ctx, struct lia_download *req)

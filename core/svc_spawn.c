@@ -7,17 +7,16 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "services.h"
+#include "svc_helpers.h"
 #include "util.h"
 
 extern char **environ;
 
 int svc_run(struct lia_ctx *ctx, const char *const argv[], char *out, size_t outlen, int *status)
 {
-	struct core_ctx *c = CC(ctx);
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return core_error(c, -errno, "cannot run %s: pipe: %s", argv[0], strerror(errno));
+		return ctx->host->error(ctx, -errno, "cannot run %s: pipe: %s", argv[0], strerror(errno));
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
@@ -29,7 +28,7 @@ int svc_run(struct lia_ctx *ctx, const char *const argv[], char *out, size_t out
 	close(pfd[1]);
 	if (e != 0) {
 		close(pfd[0]);
-		return core_error(c, -e, "cannot run %s: %s", argv[0], strerror(e));
+		return ctx->host->error(ctx, -e, "cannot run %s: %s", argv[0], strerror(e));
 	}
 	size_t used = 0;
 	char sink[4096];
@@ -54,7 +53,7 @@ int svc_run(struct lia_ctx *ctx, const char *const argv[], char *out, size_t out
 	int ws;
 	while (waitpid(pid, &ws, 0) < 0)
 		if (errno != EINTR)
-			return core_error(c, -errno, "waiting for %s: %s", argv[0], strerror(errno));
+			return ctx->host->error(ctx, -errno, "waiting for %s: %s", argv[0], strerror(errno));
 	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 	return 0;
 }

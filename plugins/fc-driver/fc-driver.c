@@ -268,7 +268,7 @@ static const char *placed(struct lia_ctx *ctx, struct fc_vm *v, const char *src,
 	char err[PATH_MAX * 2 + 128];
 	if (!v->jailed)
 		return src;
-	int r = fc_jail_place(&v->jail, src, name, copy_ok, buf, len, err, sizeof(err));
+	int r = fc_jail_place(ctx, &v->jail, src, name, copy_ok, buf, len, err, sizeof(err));
 	if (r < 0) {
 		*rc = ctx->host->error(ctx, r, "Jailer setup for VM '%s' failed: %s.", v->name, err);
 		return NULL;

@@ -28,23 +28,6 @@ int fc_jail_init(struct fc_jail *j, const char *base, const char *binary, const 
 	return 0;
 }
 
-static int mkdirs(const char *path)
-{
-	char p[PATH_MAX];
-	snprintf(p, sizeof(p), "%s", path);
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	if (mkdir(p, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static int copy_file(const char *src, const char *dst)
 {
 	int in = open(src, O_RDONLY | O_CLOEXEC);
@@ -83,11 +66,11 @@ static int copy_file(const char *src, const char *dst)
 	return 0;
 }
 
-int fc_jail_place(const struct fc_jail *j, const char *src, const char *name, int copy_ok,
-		  char *inside, size_t insidelen, char *err, size_t errlen)
+int fc_jail_place(struct lia_ctx *ctx, const struct fc_jail *j, const char *src, const char *name,
+		  int copy_ok, char *inside, size_t insidelen, char *err, size_t errlen)
 {
 	char dst[PATH_MAX];
-	int r = mkdirs(j->root);
+	int r = ctx->host->mkdirs(ctx, j->root, 0755);
 	if (r < 0) {
 		snprintf(err, errlen, "cannot create the jail directory %s: %s", j->root, strerror(-r));
 		return r;

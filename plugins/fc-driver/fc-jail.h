@@ -5,6 +5,7 @@
 #ifndef LIA_FC_JAIL_H
 #define LIA_FC_JAIL_H
 #include <limits.h>
+#include <lia/plugin.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -22,7 +23,7 @@ int fc_jail_init(struct fc_jail *j, const char *base, const char *binary, const 
 /* Make root/name refer to src: a hard link, or a copy when copy_ok (read-only files such
  * as the kernel).  chowns it to uid:gid.  inside gets "/name".  0 or a negative errno
  * with err set. */
-int fc_jail_place(const struct fc_jail *j, const char *src, const char *name, int copy_ok,
+int fc_jail_place(struct lia_ctx *ctx, const struct fc_jail *j, const char *src, const char *name, int copy_ok,
 		  char *inside, size_t insidelen, char *err, size_t errlen);
 
 /* Remove dir recursively (it lies under base by construction).  0 or negative errno. */

@@ -348,21 +348,6 @@ static int setup(struct lia_ctx *ctx, struct inst *in)
 	return 0;
 }
 
-/* mkdir -p: --only install may run before the host plugin made state_dir */
-static int mkdir_p(const char *dir)
-{
-	char buf[4096];
-	snprintf(buf, sizeof buf, "%s", dir);
-	for (char *s = buf + 1; *s; s++)
-		if (*s == '/') {
-			*s = 0;
-			if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-				return -errno;
-			*s = '/';
-		}
-	return mkdir(buf, 0755) < 0 && errno != EEXIST ? -errno : 0;
-}
-
 static int fsync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -387,10 +372,9 @@ static int do_install(struct inst *in)
 	}
 	if (h->path(in->ctx, cache, sizeof cache, "install") < 0)
 		return h->error(in->ctx, -ENAMETOOLONG, "The state_dir %s is too long a path.", h->state_dir(in->ctx));
-	if ((rc = mkdir_p(cache)) < 0)
-		return h->error(in->ctx, rc, "Cannot create the folder %s: %s.", cache, strerror(-rc));
-	if ((rc = mkdir_p(in->bin_dir)) < 0)
-		return h->error(in->ctx, rc, "Cannot create the folder %s: %s.", in->bin_dir, strerror(-rc));
+	/* --only install may run before the host plugin made state_dir */
+	if ((rc = h->mkdirs(in->ctx, cache, 0755)) < 0 || (rc = h->mkdirs(in->ctx, in->bin_dir, 0755)) < 0)
+		return rc;
 	if ((rc = expected_sum(in, want)) < 0)
 		return rc;
 	if (h->path(in->ctx, tgz, sizeof tgz, "install/%s", base && base[1] ? base + 1 : "firecracker.tgz") < 0)

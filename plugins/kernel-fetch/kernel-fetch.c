@@ -37,57 +37,6 @@ static int mk_paths(struct lia_ctx *ctx, struct paths *p)
 	return 0;
 }
 
-/* mkdir -p: --only kernel may run before the host plugin made state_dir */
-static int mkdir_p(const char *dir)
-{
-	char buf[4096];
-	snprintf(buf, sizeof buf, "%s", dir);
-	for (char *s = buf + 1; *s; s++)
-		if (*s == '/') {
-			*s = 0;
-			if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-				return -errno;
-			*s = '/';
-		}
-	return mkdir(buf, 0755) < 0 && errno != EEXIST ? -errno : 0;
-}
-
-/* sha256 of a file as hex; -errno (ENOENT when missing) */
-static int sha256_file(const char *path, char out[65])
-{
-	unsigned char buf[65536], d[EVP_MAX_MD_SIZE];
-	unsigned dn = 0;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
-	EVP_MD_CTX *md;
-
-	if (fd < 0)
-		return -errno;
-	md = EVP_MD_CTX_new();
-	if (!md) {
-		close(fd);
-		return -ENOMEM;
-	}
-	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	while ((n = read(fd, buf, sizeof buf)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
-			break;
-		}
-		EVP_DigestUpdate(md, buf, (size_t)n);
-	}
-	close(fd);
-	if (!rc) {
-		EVP_DigestFinal_ex(md, d, &dn);
-		for (unsigned i = 0; i < dn; i++)
-			sprintf(out + 2 * i, "%02x", d[i]);
-	}
-	EVP_MD_CTX_free(md);
-	return rc;
-}
-
 /* What the kernel must hash to, and why. */
 struct want {
 	const char *url;
@@ -131,7 +80,7 @@ static int up_to_date(struct lia_ctx *ctx, const struct paths *p, const struct w
 	if (kf_check_vmlinux(p->file, why, sizeof why) < 0)
 		return 0;
 	if (w->sha)
-		return sha256_file(p->file, sum) == 0 && !strcasecmp(sum, w->sha);
+		return h->sha256_file(ctx, p->file, sum) == 0 && !strcasecmp(sum, w->sha);
 	/* verify = false: keep what was fetched from this url before */
 	return !w->verify && rurl && !strcmp(rurl, w->url);
 }
@@ -162,8 +111,9 @@ static int kf_run(struct lia_ctx *ctx, void *state)
 		       "first use; lia records the sha256 of what it fetches now and refuses a different file "
 		       "later. Set kernel-fetch's sha256 to pin a known value.",
 		       w.url);
-	if ((rc = mkdir_p(p.dir)) < 0)
-		return h->error(ctx, rc, "Cannot create the folder %s: %s.", p.dir, strerror(-rc));
+	/* --only kernel may run before the host plugin made state_dir */
+	if ((rc = h->mkdirs(ctx, p.dir, 0755)) < 0)
+		return rc;
 
 	/* fetch beside it, check, then replace: a bad file never lands at vmlinux */
 	req.url = w.url;

@@ -13,6 +13,7 @@
 
 #include "core/download.h"
 #include "fakehost.h"
+#include "core/svc_helpers.h"
 
 extern char **environ;
 
@@ -182,46 +183,6 @@ static int h_memo_set(struct lia_ctx *ctx, const char *key, const char *value)
 	return 0;
 }
 
-static int h_run(struct lia_ctx *ctx, const char *const argv[], char *out, size_t outlen, int *status)
-{
-	posix_spawn_file_actions_t fa;
-	int p[2], st, rc;
-	pid_t pid;
-	size_t got = 0;
-	ssize_t r;
-	char sink[4096];
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return h_error(ctx, -errno, "Cannot run %s: %s.", argv[0], strerror(errno));
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
-	rc = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(p[1]);
-	if (rc) {
-		close(p[0]);
-		return h_error(ctx, -rc, "Cannot run %s: %s.", argv[0], strerror(rc));
-	}
-	for (;;) {
-		char *dst = out && got + 1 < outlen ? out + got : sink;
-		size_t room = out && got + 1 < outlen ? outlen - 1 - got : sizeof sink;
-		r = read(p[0], dst, room);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		if (dst != sink)
-			got += (size_t)r;
-	}
-	close(p[0]);
-	if (out && outlen)
-		out[got] = 0;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	return 0;
-}
 
 static const struct lia_host host = {
 	.size = sizeof(struct lia_host),
@@ -244,8 +205,7 @@ static const struct lia_host host = {
 	.cfg_is_set = h_cfg_is_set,
 	.memo_get = h_memo_get,
 	.memo_set = h_memo_set,
-	.run = h_run,
-	.download = lia_download_service,
+	LIA_HOST_HELPERS, /* run, download, mkdirs, sha256_file, ...: the core's own */
 };
 
 static void memo_load(struct fake *f)

@@ -1,7 +1,8 @@
 # Tests of verified downloads (core/download.c), kernel-fetch and fc-driver's install
 # phase.  The three check programs run the code under test through a fake host
 # (tests/download/fakehost.c), so they need neither lia-core nor the fc-driver plugin.
-FAKEHOST_SOURCES = tests/download/fakehost.c tests/download/fakehost.h core/download.c core/download.h core/hashq.c core/hashq.h
+FAKEHOST_SOURCES = tests/download/fakehost.c tests/download/fakehost.h core/download.c core/download.h core/hashq.c core/hashq.h \
+	core/svc_helpers.c core/svc_spawn.c core/util.c
 FAKEHOST_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS)
 
 check_PROGRAMS += tests/download/dl-test tests/kernel-fetch/kf-test tests/fc-install/fci-test
