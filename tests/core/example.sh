@@ -19,6 +19,17 @@ is "$rc" 0 "the example builds out of tree"
 [ $rc -eq 0 ] || diag "$out"
 case "$(pkg-config --cflags lia-plugin)" in *"$top_srcdir"*) ok 1 "cflags point into the source tree";; *) ok 0 "cflags point at the installed root only";; esac
 mkdir -p "$T/plugins" && cp "$T/hello/hello.so" "$T/plugins/"
+out=$(lia plugins --check "$T/plugins/hello.so" 2>&1); rc=$?
+is "$rc" 0 "the conformance check finds no defect in the example"
+like "$out" "hello.so: ok \\(plugin 'hello' 1.0, ABI 2.0, 3 options, 2 hooks\\)" "...and says what it checked"
+mk_conf "$T" 'hello = { style = "loud"; };' >/dev/null
+out=$(LIA_PLUGIN_PATH=$T/plugins lia -c "$T/lia.conf" config check 2>&1); rc=$?
+is "$rc" 2 "a value outside the example's declared choices is refused"
+like "$out" "lia.conf:[0-9]+: hello.style: \"loud\" is not one of the choices \\(allowed: plain,shout\\)" "...with FILE:LINE and the choices"
+mk_conf "$T" 'hello = { style = "shout"; greeting = "a greeting far longer than forty characters, really"; };' >/dev/null
+out=$(LIA_PLUGIN_PATH=$T/plugins lia -c "$T/lia.conf" config check 2>&1); rc=$?
+is "$rc" 2 "the example's own check() refuses a long shout"
+like "$out" "lia.conf:[0-9]+: hello.greeting: is too long to shout" "...as FILE:LINE: plugin.key: message"
 mk_conf "$T" 'hello = { greeting = "hi from out of tree"; };' >/dev/null
 mkdir -p "$T/state"
 out=$(LIA_PLUGIN_PATH=$T/plugins lia -c "$T/lia.conf" run setup --only verify 2>&1); rc=$?

@@ -4,6 +4,7 @@
  *
  *   cc -shared -fPIC $(pkg-config --cflags lia-plugin) -o hello.so hello.c
  *   install -m 0644 hello.so $(pkg-config --variable=plugindir lia-plugin)/
+ *   lia-core plugins --check $PWD/hello.so      # every defect it can find, before you ship
  *   echo 'hello = { greeting = "hi"; };' > /etc/lia/conf.d/90-hello.conf
  */
 #include <errno.h>
@@ -12,10 +13,25 @@
 #include <unistd.h>
 #include <lia/plugin.h>
 
+/* Settings declare their constraints: the core refuses a bad value with FILE:LINE before
+ * any hook runs, so hooks read values without checking them again. */
 static const struct lia_option options[] = {
 	{ .name = "greeting", .type = LIA_OPT_STRING, .default_value = "hello", .help = "what to write" },
+	{ .name = "times", .type = LIA_OPT_INT, .default_value = "1", LIA_RANGE(1, 100),
+	  .help = "how many lines to write" },
+	{ .name = "style", .type = LIA_OPT_STRING, .kind = LIA_KIND_CHOICE, .choices = "plain|shout",
+	  .default_value = "plain", .help = "plain or shout" },
 	{ 0 },
 };
+
+/* A check across settings: reported like the core's own, FILE:LINE and exit 2. */
+static int check(struct lia_ctx *ctx)
+{
+	const struct lia_host *h = ctx->host;
+	if (strcmp(h->cfg_str(ctx, "style"), "shout") == 0 && strlen(h->cfg_str(ctx, "greeting")) > 40)
+		return h->cfg_error(ctx, "greeting", "is too long to shout (at most 40 characters with style = \"shout\")");
+	return 0;
+}
 
 static int greet(struct lia_ctx *ctx, void *state)
 {
@@ -31,7 +47,8 @@ static int greet(struct lia_ctx *ctx, void *state)
 	FILE *f = fopen(path, "w");
 	if (!f)
 		return h->error(ctx, -errno, "cannot write %s: %s", path, strerror(errno));
-	fprintf(f, "%s\n", h->cfg_str(ctx, "greeting"));
+	for (int64_t i = 0; i < h->cfg_int(ctx, "times"); i++)
+		fprintf(f, "%s%s\n", h->cfg_str(ctx, "greeting"), strcmp(h->cfg_str(ctx, "style"), "shout") ? "" : "!");
 	fclose(f);
 	h->note(ctx, "wrote %s", path);
 	return 0;
@@ -66,4 +83,5 @@ LIA_PLUGIN_DEFINE(hello) = {
 	.description = "example plugin built out of tree",
 	.options = options,
 	.hooks = hooks,
+	.check = check,
 };
