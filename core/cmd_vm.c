@@ -7,15 +7,23 @@
 #include <string.h>
 #include <unistd.h>
 #include "cmds.h"
+#include "conf_check.h"
 #include "util.h"
 #include "vm_ops.h"
 
-static int parse_pos(const char *opt, const char *s, int64_t *out)
+/* a size given on the command line obeys the same range as its `lia` block default */
+static int parse_size(const char *opt, const char *key, const char *s, int64_t *out)
 {
-	char *end;
+	char *end, buf[256];
+	errno = 0;
 	long long v = strtoll(s, &end, 10);
-	if (*s == 0 || *end || v <= 0 || v > (1LL << 40)) {
-		fprintf(stderr, "lia-core: %s wants a positive whole number, not '%s'\n", opt, s);
+	const char *bad = NULL;
+	if (*s == 0 || *end || errno)
+		bad = "is not a whole number";
+	else
+		bad = int_problem(config_global_option(key), v, buf, sizeof(buf));
+	if (bad) {
+		fprintf(stderr, "lia-core: %s %s: %s\n", opt, s, bad);
 		return EXIT_USAGE;
 	}
 	*out = v;
@@ -60,9 +68,9 @@ static int vm_create(struct app *a, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		int e = 0;
 		switch (ch) {
-		case 'c': e = parse_pos("--vcpus", optarg, &vcpus); break;
-		case 'm': e = parse_pos("--mem-mib", optarg, &mem); break;
-		case 'V': e = parse_pos("--volume-mib", optarg, &vol); break;
+		case 'c': e = parse_size("--vcpus", "vcpus", optarg, &vcpus); break;
+		case 'm': e = parse_size("--mem-mib", "mem_mib", optarg, &mem); break;
+		case 'V': e = parse_size("--volume-mib", "volume_mib", optarg, &vol); break;
 		case 'k': keyfile = optarg; break;
 		case 'n': a->dry_run = 1; break;
 		default: return EXIT_USAGE;

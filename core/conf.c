@@ -23,7 +23,7 @@ static const struct lia_option global_options[] = {
 	{ .name = "vcpus", .type = LIA_OPT_INT, SZ(1, 256), .default_value = "2", .help = "default vCPUs of a new VM" },
 	{ .name = "mem_mib", .type = LIA_OPT_INT, SZ(32, 1 << 22), .default_value = "1024",
 	  .help = "default memory of a new VM, MiB" },
-	{ .name = "volume_mib", .type = LIA_OPT_INT, SZ(1, 1 << 24), .default_value = "1024",
+	{ .name = "volume_mib", .type = LIA_OPT_INT, SZ(8, 1 << 24), .default_value = "1024",
 	  .help = "default data volume size of a new VM, MiB" },
 	{ .name = "ssh_key", .type = LIA_OPT_STRING, .kind = LIA_KIND_ABSPATH, .flags = LIA_OPT_EMPTY_OK,
 	  .default_value = "", .help = "default public key file for new VMs" },
@@ -475,6 +475,14 @@ int config_bind(struct plugin_block *b, const struct lia_plugin *p)
 				  phase_name(b->hooks[h].phase));
 	}
 	return cfg_errors - before;
+}
+
+const struct lia_option *config_global_option(const char *key)
+{
+	for (const struct lia_option *o = global_options; o->name; o++)
+		if (strcmp(o->name, key) == 0)
+			return o;
+	return NULL;
 }
 
 const char *config_global(const struct lia_config *c, const char *key)

@@ -65,6 +65,8 @@ int config_load(struct lia_config *c, const char *path);
  * errors; returns the number of errors. */
 int config_bind(struct plugin_block *b, const struct lia_plugin *p);
 const char *config_global(const struct lia_config *c, const char *key);
+/* the declaration of a `lia` block setting (its range, for the same check on the command line) */
+const struct lia_option *config_global_option(const char *key);
 const struct cfg_value *block_value(const struct plugin_block *b, const char *key);
 void config_free(struct lia_config *c);
 

@@ -121,7 +121,6 @@ static const struct lia_option options[] = {
 	{ .name = "overlay", .type = LIA_OPT_STRING, .default_value = LIA_ROOTFS_DIR, .kind = LIA_KIND_ABSPATH, .help = "folder laid over the image (env LIA_ROOTFS_OVERLAY when unset)" },
 	{ .name = "dns", .type = LIA_OPT_STRINGS, .default_value = "8.8.8.8,8.8.4.4", .kind = LIA_KIND_IPV4, .help = "guest nameservers" },
 	{ .name = "hostname", .type = LIA_OPT_STRING, .default_value = "lia-agent", .help = "guest host name" },
-	{ .name = "volume_mib", .type = LIA_OPT_INT, .default_value = "1024", .help = "data volume size when the VM does not set one" },
 	{ 0 },
 };
 

@@ -7,6 +7,7 @@
  * file would fill them (platform-notes.md section 6).  Each disk goes into the VM's
  * ledger before it is created, so a killed run leaves nothing untracked. */
 #include "image-common.h"
+#include <lia/record.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -169,13 +170,8 @@ int img_vm_create(struct lia_ctx *ctx, void *state)
 	int r = disk_paths(ctx, root, data);
 	if (r < 0 || (r = img_rootfs_path(ctx, tmpl, sizeof tmpl, "rootfs.ext4")) < 0)
 		return r;
-	/* The record's volume_mib is `vm create --volume-mib`, or the core's global default
-	 * (lia.volume_mib) when none was given: our own setting, when set, beats only the
-	 * latter.  (The core does not tell an explicit value from its default.) */
-	int64_t mib = h->vm_get_int(ctx, "volume_mib", 0);
-	const char *g = h->global(ctx, "volume_mib");
-	if (mib <= 0 || (h->cfg_is_set(ctx, "volume_mib") && g && strtoll(g, NULL, 10) == mib))
-		mib = h->cfg_int(ctx, "volume_mib");
+	/* the core owns the size: `vm create --volume-mib`, else lia.volume_mib */
+	int64_t mib = h->vm_get_int(ctx, LIA_KEY_VOLUME_MIB, 0);
 	if (mib < 8 || mib > 16 * 1024 * 1024)
 		return IMG_ERR(ctx, -EINVAL, "volume_mib = %lld is out of range (8 to 16777216 MiB).",
 			       (long long)mib);

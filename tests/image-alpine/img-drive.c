@@ -174,6 +174,9 @@ static int64_t h_vm_get_int(struct lia_ctx *c, const char *k, int64_t d)
 {
 	(void)c;
 	json_t *v = rec ? json_object_get(rec, k) : NULL;
+	/* the core writes volume_mib into every record (lia.volume_mib, 1024 by default) */
+	if (!v && strcmp(k, "volume_mib") == 0)
+		return 1024;
 	return json_is_integer(v) ? json_integer_value(v) : d;
 }
 static int h_vm_set(struct lia_ctx *c, const char *k, const char *v)

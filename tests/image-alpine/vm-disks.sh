@@ -52,9 +52,9 @@ like "$r" "\"disk.root\": \"$R\"" "the record has disk.root"
 like "$r" "\"disk.data\": \"$D\"" "the record has disk.data"
 is "$(printf '%s' "$r" | grep -c "\"disk\"")" 2 "both disks are in the VM's ledger"
 
-# the VM's own volume_mib wins over the option
+# the VM's record's volume_mib (the core's: vm create --volume-mib) sets the size
 # shellcheck disable=SC2086
-img_hook "$S" image-alpine create --vm vm2 --volume-mib 64 $B volume_mib=512 >/dev/null 2>&1
+img_hook "$S" image-alpine create --vm vm2 --volume-mib 64 $B >/dev/null 2>&1
 ok $? "a second VM is created"
 is "$(stat -c %s "$V/vm2.data.ext4")" $((64 * 1048576)) "its record's volume_mib (64) sets its data volume"
 
@@ -102,7 +102,7 @@ fi
 
 # a data volume that cannot be made: the root disk made before it is removed too
 # shellcheck disable=SC2086
-OUT=$(img_hook "$S" image-alpine create --vm vm4 $B volume_mib=4 2>&1)
+OUT=$(img_hook "$S" image-alpine create --vm vm4 --volume-mib 4 $B 2>&1)
 ok $((!$?)) "a bad volume_mib fails create"
 [ ! -e "$V/vm4.rootfs.ext4" ] && [ ! -e "$V/vm4.data.ext4" ]
 ok $? "and leaves no disk"

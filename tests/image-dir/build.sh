@@ -64,7 +64,7 @@ is "$(dbg_mode "$IMG" /home/dev/notes)" "regular 0640 1000 1000" "owners and mod
 like "$(dbg "$IMG" "stat /etc/runlevels/default/lia-init")" 'Fast link dest' "the overlay is laid on it too"
 
 # per-VM disks come from the same shared code
-OUT=$(img_hook "$S" image-dir create --vm d1 source="$T/src.tar.gz" volume_mib=32 2>&1)
+OUT=$(img_hook "$S" image-dir create --vm d1 --volume-mib 32 source="$T/src.tar.gz" 2>&1)
 ok $? "vm create with image-dir"
 cmp -s "$S/volumes/d1.rootfs.ext4" "$IMG"
 ok $? "the root disk is identical to the template"
