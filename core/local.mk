@@ -19,5 +19,5 @@ lia_core_LDADD = $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) $
 if STATIC_PLUGINS
 lia_core_LDFLAGS = -static-libtool-libs $(PRELOAD_PLUGINS:%=-dlpreopen %)
 lia_core_DEPENDENCIES = $(PRELOAD_PLUGINS)
-lia_core_LDADD += $(LIBNL_LIBS) $(NFTABLES_LIBS) $(LIBARCHIVE_LIBS)
+lia_core_LDADD += $(PRELOAD_LIBS)
 endif

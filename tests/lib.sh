@@ -51,6 +51,29 @@ trap _tap_exit EXIT
 
 need_root() { [ "$(id -u)" -eq 0 ] || skip_all "needs root"; }
 
+# plugin_off NAME: prints why configure left plugin NAME out (LIA_PLUGINS_OFF, set by
+# `make check` from configure: "name=reason;" each); fails when NAME was built
+plugin_off() {
+	local e rest=${LIA_PLUGINS_OFF:-}
+	while [ -n "$rest" ]; do
+		e=${rest%%;*}; rest=${rest#*;}
+		[ "${e%%=*}" = "$1" ] && { printf '%s\n' "${e#*=}"; return 0; }
+		[ "$e" = "$rest" ] && break
+	done
+	return 1
+}
+# need_plugin NAME...: skip the whole file when configure left one of these plugins out
+need_plugin() {
+	local p why
+	for p in "$@"; do
+		why=$(plugin_off "$p") && skip_all "plugin $p is not built: $why"
+	done
+	return 0
+}
+# tests/NAME/*.sh are the tests of plugin NAME: skipped when that plugin was left out
+# (a test that loads other plugins says so with need_plugin)
+need_plugin "$(basename "$(dirname "$0")")"
+
 # T=$(mk_tmp): a temp dir removed at exit
 mk_tmp() { local d; d=$(mktemp -d "${TMPDIR:-/tmp}/lia-test.XXXXXX"); cleanup "rm -rf '$d'"; echo "$d"; }
 

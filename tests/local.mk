@@ -1,4 +1,5 @@
-# Tests of the core; plugins add theirs in plugins/NAME/local.mk.
+# Tests of the core; plugins add theirs in plugins/NAME/local.mk.  A plugin that configure
+# left out (LIA_PLUGINS_OFF, "name=reason;" each) has its tests skipped by tests/lib.sh.
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 TEST_EXTENSIONS = .sh
 SH_LOG_DRIVER = $(LOG_DRIVER)
@@ -10,7 +11,9 @@ AM_TESTS_ENVIRONMENT = \
 	LIA_CORE='$(abs_top_builddir)/lia-core'; \
 	LIA_PLUGIN_PATH='$(LIA_TEST_PLUGIN_PATH)$(abs_top_builddir)/tests/stubs/.libs'; \
 	LIA_STUB_DIR='$(abs_top_builddir)/tests/stubs/.libs'; \
-	export top_srcdir top_builddir LIA_CORE LIA_PLUGIN_PATH LIA_STUB_DIR;
+	LIA_PLUGINS_BUILT='$(LIA_PLUGINS_BUILT)'; LIA_PLUGINS_OFF='$(LIA_PLUGINS_OFF)'; \
+	export top_srcdir top_builddir LIA_CORE LIA_PLUGIN_PATH LIA_STUB_DIR \
+		LIA_PLUGINS_BUILT LIA_PLUGINS_OFF;
 EXTRA_DIST += tests/lib.sh
 include tests/download/local.mk
 include tests/core.mk

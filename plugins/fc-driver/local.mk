@@ -1,4 +1,18 @@
-# plugins/fc-driver: the Firecracker VMM driver (role "vmm").
+# plugins/fc-driver: the Firecracker VMM driver (role "vmm"); configure: --disable-fc-driver
+FC_DRIVER_SH_TESTS = \
+	tests/fc-driver/double.sh \
+	tests/fc-driver/lifecycle.sh \
+	tests/fc-driver/inject.sh \
+	tests/fc-driver/crash.sh \
+	tests/fc-driver/concurrent.sh \
+	tests/fc-driver/real.sh \
+	tests/fc-install/install.sh
+# the shell tests are listed even when the plugin is not built: they skip, saying why
+TESTS += $(FC_DRIVER_SH_TESTS)
+EXTRA_DIST += $(FC_DRIVER_SH_TESTS) tests/guest/guest.S tests/fc-driver/lib-fc.sh \
+	tests/fc-install/mktarball.py tests/bench/vm-bench.sh conf/conf.d/50-fc-driver.conf
+
+if BUILD_FC_DRIVER
 plugin_LTLIBRARIES += plugins/fc-driver/fc-driver.la
 plugins_fc_driver_fc_driver_la_SOURCES = \
 	plugins/fc-driver/fc-driver.c \
@@ -11,9 +25,11 @@ plugins_fc_driver_fc_driver_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CF
 plugins_fc_driver_fc_driver_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_fc_driver_fc_driver_la_LIBADD = $(JANSSON_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) $(LIBARCHIVE_LIBS)
 PRELOAD_PLUGINS += plugins/fc-driver/fc-driver.la
+PRELOAD_LIBS += $(LIBARCHIVE_LIBS)
 PLUGIN_BUILD_DIRS += plugins/fc-driver/.libs
+liaconfd_DATA += conf/conf.d/50-fc-driver.conf
 
-# --- tests --------------------------------------------------------------------------
+# --- test programs --------------------------------------------------------------------
 # The Firecracker API test double and the unit test of the pure helpers.
 check_PROGRAMS += tests/fcdouble/fcdouble tests/fc-driver/unit
 tests_fcdouble_fcdouble_SOURCES = tests/fcdouble/fcdouble.c
@@ -22,11 +38,22 @@ tests_fcdouble_fcdouble_LDADD = $(JANSSON_LIBS)
 tests_fc_driver_unit_SOURCES = tests/fc-driver/unit.c plugins/fc-driver/fc-args.c
 tests_fc_driver_unit_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) -I$(top_srcdir)/plugins/fc-driver
 tests_fc_driver_unit_LDADD = $(JANSSON_LIBS)
+TESTS += tests/fc-driver/unit
+# built with the double (no check_DATA: one owner per variable in a non-recursive tree)
+EXTRA_tests_fcdouble_fcdouble_DEPENDENCIES = $(FC_GUESTS)
+
+# the install phase run through the fake host of tests/download/local.mk
+check_PROGRAMS += tests/fc-install/fci-test
+tests_fc_install_fci_test_SOURCES = tests/fc-install/fci-test.c \
+	plugins/fc-driver/install.c plugins/fc-driver/install.h \
+	$(FAKEHOST_SOURCES)
+tests_fc_install_fci_test_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
+tests_fc_install_fci_test_CFLAGS = $(FAKEHOST_CFLAGS) $(LIBARCHIVE_CFLAGS)
+tests_fc_install_fci_test_LDADD = $(CURL_LIBS) $(CRYPTO_LIBS) $(LIBARCHIVE_LIBS)
+endif
 
 # The tiny guest kernels (tests/guest/guest.S): 64-bit ELF linked at 16 MiB.
 FC_GUESTS = tests/guest/guest-wait.elf tests/guest/guest-nokbd.elf tests/guest/guest-exit.elf
-# built with the double (no check_DATA: one owner per variable in a non-recursive tree)
-EXTRA_tests_fcdouble_fcdouble_DEPENDENCIES = $(FC_GUESTS)
 CLEANFILES += $(FC_GUESTS)
 FC_GUEST_LINK = $(CC) -nostdlib -static -no-pie -Wl,-Ttext=0x1000000 -Wl,--build-id=none -Wl,-z,noexecstack
 tests/guest/guest-wait.elf: tests/guest/guest.S
@@ -38,17 +65,3 @@ tests/guest/guest-nokbd.elf: tests/guest/guest.S
 tests/guest/guest-exit.elf: tests/guest/guest.S
 	@$(MKDIR_P) tests/guest
 	$(AM_V_CC)$(FC_GUEST_LINK) -DGUEST_MODE=2 -o $@ $(top_srcdir)/tests/guest/guest.S
-
-FC_DRIVER_TESTS = \
-	tests/fc-driver/unit \
-	tests/fc-driver/double.sh \
-	tests/fc-driver/lifecycle.sh \
-	tests/fc-driver/inject.sh \
-	tests/fc-driver/crash.sh \
-	tests/fc-driver/concurrent.sh \
-	tests/fc-driver/real.sh
-TESTS += $(FC_DRIVER_TESTS)
-EXTRA_DIST += tests/guest/guest.S tests/fc-driver/lib-fc.sh \
-	tests/fc-driver/double.sh tests/fc-driver/lifecycle.sh tests/fc-driver/inject.sh \
-	tests/fc-driver/crash.sh tests/fc-driver/concurrent.sh tests/fc-driver/real.sh \
-	tests/bench/vm-bench.sh

@@ -1,5 +1,10 @@
+# plugins/host: host checks and preparation (configure: --disable-host)
+EXTRA_DIST += conf/conf.d/10-host.conf
+if BUILD_HOST
 plugin_LTLIBRARIES += plugins/host/host.la
 plugins_host_host_la_SOURCES = plugins/host/host.c
 plugins_host_host_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 PRELOAD_PLUGINS += plugins/host/host.la
 PLUGIN_BUILD_DIRS += plugins/host/.libs
+liaconfd_DATA += conf/conf.d/10-host.conf
+endif

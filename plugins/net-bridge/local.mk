@@ -1,4 +1,11 @@
 # plugins/net-bridge: bridge, IPv4 forwarding, NAT (nftables), lia-network.service
+# (configure: --disable-net-bridge)
+NET_BRIDGE_TESTS = tests/net-bridge/setup.sh tests/net-bridge/nat.sh tests/net-bridge/hostfw.sh
+TESTS += $(NET_BRIDGE_TESTS)
+EXTRA_DIST += $(NET_BRIDGE_TESTS) tests/net-bridge/common.sh \
+	conf/lia-network.service.in conf/conf.d/40-net-bridge.conf
+
+if BUILD_NET_BRIDGE
 plugin_LTLIBRARIES += plugins/net-bridge/net-bridge.la
 plugins_net_bridge_net_bridge_la_SOURCES = plugins/net-bridge/net-bridge.c \
 	plugins/net-bridge/net-bridge.h plugins/net-bridge/link.c plugins/net-bridge/forward.c \
@@ -10,8 +17,18 @@ plugins_net_bridge_net_bridge_la_CFLAGS = $(AM_CFLAGS) $(LIBNL_CFLAGS) $(NFTABLE
 plugins_net_bridge_net_bridge_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_net_bridge_net_bridge_la_LIBADD = $(LIBNL_LIBS) $(NFTABLES_LIBS) $(JANSSON_LIBS)
 PRELOAD_PLUGINS += plugins/net-bridge/net-bridge.la
+PRELOAD_LIBS += $(LIBNL_LIBS) $(NFTABLES_LIBS)
 PLUGIN_BUILD_DIRS += plugins/net-bridge/.libs
-EXTRA_DIST += conf/lia-network.service.in
+liaconfd_DATA += conf/conf.d/40-net-bridge.conf
 
-TESTS += tests/net-bridge/setup.sh tests/net-bridge/nat.sh tests/net-bridge/hostfw.sh
-EXTRA_DIST += tests/net-bridge/common.sh tests/net-bridge/setup.sh tests/net-bridge/nat.sh tests/net-bridge/hostfw.sh
+# The boot unit, for systemd's own unit folder (configure: --with-systemdsystemunitdir).
+# The plugin's services phase also writes it into net-bridge.unit_dir (/etc/systemd/system),
+# where it overrides this copy.
+if HAVE_SYSTEMD
+systemdsystemunit_DATA = conf/lia-network.service
+CLEANFILES += conf/lia-network.service
+conf/lia-network.service: $(srcdir)/conf/lia-network.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) conf && \
+	sed -e 's|@bindir[@]|$(bindir)|g' $(srcdir)/conf/lia-network.service.in > $@.tmp && mv $@.tmp $@
+endif
+endif
