@@ -9,7 +9,8 @@
 #       LIA_LIB libraries VAR... (libraries lia-core itself links need not be named).
 #       auto and a missing library: the plugin is left out, with the reason in the
 #       summary; --enable-NAME and a missing library: an error naming the -dev package.
-#       Defines the automake conditional BUILD_NAME (NAME upper-cased, '-' as '_').
+#       Defines the automake conditional BUILD_NAME (NAME upper-cased, '-' as '_') and
+#       the shell variable lia_built_NAME ('-' as '_'): yes or no.
 #   LIA_SUMMARY_ITEM([label], [value])   one line of the summary's settings
 #   LIA_SUMMARY                          print the summary (after AC_OUTPUT)
 #
@@ -55,10 +56,11 @@ AC_MSG_RESULT([$lia_ok${lia_why:+ ($lia_why)}])
 AS_IF([test "x$lia_want$lia_ok" = xyesno],
   [AC_MSG_ERROR([--enable-$1: the $1 plugin cannot be built: $lia_why])])
 AM_CONDITIONAL([BUILD_]m4_translit([$1], [-a-z], [_A-Z]), [test "x$lia_ok" = xyes])
+AS_TR_SH([lia_built_$1])=$lia_ok
 AS_IF([test "x$lia_ok" = xyes],
-  [LIA_PLUGINS_BUILT="$LIA_PLUGINS_BUILT${LIA_PLUGINS_BUILT:+ }$1"],
-  [LIA_PLUGINS_OFF="$LIA_PLUGINS_OFF$1=$lia_why;"])
-lia_summary_plugins="$lia_summary_plugins$(printf '    %-16s %s' '$1' "$lia_ok${lia_why:+  $lia_why}")
+  [LIA_PLUGINS_BUILT="${LIA_PLUGINS_BUILT}${LIA_PLUGINS_BUILT:+ }$1"],
+  [LIA_PLUGINS_OFF="${LIA_PLUGINS_OFF}$1=$lia_why;"])
+lia_summary_plugins="${lia_summary_plugins}$(printf '    %-16s %s' '$1' "$lia_ok${lia_why:+  $lia_why}")
 "
 AC_SUBST([LIA_PLUGINS_BUILT])
 AC_SUBST([LIA_PLUGINS_OFF])
@@ -66,7 +68,7 @@ AC_SUBST([LIA_PLUGINS_OFF])
 
 # LIA_SUMMARY_ITEM([LABEL], [VALUE])
 AC_DEFUN([LIA_SUMMARY_ITEM],
-[lia_summary_items="$lia_summary_items$(printf '  %-22s %s' '$1:' "$2")
+[lia_summary_items="${lia_summary_items}$(printf '  %-22s %s' '$1:' "$2")
 "
 ])
 

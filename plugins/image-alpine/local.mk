@@ -25,11 +25,4 @@ PRELOAD_PLUGINS += plugins/image-alpine/image-alpine.la
 PRELOAD_LIBS += $(IMAGE_COMMON_LIBS)
 PLUGIN_BUILD_DIRS += plugins/image-alpine/.libs
 liaconfd_DATA += conf/conf.d/30-image-alpine.conf
-
-# a small stand-in host that drives one plugin hook (tests run before/without lia-core)
-check_PROGRAMS += tests/image-alpine/img-drive
-# (it also links the shared image code, for its `clone` command used by the benchmark)
-tests_image_alpine_img_drive_SOURCES = tests/image-alpine/img-drive.c $(IMAGE_COMMON_SOURCES)
-tests_image_alpine_img_drive_CFLAGS = $(IMAGE_COMMON_CFLAGS)
-tests_image_alpine_img_drive_LDADD = $(IMAGE_COMMON_LIBS) $(DL_LIBS)
 endif

@@ -13,3 +13,13 @@ IMAGE_COMMON_SOURCES = \
 IMAGE_COMMON_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBARCHIVE_CFLAGS) $(CRYPTO_CFLAGS) \
 	-DLIA_ROOTFS_DIR='"$(pkgdatadir)/rootfs"'
 IMAGE_COMMON_LIBS = $(JANSSON_LIBS) $(LIBARCHIVE_LIBS) $(CRYPTO_LIBS)
+
+if BUILD_IMAGE_COMMON
+# a small stand-in host that drives one image plugin's hook (the image tests run it
+# before/without lia-core); it also links the shared image code, for its `clone` command
+# used by the benchmark
+check_PROGRAMS += tests/image-alpine/img-drive
+tests_image_alpine_img_drive_SOURCES = tests/image-alpine/img-drive.c $(IMAGE_COMMON_SOURCES)
+tests_image_alpine_img_drive_CFLAGS = $(IMAGE_COMMON_CFLAGS)
+tests_image_alpine_img_drive_LDADD = $(IMAGE_COMMON_LIBS) $(DL_LIBS)
+endif

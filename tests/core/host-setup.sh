@@ -3,6 +3,7 @@
 # state_dir; a second run changes nothing.
 . "$(dirname "$0")/../lib.sh"
 need_root
+need_plugin host
 T=$(mk_tmp)
 export LIA_PLUGIN_PATH=$top_builddir/plugins/host/.libs
 kvm=true

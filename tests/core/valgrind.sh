@@ -3,6 +3,7 @@
 # no leak.
 . "$(dirname "$0")/../lib.sh"
 . "$top_srcdir/tests/stubs/build.sh"
+need_plugin host
 command -v valgrind >/dev/null || skip_all "valgrind is not installed"
 T=$(mk_tmp)
 P=$T/plugins

@@ -5,6 +5,8 @@
 #                                ($L then runs inside it); returns 1 when unavailable
 #   fc_procs                     pids of VMMs whose command line mentions $T
 #   fc_leftovers                 one line per leaked VMM process or socket file
+# fc_env loads these plugins (fc_net_env also net-bridge and net-tap)
+need_plugin fc-driver host image-dir vsock
 FCDOUBLE=${FCDOUBLE:-$top_builddir/tests/fcdouble/fcdouble}
 GUESTS=$top_builddir/tests/guest
 
@@ -66,6 +68,7 @@ fc_env() {
 fc_net_env() {
 	local vmm=$1
 	[ "$(id -u)" -eq 0 ] || return 1
+	{ plugin_off net-bridge || plugin_off net-tap; } >/dev/null && return 1
 	[ -e /dev/net/tun ] || return 1
 	NS=$(mk_netns) || return 1
 	fc_env "$vmm" \

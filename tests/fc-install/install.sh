@@ -3,6 +3,7 @@
 # tests/range_server.py serving stand-in release tarballs of the real layout.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$top_srcdir/tests/download/common.sh"
+need_plugin fc-driver
 : "${FCI_TEST:=$top_builddir/tests/fc-install/fci-test}"
 [ -x "$FCI_TEST" ] || skip_all "fci-test is not built ($FCI_TEST)"
 MKT="$top_srcdir/tests/fc-install/mktarball.py"

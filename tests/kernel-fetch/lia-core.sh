@@ -5,6 +5,7 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$top_srcdir/tests/download/common.sh"
 need_root
+need_plugin fc-driver
 [ -x "$LIA_CORE" ] || skip_all "lia-core is not built ($LIA_CORE)"
 : "${LIA_PLUGIN_PATH:=$top_builddir/plugins/kernel-fetch/.libs:$top_builddir/plugins/fc-driver/.libs}"
 # tolerate "a: b" (spaces after the colons) in the path handed down by make
