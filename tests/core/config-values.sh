@@ -2,6 +2,7 @@
 # Settings are checked by value, before any hook: each case of issue 9's list is refused by
 # `config check` with FILE:LINE, the setting and what is allowed, and exit 2.
 . "$(dirname "$0")/../lib.sh"
+need_plugin host net-bridge net-tap kernel-fetch fc-driver vsock
 T=$(mk_tmp)
 mkdir -p "$T/etc"
 base() { # the shipped plugins with their defaults, plus the text given

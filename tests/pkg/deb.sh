@@ -81,10 +81,16 @@ shipped=$(dpkg -L "${PKGS[@]}" 2>/dev/null | sort -u)
 plugins_so=$(printf '%s\n' "$shipped" | grep '/lia/plugins/.*\.so$')
 out=$(/usr/bin/lia-core plugins 2>&1); rc=$?
 is "$rc" 0 "lia-core plugins (installed) exits 0"
+# the configured plugins (a block in /etc/lia/conf.d) are listed ...
+for p in $(sed -n 's/^\([a-z0-9-]*\) = {.*/\1/p' /etc/lia/conf.d/*.conf); do
+	like "$out" "(^|[[:space:]])$p[[:space:]]" "lia-core plugins lists $p (configured in /etc/lia/conf.d)"
+done
+# ... and every shipped plugin file passes the conformance check
 n=0
 for f in $plugins_so; do
-	p=$(basename "$f" .so); n=$((n + 1))
-	like "$out" "(^|[[:space:]])$p[[:space:]]" "lia-core plugins lists $p"
+	n=$((n + 1))
+	chk=$(/usr/bin/lia-core plugins --check "$f" 2>&1)
+	ok $? "lia-core plugins --check $f" || diag "$chk"
 done
 [ "$n" -ge 8 ]; ok $? "the packages ship $n plugins"
 out=$(/usr/bin/lia-core config check 2>&1); rc=$?
