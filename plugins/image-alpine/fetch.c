@@ -110,8 +110,8 @@ static int cache_path(struct lia_ctx *ctx, char *buf, const char *url, const cha
 	int r = img_rootfs_path(ctx, dir, sizeof dir, "cache");
 	if (r < 0)
 		return r;
-	if ((r = img_mkdir_p(dir, 0755)) < 0)
-		return IMG_ERR(ctx, r, "Cannot make the folder '%s': %s.", dir, strerror(-r));
+	if ((r = ctx->host->mkdirs(ctx, dir, 0755)) < 0)
+		return r;
 	if (!*base || snprintf(buf, PATH_MAX, "%s/%s%s", dir, base, suffix) >= PATH_MAX)
 		return IMG_ERR(ctx, -EINVAL, "Cannot name a cache file for '%s'.", url);
 	return 0;
@@ -165,8 +165,8 @@ int alpine_fetch(struct lia_ctx *ctx, const struct alpine *a, char tarball[PATH_
 		return r;
 	/* verify here too: the in-place path did no check, and a cached file may have rotted */
 	char got[65];
-	if ((r = img_sha256_file(used, got)) < 0)
-		return IMG_ERR(ctx, r, "Cannot read '%s': %s.", used, strerror(-r));
+	if ((r = ctx->host->sha256_file(ctx, used, got)) < 0)
+		return r;
 	if (strcmp(got, sha) != 0) {
 		if (used == dest)
 			unlink(dest);

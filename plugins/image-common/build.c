@@ -118,10 +118,8 @@ int img_build_run(struct lia_ctx *ctx, const struct img_build *b)
 	if ((r = img_rootfs_path(ctx, dir, sizeof dir, "")) < 0 ||
 	    (r = img_rootfs_path(ctx, img, sizeof img, "rootfs.ext4")) < 0)
 		goto out;
-	if ((r = img_mkdir_p(dir, 0755)) < 0) {
-		r = IMG_ERR(ctx, r, "Cannot make the folder '%s': %s.", dir, strerror(-r));
+	if ((r = h->mkdirs(ctx, dir, 0755)) < 0)
 		goto out;
-	}
 	if (img_up_to_date(ctx, b->inputs)) {
 		h->note(ctx, "%s is up to date (same inputs as its build record); nothing to do",
 			img);

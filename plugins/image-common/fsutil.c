@@ -16,24 +16,6 @@
 #include <unistd.h>
 #include <openssl/evp.h>
 
-int img_mkdir_p(const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-	if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-		return -ENAMETOOLONG;
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
@@ -256,35 +238,6 @@ void img_sha256_hex(const unsigned char d[32], char hex[65])
 {
 	for (int i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", d[i]);
-}
-
-int img_sha256_file(const char *path, char hex[65])
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	int r = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) ? 0 : -ENOMEM;
-	static unsigned char buf[1 << 17];
-	while (r == 0) {
-		ssize_t n = read(fd, buf, sizeof buf);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			r = -errno;
-		if (n <= 0)
-			break;
-		if (!EVP_DigestUpdate(md, buf, (size_t)n))
-			r = -EIO;
-	}
-	unsigned char d[32];
-	if (r == 0 && !EVP_DigestFinal_ex(md, d, NULL))
-		r = -EIO;
-	if (r == 0)
-		img_sha256_hex(d, hex);
-	EVP_MD_CTX_free(md);
-	close(fd);
-	return r;
 }
 
 int img_fsync_dir_of(const char *path)

@@ -28,7 +28,6 @@
 #define IMG_ERR(ctx, code, ...) ((ctx)->host->error((ctx), (code), __VA_ARGS__))
 
 /* ---- fsutil.c ---- */
-int img_mkdir_p(const char *path, mode_t mode); /* 0 or -errno */
 /* rm -rf that never follows symlinks nor crosses into another mount; ENOENT is 0 */
 int img_rm_rf(const char *path);
 /* Open REL (relative, may be "") inside the root ROOTFD, resolving every component as if
@@ -44,7 +43,6 @@ int img_root_read(int rootfd, const char *rel, char **data, size_t *len);
 int img_root_unlink(int rootfd, const char *rel); /* ENOENT is 0 */
 /* the parent directory of REL, opened inside the root; *last points into REL */
 int img_root_parent(int rootfd, const char *rel, const char **last);
-int img_sha256_file(const char *path, char hex[65]); /* 0 or -errno */
 void img_sha256_hex(const unsigned char digest[32], char hex[65]);
 int img_read_file(const char *path, char **data, size_t *len, size_t max); /* -errno */
 /* write PATH atomically (PATH.tmp, fsync, rename, fsync dir) */

@@ -19,7 +19,10 @@ if BUILD_IMAGE_COMMON
 # before/without lia-core); it also links the shared image code, for its `clone` command
 # used by the benchmark
 check_PROGRAMS += tests/image-alpine/img-drive
-tests_image_alpine_img_drive_SOURCES = tests/image-alpine/img-drive.c $(IMAGE_COMMON_SOURCES)
-tests_image_alpine_img_drive_CFLAGS = $(IMAGE_COMMON_CFLAGS)
-tests_image_alpine_img_drive_LDADD = $(IMAGE_COMMON_LIBS) $(DL_LIBS)
+# (the host services every test host shares: core/svc_helpers.h's LIA_HOST_HELPERS)
+tests_image_alpine_img_drive_SOURCES = tests/image-alpine/img-drive.c $(IMAGE_COMMON_SOURCES) \
+	core/svc_helpers.c core/svc_spawn.c core/util.c core/download.c core/hashq.c
+tests_image_alpine_img_drive_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
+tests_image_alpine_img_drive_CFLAGS = $(IMAGE_COMMON_CFLAGS) $(CURL_CFLAGS)
+tests_image_alpine_img_drive_LDADD = $(IMAGE_COMMON_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) $(DL_LIBS)
 endif

@@ -179,7 +179,7 @@ int img_vm_create(struct lia_ctx *ctx, void *state)
 		return IMG_ERR(ctx, -ENOENT,
 			       "The template image '%s' does not exist; build it with `lia-core run setup --only image`.",
 			       tmpl);
-	if (h->path(ctx, vols, sizeof vols, "volumes") < 0 || (r = img_mkdir_p(vols, 0700)) < 0)
+	if (h->path(ctx, vols, sizeof vols, "volumes") < 0 || (r = h->mkdirs(ctx, vols, 0700)) < 0)
 		return IMG_ERR(ctx, r < 0 ? r : -ENAMETOOLONG, "Cannot make the folder '%s'.", vols);
 	if (h->dry_run(ctx)) {
 		h->note(ctx, "copy %s to %s", tmpl, root);

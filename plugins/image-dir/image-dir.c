@@ -39,12 +39,9 @@ static json_t *inputs(struct lia_ctx *ctx, const struct dirsrc *d)
 {
 	char sum[65];
 	int r = d->is_dir ? img_tree_checksum(ctx, d->source, 1, sum)
-			  : img_sha256_file(d->source, sum);
-	if (r < 0) {
-		if (!d->is_dir)
-			IMG_ERR(ctx, r, "Cannot read source '%s': %s.", d->source, strerror(-r));
+			  : ctx->host->sha256_file(ctx, d->source, sum);
+	if (r < 0)
 		return NULL;
-	}
 	json_t *in = json_object();
 	json_object_set_new(in, "plugin", json_string("image-dir"));
 	json_object_set_new(in, "source", json_string(d->source));

@@ -2,8 +2,8 @@
  * of its hooks, so the image plugins are tested with real files, mkfs.ext4 and
  * debugfs while (or where) lia-core is not available.  It implements the host
  * services the image plugins use; VM records are state_dir/vms/NAME.json with a
- * "ledger" array, like the core's.  host->download answers -ENOSYS like the core's
- * first stub, so the plugins' local-mirror path is what gets exercised.
+ * "ledger" array, like the core's.  run, download, mkdirs and the other helper services
+ * are the core's own (LIA_HOST_HELPERS).
  *
  *   img-drive STATE_DIR MODULE.so HOOK [--vm NAME] [--dry-run] [key=value ...]
  *   img-drive clone SRC DST     the per-VM disk copy alone (img_clone_file), for the benchmark
@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <jansson.h>
 #include <lia/plugin.h>
+#include "core/svc_helpers.h"
 #include "../../plugins/image-common/image-common.h"
 
 extern char **environ;
@@ -248,42 +249,6 @@ static int h_ledger_owned(struct lia_ctx *c, const char *kind, const char *id)
 		closedir(dir);
 	return owned;
 }
-static int h_run(struct lia_ctx *c, const char *const argv[], char *out, size_t outlen, int *status)
-{
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return h_error(c, -errno, "pipe");
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
-	pid_t pid;
-	int e = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(p[1]);
-	if (e) {
-		close(p[0]);
-		return h_error(c, -e, "Cannot run %s: %s.", argv[0], strerror(e));
-	}
-	size_t n = 0;
-	char buf[4096];
-	ssize_t k;
-	while ((k = read(p[0], buf, sizeof buf)) > 0)
-		for (ssize_t i = 0; i < k; i++)
-			if (out && n + 1 < outlen)
-				out[n++] = buf[i];
-	if (out && outlen)
-		out[n] = '\0';
-	close(p[0]);
-	int ws;
-	waitpid(pid, &ws, 0);
-	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-	return 0;
-}
-static int h_download(struct lia_ctx *c, struct lia_download *d)
-{
-	return h_error(c, -ENOSYS, "downloading '%s' is not implemented yet", d->url);
-}
 static const char *h_memo_get(struct lia_ctx *c, const char *k) { (void)c, (void)k; return NULL; }
 static int h_memo_set(struct lia_ctx *c, const char *k, const char *v) { (void)c, (void)k, (void)v; return 0; }
 static int h_lease_take(struct lia_ctx *c, const char *k, uint64_t lo, uint64_t hi, uint64_t *o)
@@ -302,7 +267,8 @@ static const struct lia_host host = {
 	.vm_set = h_vm_set, .vm_set_int = h_vm_set_int,
 	.ledger_add = h_ledger_add, .ledger_del = h_ledger_del, .ledger_owned = h_ledger_owned,
 	.lease_take = h_lease_take, .lease_get = h_lease_get, .lease_release = h_lease_release,
-	.memo_get = h_memo_get, .memo_set = h_memo_set, .run = h_run, .download = h_download,
+	.memo_get = h_memo_get, .memo_set = h_memo_set,
+	LIA_HOST_HELPERS, /* run, download, mkdirs, sha256_file, ...: the core's own */
 };
 
 int main(int argc, char **argv)
