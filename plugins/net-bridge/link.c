@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <netlink/netlink.h>
+#include "nlroute.h"
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/addr.h>
@@ -15,31 +16,12 @@
 
 int nb_sock(struct lia_ctx *ctx, struct nb_state *st)
 {
-	int err;
-
-	if (st->sk)
-		return 0;
-	st->sk = nl_socket_alloc();
-	if (!st->sk)
-		return ctx->host->error(ctx, -ENOMEM, "Cannot allocate a netlink socket.");
-	err = nl_connect(st->sk, NETLINK_ROUTE);
-	if (err < 0) {
-		nl_socket_free(st->sk);
-		st->sk = NULL;
-		return ctx->host->error(ctx, -EIO, "Cannot open a rtnetlink socket: %s.",
-					   nl_geterror(err));
-	}
-	return 0;
+	return lia_nl_route_open(ctx, &st->sk);
 }
 
-/* The link named `name`, or NULL with *err = 0 when it does not exist. */
 static struct rtnl_link *get_link(struct nb_state *st, const char *name, int *err)
 {
-	struct rtnl_link *l = NULL;
-	int e = rtnl_link_get_kernel(st->sk, 0, name, &l);
-
-	*err = (e == -NLE_NODEV || e == -NLE_OBJ_NOTFOUND) ? 0 : e;
-	return e < 0 ? NULL : l;
+	return lia_nl_link_get(st->sk, name, err);
 }
 
 int nb_link_exists(struct lia_ctx *ctx, struct nb_state *st, const char *name)

@@ -7,12 +7,12 @@ EXTRA_DIST += $(NET_BRIDGE_TESTS) tests/net-bridge/common.sh \
 
 if BUILD_NET_BRIDGE
 plugin_LTLIBRARIES += plugins/net-bridge/net-bridge.la
-plugins_net_bridge_net_bridge_la_SOURCES = plugins/net-bridge/net-bridge.c \
+plugins_net_bridge_net_bridge_la_SOURCES = plugins/common/nlroute.c plugins/common/nlroute.h plugins/net-bridge/net-bridge.c \
 	plugins/net-bridge/net-bridge.h plugins/net-bridge/link.c plugins/net-bridge/forward.c \
 	plugins/net-bridge/nft.c plugins/net-bridge/nat.c plugins/net-bridge/hostfw.c \
 	plugins/net-bridge/unit.c
 plugins_net_bridge_net_bridge_la_CPPFLAGS = $(AM_CPPFLAGS) -DLIA_BINDIR='"$(bindir)"'
-plugins_net_bridge_net_bridge_la_CFLAGS = $(AM_CFLAGS) $(LIBNL_CFLAGS) $(NFTABLES_CFLAGS) \
+plugins_net_bridge_net_bridge_la_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/plugins/common $(LIBNL_CFLAGS) $(NFTABLES_CFLAGS) \
 	$(JANSSON_CFLAGS)
 plugins_net_bridge_net_bridge_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_net_bridge_net_bridge_la_LIBADD = $(LIBNL_LIBS) $(NFTABLES_LIBS) $(JANSSON_LIBS)

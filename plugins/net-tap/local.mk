@@ -6,9 +6,9 @@ EXTRA_DIST += $(NET_TAP_SH_TESTS) tests/bench/net-bench.sh conf/conf.d/41-net-ta
 
 if BUILD_NET_TAP
 plugin_LTLIBRARIES += plugins/net-tap/net-tap.la
-plugins_net_tap_net_tap_la_SOURCES = plugins/net-tap/net-tap.c plugins/net-tap/net-tap.h \
+plugins_net_tap_net_tap_la_SOURCES = plugins/common/nlroute.c plugins/common/nlroute.h plugins/net-tap/net-tap.c plugins/net-tap/net-tap.h \
 	plugins/net-tap/addr.c plugins/net-tap/tap.c plugins/net-tap/gc.c
-plugins_net_tap_net_tap_la_CFLAGS = $(AM_CFLAGS) $(LIBNL_CFLAGS)
+plugins_net_tap_net_tap_la_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/plugins/common $(LIBNL_CFLAGS)
 plugins_net_tap_net_tap_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_net_tap_net_tap_la_LIBADD = $(LIBNL_LIBS)
 PRELOAD_PLUGINS += plugins/net-tap/net-tap.la

@@ -11,36 +11,19 @@
 #include <unistd.h>
 #include <linux/if_tun.h>
 #include <netlink/netlink.h>
+#include "nlroute.h"
 #include <netlink/route/link.h>
 
 #define TUN_DEV "/dev/net/tun"
 
 int nt_sock(struct lia_ctx *ctx, struct nt_state *st)
 {
-	int err;
-
-	if (st->sk)
-		return 0;
-	st->sk = nl_socket_alloc();
-	if (!st->sk)
-		return ctx->host->error(ctx, -ENOMEM, "Cannot allocate a netlink socket.");
-	err = nl_connect(st->sk, NETLINK_ROUTE);
-	if (err < 0) {
-		nl_socket_free(st->sk);
-		st->sk = NULL;
-		return ctx->host->error(ctx, -EIO, "Cannot open a rtnetlink socket: %s.",
-					   nl_geterror(err));
-	}
-	return 0;
+	return lia_nl_route_open(ctx, &st->sk);
 }
 
 static struct rtnl_link *get_link(struct nt_state *st, const char *name, int *err)
 {
-	struct rtnl_link *l = NULL;
-	int e = rtnl_link_get_kernel(st->sk, 0, name, &l);
-
-	*err = (e == -NLE_NODEV || e == -NLE_OBJ_NOTFOUND) ? 0 : e;
-	return e < 0 ? NULL : l;
+	return lia_nl_link_get(st->sk, name, err);
 }
 
 static int is_tun(struct rtnl_link *l)

@@ -56,9 +56,10 @@ fc_env() {
 	CONF=$(mk_conf "$T" \
 		"host = { };" \
 		"fc-driver = { binary = \"$vmm\"; stop_timeout = 2; socket_timeout = 3; ${FC_DRIVER_EXTRA:-} };" \
-		"image-dir = { source = \"$T/src\"; overlay = \"$T/overlay\"; size_mib = 64; volume_mib = 8; };" \
+		"image-dir = { source = \"$T/src\"; overlay = \"$T/overlay\"; size_mib = 64; };" \
 		"vsock = { ready_timeout = 2; };" \
 		"$@")
+	printf 'lia = { volume_mib = 8; };   # small data volumes (the size is the core'"'"'s)\n' > "$T/conf.d/00-volume.conf"
 	L=("$LIA_CORE" -c "$CONF")
 	"${L[@]}" -q run setup --only dirs,image >"$T/setup.log" 2>&1 || { cat "$T/setup.log"; bail "setup failed"; }
 	cp "$GUESTS/guest-wait.elf" "$S/kernel/vmlinux"
@@ -73,7 +74,7 @@ fc_net_env() {
 	NS=$(mk_netns) || return 1
 	fc_env "$vmm" \
 		"net-bridge = { bridge = \"liafc0\"; address = \"172.31.0.1/24\"; uplink = \"none\"; nat = false; enable_unit = false; };" \
-		"net-tap = { bridge = \"liafc0\"; pool_start = \"172.31.0.100\"; pool_end = \"172.31.0.200\"; gateway = \"172.31.0.1\"; };"
+		"net-tap = { pool_start = \"172.31.0.100\"; pool_end = \"172.31.0.200\"; };   # bridge and subnet: net-bridge's facts"
 	L=(ip netns exec "$NS" "$LIA_CORE" -c "$CONF")
 	"${L[@]}" -q run setup --only network >"$T/net.log" 2>&1 || { cat "$T/net.log" | sed 's/^/# /'; return 1; }
 	cleanup "ip netns exec '$NS' '$LIA_CORE' -c '$CONF' -q run teardown --only network"

@@ -6,7 +6,8 @@ nb_need jq
 
 nb_tmp T
 nb_netns ns
-conf=$(mk_conf "$T" "net-tap = { };")
+# without a bridge plugin, net-tap is told the bridge and its subnet itself
+conf=$(mk_conf "$T" "net-tap = { bridge = \"lia-br0\"; gateway = \"172.16.0.1/24\"; };")
 pids=()
 for i in $(seq 1 20); do
 	in_ns "$ns" "$LIA_CORE" -c "$conf" vm create "c$i" >"$T/out.$i" 2>&1 &
