@@ -14,6 +14,15 @@ for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+	echo "deps: installing ${#missing[@]} packages: ${missing[*]}"
+	# another apt or dpkg (unattended-upgrades on a fresh machine) may hold the lock: wait
+	# for it and say so, rather than fail with "Could not get lock" (exit 100)
+	wait_s=${LIA_APT_LOCK_TIMEOUT:-600}
+	apt=(apt-get -o DPkg::Lock::Timeout="$wait_s")
+	bash "$(dirname "$0")/apt-wait.sh" "$wait_s"
+	"${apt[@]}" update -qq
+	bash "$(dirname "$0")/apt-wait.sh" "$wait_s"
+	"${apt[@]}" install -y -qq --no-install-recommends "${missing[@]}"
+else
+	echo "deps: all ${#PKGS[@]} packages are installed"
 fi
