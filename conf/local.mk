@@ -1,8 +1,24 @@
-# Configuration shipped with lia: the main file and one conf.d file per plugin.
+# Configuration shipped with lia: the main file and one conf.d file per plugin (each built
+# plugin adds its own to LIA_CONFD_FILES in plugins/NAME/local.mk).  They are installed as
+# conffiles (conf/install-conf.sh): an edited file is never overwritten - the new version
+# goes beside it as NAME.dist, and make install says so - and `make uninstall` keeps it.
 liaconfdir = $(sysconfdir)/lia
-liaconf_DATA = conf/lia.conf
 liaconfddir = $(sysconfdir)/lia/conf.d
-# liaconfd_DATA: each built plugin adds its own conf.d file in plugins/NAME/local.mk
+LIA_CONF_FILES = conf/lia.conf
 liaexamplesdir = $(pkgdatadir)/examples
 liaexamples_DATA = conf/conf.d/30-image-dir.conf.example conf/artifacts.manifest
-EXTRA_DIST += $(liaconf_DATA) $(liaexamples_DATA)
+EXTRA_DIST += $(LIA_CONF_FILES) $(liaexamples_DATA) conf/install-conf.sh
+
+LIA_INSTALL_CONF = LIA_SYSCONFDIR='$(sysconfdir)' LIA_PLUGINDIR='$(plugindir)' \
+	LIA_BINDIR='$(bindir)' LIA_LOCALSTATEDIR='$(localstatedir)' INSTALL_DATA='$(INSTALL_DATA)' \
+	$(SHELL) $(srcdir)/conf/install-conf.sh
+install-data-local: install-lia-conf
+install-lia-conf:
+	$(MKDIR_P) '$(DESTDIR)$(liaconfdir)' '$(DESTDIR)$(liaconfddir)'
+	@$(LIA_INSTALL_CONF) install '$(DESTDIR)$(liaconfdir)' $(LIA_CONF_FILES:%=$(srcdir)/%)
+	@$(LIA_INSTALL_CONF) install '$(DESTDIR)$(liaconfddir)' $(LIA_CONFD_FILES:%=$(srcdir)/%)
+uninstall-local: uninstall-lia-conf
+uninstall-lia-conf:
+	@$(LIA_INSTALL_CONF) uninstall '$(DESTDIR)$(liaconfdir)' $(LIA_CONF_FILES:%=$(srcdir)/%)
+	@$(LIA_INSTALL_CONF) uninstall '$(DESTDIR)$(liaconfddir)' $(LIA_CONFD_FILES:%=$(srcdir)/%)
+.PHONY: install-lia-conf uninstall-lia-conf

@@ -27,7 +27,7 @@ plugins_fc_driver_fc_driver_la_LIBADD = $(JANSSON_LIBS) $(CURL_LIBS) $(CRYPTO_LI
 PRELOAD_PLUGINS += plugins/fc-driver/fc-driver.la
 PRELOAD_LIBS += $(LIBARCHIVE_LIBS)
 PLUGIN_BUILD_DIRS += plugins/fc-driver/.libs
-liaconfd_DATA += conf/conf.d/50-fc-driver.conf
+LIA_CONFD_FILES += conf/conf.d/50-fc-driver.conf
 
 # --- test programs --------------------------------------------------------------------
 # The Firecracker API test double and the unit test of the pure helpers.

@@ -6,5 +6,5 @@ plugins_host_host_la_SOURCES = plugins/host/host.c
 plugins_host_host_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 PRELOAD_PLUGINS += plugins/host/host.la
 PLUGIN_BUILD_DIRS += plugins/host/.libs
-liaconfd_DATA += conf/conf.d/10-host.conf
+LIA_CONFD_FILES += conf/conf.d/10-host.conf
 endif

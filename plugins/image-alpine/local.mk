@@ -24,5 +24,5 @@ plugins_image_alpine_image_alpine_la_LIBADD = $(IMAGE_COMMON_LIBS)
 PRELOAD_PLUGINS += plugins/image-alpine/image-alpine.la
 PRELOAD_LIBS += $(IMAGE_COMMON_LIBS)
 PLUGIN_BUILD_DIRS += plugins/image-alpine/.libs
-liaconfd_DATA += conf/conf.d/30-image-alpine.conf
+LIA_CONFD_FILES += conf/conf.d/30-image-alpine.conf
 endif

@@ -14,7 +14,7 @@ plugins_kernel_fetch_kernel_fetch_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_kernel_fetch_kernel_fetch_la_LIBADD = $(CRYPTO_LIBS)
 PRELOAD_PLUGINS += plugins/kernel-fetch/kernel-fetch.la
 PLUGIN_BUILD_DIRS += plugins/kernel-fetch/.libs
-liaconfd_DATA += conf/conf.d/20-kernel-fetch.conf
+LIA_CONFD_FILES += conf/conf.d/20-kernel-fetch.conf
 
 # the plugin's setup hook run through the fake host of tests/download/local.mk
 check_PROGRAMS += tests/kernel-fetch/kf-test

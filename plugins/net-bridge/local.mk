@@ -19,7 +19,7 @@ plugins_net_bridge_net_bridge_la_LIBADD = $(LIBNL_LIBS) $(NFTABLES_LIBS) $(JANSS
 PRELOAD_PLUGINS += plugins/net-bridge/net-bridge.la
 PRELOAD_LIBS += $(LIBNL_LIBS) $(NFTABLES_LIBS)
 PLUGIN_BUILD_DIRS += plugins/net-bridge/.libs
-liaconfd_DATA += conf/conf.d/40-net-bridge.conf
+LIA_CONFD_FILES += conf/conf.d/40-net-bridge.conf
 
 # The boot unit, for systemd's own unit folder (configure: --with-systemdsystemunitdir).
 # The plugin's services phase also writes it into net-bridge.unit_dir (/etc/systemd/system),

@@ -14,7 +14,7 @@ plugins_net_tap_net_tap_la_LIBADD = $(LIBNL_LIBS)
 PRELOAD_PLUGINS += plugins/net-tap/net-tap.la
 PRELOAD_LIBS += $(LIBNL_LIBS)
 PLUGIN_BUILD_DIRS += plugins/net-tap/.libs
-liaconfd_DATA += conf/conf.d/41-net-tap.conf
+LIA_CONFD_FILES += conf/conf.d/41-net-tap.conf
 
 # pure logic (addresses, MACs, TAP names)
 check_PROGRAMS += tests/net-tap/addr-test

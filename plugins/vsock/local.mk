@@ -12,7 +12,7 @@ plugins_vsock_vsock_la_SOURCES = plugins/vsock/vsock.c plugins/vsock/vsock.h \
 plugins_vsock_vsock_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 PRELOAD_PLUGINS += plugins/vsock/vsock.la
 PLUGIN_BUILD_DIRS += plugins/vsock/.libs
-liaconfd_DATA += conf/conf.d/60-vsock.conf
+LIA_CONFD_FILES += conf/conf.d/60-vsock.conf
 
 # test programs: a Firecracker-like vsock host side, a core-less dialer, the parser test
 check_PROGRAMS += tests/vsock/fc-vsock-double tests/vsock/vsock-dial tests/vsock/test-proto
