@@ -4,7 +4,8 @@ IMAGE_ALPINE_TESTS = \
 	tests/image-alpine/lia-init.sh \
 	tests/image-alpine/build.sh \
 	tests/image-alpine/failure.sh \
-	tests/image-alpine/vm-disks.sh
+	tests/image-alpine/vm-disks.sh \
+	tests/image-alpine/progress.sh
 # the shell tests are listed even when the plugin is not built: they skip, saying why
 TESTS += $(IMAGE_ALPINE_TESTS)
 EXTRA_DIST += $(IMAGE_ALPINE_TESTS) tests/image-alpine/fixture.sh \

@@ -168,7 +168,8 @@ int img_build_run(struct lia_ctx *ctx, const struct img_build *b)
 	}
 	char size[32];
 	snprintf(size, sizeof size, "%lldM", (long long)b->guest->size_mib);
-	h->log(ctx, LIA_LOG_INFO, "writing %s MiB with mkfs.ext4 -d", size);
+	h->log(ctx, LIA_LOG_INFO, "writing the %lld MiB image with mkfs.ext4 -d",
+	       (long long)b->guest->size_mib);
 	const char *mkfs[] = { "mkfs.ext4", "-q", "-F", "-d", staging, "-E", "root_owner=0:0",
 			       tmp, size, NULL };
 	if ((r = img_run(ctx, "mkfs.ext4 writing the image", mkfs)) < 0)

@@ -77,9 +77,16 @@ static int copy_extents(struct lia_ctx *ctx, int in, int out, off_t size)
 		if (r < 0)
 			return r;
 		pos = hole;
-		ctx->host->progress(ctx, "disk copy", (uint64_t)pos, (uint64_t)size);
+		if (pos < size)
+			ctx->host->progress(ctx, "disk copy", (uint64_t)pos, (uint64_t)size);
 	}
-	return ftruncate(out, size) < 0 ? -errno : 0;
+	if (ftruncate(out, size) < 0)
+		return -errno;
+	/* the last report is the whole size even when the file ends in a hole (the usual
+	 * case for an ext4 image): a display that stops short of 100% looks like a failure */
+	if (size > 0)
+		ctx->host->progress(ctx, "disk copy", (uint64_t)size, (uint64_t)size);
+	return 0;
 }
 
 int img_clone_file(struct lia_ctx *ctx, const char *src, const char *dst, int *reflinked)

@@ -31,6 +31,13 @@ ok $? "the 2 GiB template is built"
 OUT=$(img_hook "$S" image-alpine create --vm vm1 $B 2>&1)
 ok $? "vm create succeeds"
 like "$OUT" "root disk .*vm1.rootfs.ext4 \((reflink|sparse copy)\)" "it reports how the disk was made"
+if [ "$LIA_IMAGE_VIA" = core ] && [[ "$OUT" == *"(sparse copy)"* ]]; then
+	# stderr is no terminal here: one line per report, the last at 100%
+	like "$(grep 'disk copy:' <<<"$OUT" | tail -1)" "^lia-core: disk copy: 100\.0% 2\.0 GiB of 2\.0 GiB" \
+		"the disk copy's progress ends at 100% (the template ends in a hole)"
+else
+	skip "the disk copy's progress is shown by lia-core for a sparse copy only"
+fi
 R=$V/vm1.rootfs.ext4
 D=$V/vm1.data.ext4
 is "$(stat -c %s "$R")" "$(stat -c %s "$TPL")" "the root disk has the template's size"
