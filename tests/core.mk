@@ -11,3 +11,8 @@ tests_unit_test_core_CPPFLAGS = $(AM_CPPFLAGS) -DLIA_NO_PRELOAD -I$(top_srcdir)/
 tests_unit_test_core_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS)
 tests_unit_test_core_LDADD = $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) $(LTDL_LIBS) $(DL_LIBS)
 endif
+
+# The newcomer's path: conffile install, the test runner's progress lines, apt's lock.
+NEWCOMER_TESTS = tests/core/install-conf.sh tests/core/test-progress.sh tests/core/apt-wait.sh
+TESTS += $(NEWCOMER_TESTS)
+EXTRA_DIST += $(NEWCOMER_TESTS) tools/test.sh tools/test-progress.sh tools/build-progress.sh tools/apt-wait.sh
