@@ -1,5 +1,14 @@
 # Manual pages and guides.
-dist_man_MANS += docs/lia-core.1 docs/lia.conf.5
+# Manual pages: made from NAME.in with this build's paths (configure's --sysconfdir...).
+man_MANS = docs/lia-core.1 docs/lia.conf.5
+CLEANFILES += $(man_MANS)
+EXTRA_DIST += docs/lia-core.1.in docs/lia.conf.5.in
+docs/lia-core.1: $(srcdir)/docs/lia-core.1.in Makefile
+docs/lia.conf.5: $(srcdir)/docs/lia.conf.5.in Makefile
+$(man_MANS):
+	$(AM_V_GEN)$(MKDIR_P) docs && sed -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+		-e 's|@plugindir[@]|$(plugindir)|g' -e 's|@VERSION[@]|$(VERSION)|g' \
+		$(srcdir)/$@.in >$@.tmp && mv -f $@.tmp $@
 liadocdir = $(docdir)
 liadoc_DATA = docs/plugin-guide.md docs/record-schema.md docs/architecture.md docs/downloads.md
 EXTRA_DIST += $(liadoc_DATA) docs/examples/hello/hello.c docs/examples/hello/Makefile \

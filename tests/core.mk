@@ -13,6 +13,7 @@ tests_unit_test_core_LDADD = $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(
 endif
 
 # The newcomer's path: conffile install, the test runner's progress lines, apt's lock.
-NEWCOMER_TESTS = tests/core/install-conf.sh tests/core/test-progress.sh tests/core/apt-wait.sh
+NEWCOMER_TESTS = tests/core/install-conf.sh tests/core/test-progress.sh tests/core/apt-wait.sh \
+	tests/core/readme-plugins.sh tests/core/docs.sh
 TESTS += $(NEWCOMER_TESTS)
 EXTRA_DIST += $(NEWCOMER_TESTS) tools/test.sh tools/test-progress.sh tools/build-progress.sh tools/apt-wait.sh

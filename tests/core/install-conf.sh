@@ -8,7 +8,7 @@ T=$(mk_tmp)
 [ -f "$top_builddir/Makefile" ] || skip_all "no configured build tree in $top_builddir"
 # the sub-make must not join the jobserver of the make check running this test
 mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory -C "$top_builddir" "$@"; }
-var() { mk -f Makefile -f - lia-print-var V="$1" <<<$'lia-print-var:\n\t@echo $($(V))'; }
+var() { mk -f Makefile -f - lia-print-var V="$1" <<<$'lia-print-var:\n\t@echo $($(V))' | tail -1; }
 sysconfdir=$(var sysconfdir)
 plugindir=$(var plugindir)
 bindir=$(var bindir)

@@ -1,0 +1,35 @@
+#!/bin/bash
+# The README's plugin table matches the plugins as built: for each row, `lia-core --json
+# plugins` (with that plugin's block alone) gives the same role and the same hooks, in order;
+# every plugin of the build has a row.
+. "$(dirname "$0")/../lib.sh"
+command -v python3 >/dev/null || skip_all "python3 is not installed"
+T=$(mk_tmp)
+R=$top_srcdir/README.md
+rows=$(sed -n '/^## Plugins/,/^## /p' "$R" | grep '^| [a-z]' | grep -v '^| plugin |')
+[ -n "$rows" ] || bail "no plugin table in $R"
+# the build's plugins: plugins/*/ folders that build a module
+built=$(cd "$top_srcdir/plugins" && for d in */; do d=${d%/}; [ -f "$d/$d.c" ] && echo "$d"; done)
+for p in $built; do
+	grep -q "^| $p |" <<<"$rows"
+	ok $? "README lists the plugin $p"
+done
+# a block each plugin needs to load (a required setting)
+block() { case $1 in image-dir) echo "image-dir = { source = \"$T\"; };" ;; *) echo "$1 = { };" ;; esac; }
+while IFS='|' read -r _ name role hooks _; do
+	name=$(xargs <<<"$name") role=$(xargs <<<"$role") hooks=$(sed 's/ //g' <<<"$hooks")
+	mk_conf "$T" "$(block "$name")" >/dev/null
+	got=$(lia -c "$T/lia.conf" --json plugins 2>"$T/err" | python3 -c '
+import json, sys
+for p in json.load(sys.stdin):
+    if p["name"] == sys.argv[1]:
+        print(p["provides"], ",".join(p["hooks"]))' "$name")
+	if [ -z "$got" ]; then
+		ok 1 "$name loads (for its row in the README)"
+		diag "$(cat "$T/err")"
+		continue
+	fi
+	is "${got%% *}" "$role" "README: $name's role"
+	is "${got#* }" "$hooks" "README: $name's hooks (as lia-core --json plugins lists them)"
+done <<<"$rows"
+done_testing
