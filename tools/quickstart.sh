@@ -15,11 +15,14 @@ s=$SECONDS
 bash "$top/tools/deps.sh"
 done_in "$s"
 
-say "configuring (--prefix=/usr/local, output in build/configure.out)"
+say "configuring (autoreconf, --prefix=/usr/local; output in build/autoreconf.out, configure.out)"
 s=$SECONDS
 cd "$top"
-[ -x configure ] || autoreconf -fi >/dev/null
-mkdir -p build && cd build
+mkdir -p build
+if [ ! -x configure ]; then
+	autoreconf -fi >build/autoreconf.out 2>&1 || { tail -30 build/autoreconf.out; exit 1; }
+fi
+cd build
 if [ ! -f Makefile ]; then
 	../configure --prefix=/usr/local >configure.out 2>&1 || { tail -30 configure.out; exit 1; }
 fi
