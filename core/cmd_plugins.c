@@ -8,6 +8,7 @@
 #include <string.h>
 #include "cmds.h"
 #include "plugin_lint.h"
+#include "table.h"
 #include "util.h"
 
 static const char *type_str(uint32_t t)
@@ -50,22 +51,16 @@ static json_t *plugin_json(const struct loaded_plugin *lp)
 
 static void print_table(json_t *arr)
 {
-	/* columns sized to their contents */
-	int w[5] = { 4, 7, 3, 4, 4 };
-	const char *keys[5] = { "name", "version", "abi", "provides", "file" };
+	/* columns sized to their contents; with -v each plugin's settings follow its row, so
+	 * the table is printed a plugin at a time with the widths of the whole */
+	struct table t;
+	table_init(&t, 6);
+	const char *head[6] = { "NAME", "VERSION", "ABI", "ROLE", "FILE", "HOOKS" };
+	table_row(&t, head);
 	size_t i;
 	json_t *p;
-	json_array_foreach(arr, i, p)
-		for (int k = 0; k < 5; k++) {
-			const char *v = json_string_value(json_object_get(p, keys[k]));
-			int n = (int)strlen(v ? v : "-");
-			if (n > w[k])
-				w[k] = n;
-		}
-	printf("%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", w[0], "NAME", w[1], "VERSION", w[2], "ABI", w[3], "ROLE",
-	       w[4], "FILE", "HOOKS");
 	json_array_foreach(arr, i, p) {
-		char hooks[256] = "";
+		char hooks[512] = "";
 		size_t k;
 		json_t *h;
 		json_array_foreach(json_object_get(p, "hooks"), k, h) {
@@ -73,21 +68,50 @@ static void print_table(json_t *arr)
 				strncat(hooks, ",", sizeof(hooks) - strlen(hooks) - 1);
 			strncat(hooks, json_string_value(h), sizeof(hooks) - strlen(hooks) - 1);
 		}
-		const char *role = json_string_value(json_object_get(p, "provides"));
-		printf("%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", w[0], json_string_value(json_object_get(p, "name")), w[1],
-		       json_string_value(json_object_get(p, "version")), w[2],
-		       json_string_value(json_object_get(p, "abi")), w[3], role ? role : "-", w[4],
-		       json_string_value(json_object_get(p, "file")), hooks);
-		if (lia_verbose) {
-			json_t *o;
-			json_array_foreach(json_object_get(p, "options"), k, o) {
-				const char *dv = json_string_value(json_object_get(o, "default"));
-				const char *help = json_string_value(json_object_get(o, "help"));
-				printf("    %-22s %-8s default %-16s %s\n", json_string_value(json_object_get(o, "name")),
-				       json_string_value(json_object_get(o, "type")), dv ? dv : "(none)", help ? help : "");
-			}
-		}
+		const char *row[6] = { json_string_value(json_object_get(p, "name")),
+				       json_string_value(json_object_get(p, "version")),
+				       json_string_value(json_object_get(p, "abi")),
+				       json_string_value(json_object_get(p, "provides")),
+				       json_string_value(json_object_get(p, "file")), hooks };
+		table_row(&t, row);
 	}
+	if (!lia_verbose) {
+		table_print(&t, stdout);
+		table_free(&t);
+		return;
+	}
+	/* -v: the settings of each plugin under its row */
+	char *out = NULL;
+	size_t outlen = 0;
+	FILE *f = open_memstream(&out, &outlen);
+	if (!f) {
+		table_print(&t, stdout);
+		table_free(&t);
+		return;
+	}
+	table_print(&t, f);
+	fclose(f);
+	table_free(&t);
+	char *save = NULL, *line = strtok_r(out, "\n", &save);
+	printf("%s\n", line ? line : "");
+	json_array_foreach(arr, i, p) {
+		line = strtok_r(NULL, "\n", &save);
+		printf("%s\n", line ? line : "");
+		struct table o;
+		table_init(&o, 5);
+		size_t k;
+		json_t *opt;
+		json_array_foreach(json_object_get(p, "options"), k, opt) {
+			const char *dv = json_string_value(json_object_get(opt, "default"));
+			const char *row[5] = { "   ", json_string_value(json_object_get(opt, "name")),
+					       json_string_value(json_object_get(opt, "type")), !dv ? "(none)" : *dv ? dv : "\"\"",
+					       json_string_value(json_object_get(opt, "help")) };
+			table_row(&o, row);
+		}
+		table_print(&o, stdout);
+		table_free(&o);
+	}
+	free(out);
 }
 
 /* plugins --check FILE.so: load outside any configuration, report every defect */

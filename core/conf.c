@@ -47,7 +47,7 @@ static void cfg_error(const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "%s:%d: ", file ? file : "?", line);
+	fprintf(stderr, "lia-core: %s:%d: ", file ? file : "?", line);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);

@@ -22,6 +22,7 @@ void ctx_init(struct core_ctx *c, struct app *a, struct loaded_plugin *lp, const
 
 void ctx_fini(struct core_ctx *c)
 {
+	progress_break(); /* a hook's progress ends with the hook */
 	json_decref(c->notes);
 	c->notes = NULL;
 }

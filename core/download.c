@@ -49,6 +49,7 @@ struct dl {
 	const struct lia_host *h;
 	CURL *curl;
 	const char *url; /* after the mirror rewrite */
+	int mirrored; /* url is the mirror's, not the source's */
 	const char *what; /* basename of dest, for progress */
 	char *part;
 	int fd;
@@ -472,9 +473,15 @@ static void describe(struct dl *d, CURLcode rc, long code, long stall_s, char *o
 	else
 		snprintf(out, len, "%s", d->errbuf[0] ? d->errbuf : curl_easy_strerror(rc));
 	/* errbuf may end with a newline */
-	len = strlen(out);
-	while (len && (out[len - 1] == '\n' || out[len - 1] == '.'))
-		out[--len] = 0;
+	size_t n = strlen(out);
+	while (n && (out[n - 1] == '\n' || out[n - 1] == '.'))
+		out[--n] = 0;
+	/* a host without internet (or DNS): the way out is a local mirror */
+	if (rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_CONNECT)
+		snprintf(out + n, len - n, "%s",
+			 d->mirrored ? " (the mirror named by the lia block's `mirror` setting)"
+				     : "; without internet, set `mirror` in the lia block to a local mirror "
+				       "(a folder or http://host/path; see lia.conf(5))");
 }
 
 static int fsync_dir_of(const char *path)
@@ -666,6 +673,7 @@ int lia_download_service(struct lia_ctx *ctx, struct lia_download *req)
 	if (strcmp(url, req->url))
 		h->log(ctx, LIA_LOG_INFO, "%s: using the mirror: %s", req->url, url);
 	d.url = url;
+	d.mirrored = strcmp(url, req->url) != 0;
 	d.what = basename(base);
 	d.is_file = !strncasecmp(url, "file://", 7);
 	d.expect = req->expect_size;

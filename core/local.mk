@@ -9,7 +9,7 @@ LIA_CORE_SOURCES = \
 	core/services.c core/services.h core/ctx.c core/svc_log.c core/progress.c \
 	core/svc_config.c core/svc_record.c core/svc_memo.c core/svc_spawn.c core/svc_helpers.c core/svc_helpers.h \
 	core/lifecycle.c core/lifecycle.h core/conf_check.c core/conf_check.h \
-	core/vm_ops.c core/vm_ops.h core/vm_view.c core/cmd_plugins.c \
+	core/vm_ops.c core/vm_ops.h core/vm_view.c core/cmd_plugins.c core/table.c core/table.h \
 	core/plugin_lint.c core/plugin_lint.h core/util.c core/util.h \
 	core/download.c core/download.h core/hashq.c core/hashq.h
 lia_core_SOURCES = core/main.c $(LIA_CORE_SOURCES)

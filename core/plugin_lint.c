@@ -70,17 +70,17 @@ done:
 	return out;
 }
 
-#define DEFECT(...) (fprintf(stderr, "%s: ", lp->file), fprintf(stderr, __VA_ARGS__), fputc('\n', stderr), bad++)
+#define DEFECT(...) (fprintf(stderr, "lia-core: %s: ", lp->file), fprintf(stderr, __VA_ARGS__), fputc('\n', stderr), bad++)
 
 int plugin_lint(const struct loaded_plugin *lp)
 {
 	const struct lia_plugin *d = lp->desc;
 	int bad = 0;
 	if (d->abi_minor != LIA_ABI_MINOR)
-		fprintf(stderr, "%s: note: built for ABI %u.%u; this lia-core speaks %d.%d\n", lp->file, d->abi_major,
+		fprintf(stderr, "lia-core: %s: note: built for ABI %u.%u; this lia-core speaks %d.%d\n", lp->file, d->abi_major,
 			d->abi_minor, LIA_ABI_MAJOR, LIA_ABI_MINOR);
 	if (lp->raw->size < sizeof(struct lia_plugin))
-		fprintf(stderr, "%s: note: descriptor of %u bytes (older minor); fields past it read as empty\n",
+		fprintf(stderr, "lia-core: %s: note: descriptor of %u bytes (older minor); fields past it read as empty\n",
 			lp->file, lp->raw->size);
 	if (!d->version || !*d->version)
 		DEFECT("no version string");

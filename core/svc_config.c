@@ -104,7 +104,7 @@ int svc_cfg_error(struct lia_ctx *ctx, const char *key, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s: %s%s%s: %s\n", svc_cfg_where(ctx, key), ctx_who(c), key ? "." : "",
+	fprintf(stderr, "lia-core: %s: %s%s%s: %s\n", svc_cfg_where(ctx, key), ctx_who(c), key ? "." : "",
 		key ? key : "", msg);
 	c->app->cfg_errors++;
 	snprintf(c->err, sizeof(c->err), "%s", msg);

@@ -16,6 +16,7 @@ void svc_log(struct lia_ctx *ctx, int level, const char *fmt, ...)
 	static const char *lv[] = { "error: ", "warning: ", "", "debug: " };
 	va_list ap;
 	va_start(ap, fmt);
+	progress_break();
 	fprintf(stderr, "lia-core: %s%s/%s: ", lv[level < 0 ? 0 : level > 3 ? 3 : level], ctx_who(c),
 		phase_name(c->phase));
 	vfprintf(stderr, fmt, ap);
@@ -42,7 +43,9 @@ void svc_note(struct lia_ctx *ctx, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	json_array_append_new(c->notes, json_string(buf));
-	if (!c->app->json && !(lia_quiet && !c->app->dry_run))
+	if (!c->app->json && !(lia_quiet && !c->app->dry_run)) {
+		progress_break();
 		printf("    %s\n", buf);
+	}
 }
 

@@ -12,9 +12,19 @@
 
 int lia_verbose;
 int lia_quiet;
+int lia_progress_open;
+
+void progress_break(void)
+{
+	if (lia_progress_open) {
+		fputc('\n', stderr);
+		lia_progress_open = 0;
+	}
+}
 
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
+	progress_break();
 	fprintf(stderr, "lia-core: %s", prefix);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);

@@ -15,6 +15,10 @@
 
 extern int lia_verbose; /* -v count */
 extern int lia_quiet;   /* -q */
+/* a progress line is drawn on the terminal without its newline yet: anything else printed
+ * first calls progress_break(), so that it starts on a line of its own */
+extern int lia_progress_open;
+void progress_break(void);
 
 void msg_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -5,8 +5,31 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmds.h"
+#include "table.h"
 #include "util.h"
 #include "vm_ops.h"
+
+/* a number, or "-" when there is none (no CID, no PID: 0 is never a real one) */
+static void num_or_dash(json_t *n, char *buf, size_t len)
+{
+	if (json_is_integer(n) && json_integer_value(n) > 0)
+		snprintf(buf, len, "%lld", (long long)json_integer_value(n));
+	else
+		snprintf(buf, len, "-");
+}
+
+/* a ledger id as a person reads it: a lease of kind ip4 is an IPv4 address held as a
+ * number (172.16.0.100, not 2886729828) */
+static void ledger_id(const char *kind, const char *id, char *buf, size_t len)
+{
+	char *end;
+	unsigned long long v;
+	if (kind && id && strcmp(kind, "lease:ip4") == 0 && *id &&
+	    (errno = 0, v = strtoull(id, &end, 10), !*end && !errno && v <= 0xffffffffULL))
+		snprintf(buf, len, "%llu.%llu.%llu.%llu", v >> 24, (v >> 16) & 255, (v >> 8) & 255, v & 255);
+	else
+		snprintf(buf, len, "%s", id ? id : "?");
+}
 
 static json_t *vm_summary(struct vm_record *r)
 {
@@ -46,18 +69,24 @@ int vm_list(struct app *a)
 		json_dumpf(arr, stdout, JSON_INDENT(2));
 		putchar('\n');
 	} else {
-		printf("%-20s %-10s %-15s %-16s %-6s %s\n", "NAME", "STATE", "IP", "TAP", "CID", "PID");
+		struct table t;
+		table_init(&t, 6);
+		const char *head[6] = { "NAME", "STATE", "IP", "TAP", "CID", "PID" };
+		table_row(&t, head);
 		size_t i;
 		json_t *v;
 		json_array_foreach(arr, i, v) {
-			json_t *cid = json_object_get(v, "vsock.cid"), *pid = json_object_get(v, "fc.pid");
-			const char *ip = json_string_value(json_object_get(v, "net.ip"));
-			const char *tap = json_string_value(json_object_get(v, "net.tap"));
-			printf("%-20s %-10s %-15s %-16s %-6lld %lld\n", json_string_value(json_object_get(v, "name")),
-			       json_string_value(json_object_get(v, "state")), ip ? ip : "-", tap ? tap : "-",
-			       cid ? (long long)json_integer_value(cid) : 0LL,
-			       pid ? (long long)json_integer_value(pid) : 0LL);
+			char cid[24], pid[24];
+			num_or_dash(json_object_get(v, "vsock.cid"), cid, sizeof(cid));
+			num_or_dash(json_object_get(v, "fc.pid"), pid, sizeof(pid));
+			const char *row[6] = { json_string_value(json_object_get(v, "name")),
+					       json_string_value(json_object_get(v, "state")),
+					       json_string_value(json_object_get(v, "net.ip")),
+					       json_string_value(json_object_get(v, "net.tap")), cid, pid };
+			table_row(&t, row);
 		}
+		table_print(&t, stdout);
+		table_free(&t);
 	}
 	json_decref(arr);
 	return 0;
@@ -83,25 +112,32 @@ int vm_show(struct app *a, const char *name)
 		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
 		putchar('\n');
 	} else {
+		struct table t;
+		table_init(&t, 2);
 		const char *k;
 		json_t *v;
 		json_object_foreach(j, k, v) {
 			if (json_is_object(v) || json_is_array(v))
 				continue;
 			char *s = json_dumps(v, JSON_ENCODE_ANY);
-			printf("%-16s %s\n", k, s);
+			table_kv(&t, k, "%s", s);
 			free(s);
 		}
 		json_object_foreach(json_object_get(j, "data"), k, v) {
 			char *s = json_dumps(v, JSON_ENCODE_ANY);
-			printf("%-16s %s\n", k, s);
+			table_kv(&t, k, "%s", s);
 			free(s);
 		}
 		size_t i;
-		json_array_foreach(json_object_get(j, "ledger"), i, v)
-			printf("owns            %s %s (%s)\n", json_string_value(json_object_get(v, "kind")),
-			       json_string_value(json_object_get(v, "id")),
-			       json_string_value(json_object_get(v, "plugin")));
+		json_array_foreach(json_object_get(j, "ledger"), i, v) {
+			const char *kind = json_string_value(json_object_get(v, "kind"));
+			char id[64];
+			ledger_id(kind, json_string_value(json_object_get(v, "id")), id, sizeof(id));
+			table_kv(&t, "owns", "%s %s (%s)", kind ? kind : "?", id,
+				 json_string_value(json_object_get(v, "plugin")) ?: "?");
+		}
+		table_print(&t, stdout);
+		table_free(&t);
 	}
 	json_decref(j);
 	record_close(r);

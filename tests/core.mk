@@ -14,6 +14,6 @@ endif
 
 # The newcomer's path: conffile install, the test runner's progress lines, apt's lock.
 NEWCOMER_TESTS = tests/core/install-conf.sh tests/core/test-progress.sh tests/core/apt-wait.sh \
-	tests/core/readme-plugins.sh tests/core/docs.sh
+	tests/core/readme-plugins.sh tests/core/docs.sh tests/core/tables.sh tests/core/messages.sh
 TESTS += $(NEWCOMER_TESTS)
 EXTRA_DIST += $(NEWCOMER_TESTS) tools/test.sh tools/test-progress.sh tools/build-progress.sh tools/apt-wait.sh

@@ -719,10 +719,24 @@ static const struct lia_option options[] = {
 	{ 0 },
 };
 
+/* teardown leaves the installed binaries (other tools may use them, and a reinstall
+ * means a download): this undo exists to say so, rather than pass over them silently */
+static int install_undo(struct lia_ctx *ctx, void *state)
+{
+	(void)state;
+	char fc[PATH_MAX];
+	snprintf(fc, sizeof(fc), "%s/firecracker", bin_dir(ctx));
+	if (access(fc, F_OK) == 0)
+		ctx->host->note(ctx, "kept the installed firecracker and jailer in %s: teardown does "
+				"not uninstall them (remove them by hand if they are not wanted)",
+				bin_dir(ctx));
+	return 0;
+}
+
 static const struct lia_hook hooks[] = {
 	{ LIA_PHASE_PREFLIGHT, 0, preflight_run, NULL, NULL, "check /dev/kvm" },
-	{ LIA_PHASE_INSTALL, .run = fc_install_run, .plan = fc_install_plan,
-	  .summary = "install firecracker and jailer" },
+	{ LIA_PHASE_INSTALL, .run = fc_install_run, .undo = install_undo, .plan = fc_install_plan,
+	  .summary = "install firecracker and jailer (teardown keeps them)" },
 	{ LIA_PHASE_BOOT, 0, boot_run, boot_undo, boot_plan, "start and configure firecracker" },
 	{ LIA_PHASE_STOP, 0, stop_run, NULL, NULL, "stop firecracker (SendCtrlAltDel, then SIGKILL)" },
 	{ LIA_PHASE_DESTROY, 0, destroy_run, NULL, NULL, "remove the VM's firecracker logs" },

@@ -34,12 +34,50 @@ static int has_cap(int cap)
 	return (d[cap / 32].effective >> (cap % 32)) & 1;
 }
 
+/* "vmx" (Intel VT-x) or "svm" (AMD-V) when /proc/cpuinfo's flags show one, else NULL */
+static const char *cpu_virt_flag(void)
+{
+	FILE *f = fopen("/proc/cpuinfo", "re");
+	if (!f)
+		return NULL;
+	char line[4096];
+	const char *found = NULL;
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "flags", 5) != 0)
+			continue;
+		if (strstr(line, " vmx"))
+			found = "vmx";
+		else if (strstr(line, " svm"))
+			found = "svm";
+		else
+			break; /* every CPU shows the same flags */
+	}
+	fclose(f);
+	return found;
+}
+
 static int check_kvm(struct lia_ctx *ctx, const char *dev, char *why, size_t n)
 {
 	int fd = open(dev, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(why, n, "%s cannot be opened (%s): enable virtualization in the firmware, or give this user access (group kvm)",
-			 dev, strerror(errno));
+		int e = errno;
+		const char *flag = cpu_virt_flag();
+		/* say what fits the cause: a missing device is not a permission problem */
+		if (e == EACCES || e == EPERM)
+			snprintf(why, n, "%s cannot be opened (%s): run lia as root, or add this user to "
+				 "the group that owns it (usermod -aG kvm USER)", dev, strerror(e));
+		else if (e == ENOENT && flag)
+			snprintf(why, n, "%s does not exist, though the CPU has virtualization (%s): load "
+				 "the KVM module (modprobe %s); without KVM set `require_kvm = false;` "
+				 "in the host block (VMs then cannot boot here)",
+				 dev, flag, strcmp(flag, "vmx") == 0 ? "kvm_intel" : "kvm_amd");
+		else if (e == ENOENT)
+			snprintf(why, n, "%s does not exist and the CPU shows no virtualization (no vmx or "
+				 "svm flag): enable VT-x/AMD-V in the firmware, or nested virtualization "
+				 "if this machine is itself a VM; without KVM set `require_kvm = false;` "
+				 "in the host block (VMs then cannot boot here)", dev);
+		else
+			snprintf(why, n, "%s cannot be opened (%s)", dev, strerror(e));
 		return -1;
 	}
 	int v = ioctl(fd, KVM_GET_API_VERSION, 0);

@@ -25,30 +25,30 @@ like "$out" "$C: ok" "config check names each file"
 
 base
 printf 'stub-a = {\n  log = "%s";\n  colour = "blue";\n};\n' "$LOG" >> "$C"
-run_check; bad "unknown key" "^$C:6: unknown setting 'colour' for plugin 'stub-a'"
+run_check; bad "unknown key" "^lia-core: $C:6: unknown setting 'colour' for plugin 'stub-a'"
 out=$(lia -c "$C" run setup --only kernel 2>&1); rc=$?
 is "$rc" 2 "an unknown key stops run setup with exit 2"
 test ! -e "$LOG"; ok $? "... before any hook runs"
 
 base
 printf 'stub-a = {\n  log = "%s";\n  lease_max = "ten";\n};\n' "$LOG" >> "$C"
-run_check; bad "wrong type" "^$C:6: stub-a.lease_max must be an integer"
+run_check; bad "wrong type" "^lia-core: $C:6: stub-a.lease_max must be an integer"
 
 base
 printf 'stub-a = {\n  log = 5;\n};\n' >> "$C"
-run_check; bad "string given a number" "^$C:5: stub-a.log must be a string"
+run_check; bad "string given a number" "^lia-core: $C:5: stub-a.log must be a string"
 
 base
 printf 'stub-a = {\n};\n' >> "$C"
-run_check; bad "missing required setting" "^$C:4: plugin 'stub-a' requires setting 'log'"
+run_check; bad "missing required setting" "^lia-core: $C:4: plugin 'stub-a' requires setting 'log'"
 
 base
 printf 'stub-a = {\n  log = "x"\n  fail = ;\n};\n' >> "$C"
-run_check; bad "syntax error" "^$C:6: syntax error"
+run_check; bad "syntax error" "^lia-core: $C:6: syntax error"
 
 base
 printf 'lia = { colour = 1; };\n' > "$C"
-run_check; bad "unknown global" "^$C:1: unknown setting 'lia.colour'"
+run_check; bad "unknown global" "^lia-core: $C:1: unknown setting 'lia.colour'"
 
 base
 printf 'stub-a = { log = "%s"; };\n' "$LOG" >> "$C"
@@ -57,11 +57,11 @@ run_check; bad "duplicate block across files" "^$T/etc/conf.d/50-again.conf:3: d
 
 base
 printf 'stub-a = { log = "%s";\n hooks = { teleport = { priority = 1; }; }; };\n' "$LOG" >> "$C"
-run_check; bad "unknown phase in hooks" "^$C:5: 'stub-a.hooks': unknown phase 'teleport'"
+run_check; bad "unknown phase in hooks" "^lia-core: $C:5: 'stub-a.hooks': unknown phase 'teleport'"
 
 base
 printf 'stub-a = { log = "%s";\n hooks = { kernel = { on_error = "maybe"; }; }; };\n' "$LOG" >> "$C"
-run_check; bad "bad on_error" "^$C:5: 'on_error' must be \"fail\" or \"warn\""
+run_check; bad "bad on_error" "^lia-core: $C:5: 'on_error' must be \"fail\" or \"warn\""
 
 base
 printf '\nstub-b = { log = "%s"; fail = 3; };\n' "$LOG" > "$T/etc/conf.d/20-b.conf"

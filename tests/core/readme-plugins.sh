@@ -14,8 +14,14 @@ for p in $built; do
 	grep -q "^| $p |" <<<"$rows"
 	ok $? "README lists the plugin $p"
 done
-# a block each plugin needs to load (a required setting)
-block() { case $1 in image-dir) echo "image-dir = { source = \"$T\"; };" ;; *) echo "$1 = { };" ;; esac; }
+# the blocks each plugin needs to load (a required setting, the plugin whose facts it reads)
+block() {
+	case $1 in
+	image-dir) echo "image-dir = { source = \"$T\"; };" ;;
+	net-tap) echo "net-bridge = { }; net-tap = { };" ;;
+	*) echo "$1 = { };" ;;
+	esac
+}
 while IFS='|' read -r _ name role hooks _; do
 	name=$(xargs <<<"$name") role=$(xargs <<<"$role") hooks=$(sed 's/ //g' <<<"$hooks")
 	mk_conf "$T" "$(block "$name")" >/dev/null
