@@ -1,7 +1,7 @@
 #!/bin/bash
 # The README's plugin table matches the plugins as built: for each row, `lia-core --json
 # plugins` (with that plugin's block alone) gives the same role and the same hooks, in order;
-# every plugin of the build has a row.
+# every plugin of the build has a row, and every shipped plugin has lia's version.
 . "$(dirname "$0")/../lib.sh"
 command -v python3 >/dev/null || skip_all "python3 is not installed"
 T=$(mk_tmp)
@@ -14,6 +14,7 @@ for p in $built; do
 	grep -q "^| $p |" <<<"$rows"
 	ok $? "README lists the plugin $p"
 done
+core_version=$(lia --version | awk '{ print $2 }')
 # the blocks each plugin needs to load (a required setting, the plugin whose facts it reads)
 block() {
 	case $1 in
@@ -29,13 +30,15 @@ while IFS='|' read -r _ name role hooks _; do
 import json, sys
 for p in json.load(sys.stdin):
     if p["name"] == sys.argv[1]:
-        print(p["provides"], ",".join(p["hooks"]))' "$name")
+        print(p["provides"], ",".join(p["hooks"]), p["version"])' "$name")
 	if [ -z "$got" ]; then
 		ok 1 "$name loads (for its row in the README)"
 		diag "$(cat "$T/err")"
 		continue
 	fi
-	is "${got%% *}" "$role" "README: $name's role"
-	is "${got#* }" "$hooks" "README: $name's hooks (as lia-core --json plugins lists them)"
+	read -r grole ghooks gversion <<<"$got"
+	is "$grole" "$role" "README: $name's role"
+	is "$ghooks" "$hooks" "README: $name's hooks (as lia-core --json plugins lists them)"
+	is "$gversion" "$core_version" "$name's version is lia's ($core_version)"
 done <<<"$rows"
 done_testing
