@@ -33,7 +33,7 @@ done_in "$s"
 # (files to compile: a dry run; -o, also for the sub-makes, or config.h counts as remade)
 dry=(-o config.h -o stamp-h1 -o Makefile)
 targets=(all tests/fcdouble/fcdouble tests/guest/guest-wait.elf)
-todo=$(make -n -j1 "${dry[@]}" AM_MAKEFLAGS="${dry[*]}" "${targets[@]}" 2>/dev/null | grep -c 'echo "  CC ' || true)
+todo=$(make -n -j1 "${dry[@]}" AM_MAKEFLAGS="${dry[*]}" "${targets[@]}" 2>/dev/null | grep -o 'echo "  CC  *" [^;]*' | sort -u | wc -l || true)
 say "building lia with $(nproc) jobs ($todo files to compile)"
 if ! make -j"$(nproc)" "${targets[@]}" 2>&1 |
 	bash "$top/tools/build-progress.sh" "$top/build/make.out" "$todo" 10; then

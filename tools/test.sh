@@ -32,10 +32,11 @@ if [ ! -f Makefile ]; then
 	"$top/configure" "${cfg[@]}" >configure.out 2>&1 || { tail -30 configure.out; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 fi
 # lia and the tests' own programs (check_PROGRAMS...): `make check` with no test to run.
-# The count of files to compile is from make's dry run; -o, also for the sub-makes: a dry
+# The count of files to compile is from make's dry run (each file once: in a dry run a file
+# stays out of date, so every sub-make counts it again); -o, also for the sub-makes: a dry
 # run takes config.h (whose stamp is always newer) as remade, so everything as out of date.
 dry=(-o config.h -o stamp-h1 -o Makefile)
-todo=$(make -n -j1 "${dry[@]}" AM_MAKEFLAGS="${dry[*]}" check TESTS= 2>/dev/null | grep -c 'echo "  CC ')
+todo=$(make -n -j1 "${dry[@]}" AM_MAKEFLAGS="${dry[*]}" check TESTS= 2>/dev/null | grep -o 'echo "  CC  *" [^;]*' | sort -u | wc -l)
 echo "test: building in $rel/ with $jobs jobs ($todo files to compile)"
 make -j"$jobs" check TESTS= 2>&1 | bash "$top/tools/build-progress.sh" "$build/make.out" "$todo" 20
 [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "test: the build failed, see $rel/make.out"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }

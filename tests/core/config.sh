@@ -53,7 +53,7 @@ run_check; bad "unknown global" "^lia-core: $C:1: unknown setting 'lia.colour'"
 base
 printf 'stub-a = { log = "%s"; };\n' "$LOG" >> "$C"
 printf '\n\nstub-a = { log = "%s"; };\n' "$LOG" > "$T/etc/conf.d/50-again.conf"
-run_check; bad "duplicate block across files" "^$T/etc/conf.d/50-again.conf:3: duplicate block 'stub-a' \\(first defined at $C:4\\)"
+run_check; bad "duplicate block across files" "^lia-core: $T/etc/conf.d/50-again.conf:3: duplicate block 'stub-a' \\(first defined at $C:4\\)"
 
 base
 printf 'stub-a = { log = "%s";\n hooks = { teleport = { priority = 1; }; }; };\n' "$LOG" >> "$C"
@@ -65,7 +65,7 @@ run_check; bad "bad on_error" "^lia-core: $C:5: 'on_error' must be \"fail\" or \
 
 base
 printf '\nstub-b = { log = "%s"; fail = 3; };\n' "$LOG" > "$T/etc/conf.d/20-b.conf"
-run_check; bad "error inside conf.d names that file" "^$T/etc/conf.d/20-b.conf:2: stub-b.fail must be a string"
+run_check; bad "error inside conf.d names that file" "^lia-core: $T/etc/conf.d/20-b.conf:2: stub-b.fail must be a string"
 
 # conf.d files are read in name order, beside the main file; order sets the run order
 base
