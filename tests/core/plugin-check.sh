@@ -57,7 +57,7 @@ for defect in \
 	"vm command 'start' has no run\\(\\)" \
 	"vm command 'start' is a verb of the core" \
 	"fact 'x.y' comes from setting 'missing', which it does not declare"; do
-	like "$out" "^$T/bad.so: $defect" "reported: $defect"
+	like "$out" "^lia-core: $T/bad.so: $defect" "reported: $defect"
 done
 
 build sized <<'C'
