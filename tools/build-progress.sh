@@ -10,7 +10,8 @@ log=$1 total=${2:-0} every=${3:-10}
 [ "$every" -gt 0 ] 2>/dev/null || every=10
 : >"$log"
 n=0 linked=0 last="" start=$SECONDS
-of() { [ "$total" -gt 0 ] && printf ' of %d' "$total"; }
+# the total is an estimate (a dry run): past it, only the count is shown
+of() { [ "$total" -gt 0 ] && [ "$n" -le "$total" ] && printf ' of %d' "$total"; }
 while IFS= read -r line; do
 	printf '%s\n' "$line" >>"$log"
 	case $line in
