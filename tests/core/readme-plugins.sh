@@ -8,9 +8,13 @@ T=$(mk_tmp)
 R=$top_srcdir/README.md
 rows=$(sed -n '/^## Plugins/,/^## /p' "$R" | grep '^| [a-z]' | grep -v '^| plugin |')
 [ -n "$rows" ] || bail "no plugin table in $R"
-# the build's plugins: plugins/*/ folders that build a module
-built=$(cd "$top_srcdir/plugins" && for d in */; do d=${d%/}; [ -f "$d/$d.c" ] && echo "$d"; done)
-for p in $built; do
+# the plugins of the source tree (plugins/NAME/NAME.c) and those this build made (configure
+# can leave some out: --disable-NAME); PLUGIN_BUILD_DIRS lists the built ones
+shipped=$(cd "$top_srcdir/plugins" && for d in */; do d=${d%/}; [ -f "$d/$d.c" ] && echo "$d"; done)
+built=$(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory -C "$top_builddir" -f Makefile -f - \
+	lia-print <<<$'lia-print:\n\t@echo $(PLUGIN_BUILD_DIRS)' 2>/dev/null | tail -1 | tr ' ' '\n' |
+	sed -n 's|^plugins/\([^/]*\)/\.libs$|\1|p')
+for p in $shipped; do
 	grep -q "^| $p |" <<<"$rows"
 	ok $? "README lists the plugin $p"
 done
@@ -25,6 +29,10 @@ block() {
 }
 while IFS='|' read -r _ name role hooks _; do
 	name=$(xargs <<<"$name") role=$(xargs <<<"$role") hooks=$(sed 's/ //g' <<<"$hooks")
+	if ! grep -qx "$name" <<<"$built"; then
+		skip "$name is not built here (configure --disable-$name)"
+		continue
+	fi
 	mk_conf "$T" "$(block "$name")" >/dev/null
 	got=$(lia -c "$T/lia.conf" --json plugins 2>"$T/err" | python3 -c '
 import json, sys
