@@ -5,7 +5,7 @@
  *   cc -shared -fPIC $(pkg-config --cflags lia-plugin) -o hello.so hello.c
  *   install -m 0644 hello.so $(pkg-config --variable=plugindir lia-plugin)/
  *   lia-core plugins --check $PWD/hello.so      # every defect it can find, before you ship
- *   echo 'hello = { greeting = "hi"; };' > /etc/lia/conf.d/90-hello.conf
+ *   echo 'hello = { greeting = "hi"; };' > $(pkg-config --variable=confdir lia-plugin)/90-hello.conf
  */
 #include <errno.h>
 #include <stdio.h>
