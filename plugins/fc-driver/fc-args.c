@@ -27,73 +27,12 @@ int fc_valid_resource_id(const char *id)
 	return 1;
 }
 
-static int pct_plain(unsigned char c)
+int fc_boot_args(char *out, size_t outlen, const struct lia_bootargs *a)
 {
-	return isalnum(c) || strchr("+/=@._:-", c) != NULL;
-}
-
-int fc_pct_encode(const char *in, char *out, size_t outlen)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t n = strlen(in), o = 0;
-	/* a key file ends with a newline; that is not part of the key */
-	while (n > 0 && isspace((unsigned char)in[n - 1]))
-		n--;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)in[i];
-		if (c && pct_plain(c)) {
-			if (o + 1 >= outlen)
-				return -1;
-			out[o++] = (char)c;
-		} else {
-			if (o + 3 >= outlen)
-				return -1;
-			out[o++] = '%';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	if (o >= outlen)
+	int n = lia_boot_args(out, outlen, a);
+	if (n < 0 || n > FC_CMDLINE_MAX - FC_CMDLINE_RESERVE)
 		return -1;
-	out[o] = '\0';
-	return (int)o;
-}
-
-/* append " key=value" (or just " value" when key is NULL) */
-static int add(char *out, size_t outlen, size_t *o, const char *key, const char *val)
-{
-	if (!val || !*val)
-		return 0;
-	int n = snprintf(out + *o, outlen - *o, "%s%s%s%s", *o ? " " : "", key ? key : "",
-			 key ? "=" : "", val);
-	if (n < 0 || (size_t)n >= outlen - *o)
-		return -1;
-	*o += (size_t)n;
-	return 0;
-}
-
-int fc_boot_args(char *out, size_t outlen, const char *base, const char *ip, const char *gateway,
-		 const char *ssh_key, const char *extra)
-{
-	size_t o = 0;
-	char key[1600];
-	if (outlen == 0)
-		return -1;
-	out[0] = '\0';
-	if (add(out, outlen, &o, NULL, base) || add(out, outlen, &o, "lia.ip", ip) ||
-	    add(out, outlen, &o, "lia.gateway", gateway))
-		return -1;
-	if (ssh_key && *ssh_key) {
-		if (fc_pct_encode(ssh_key, key, sizeof(key)) < 0)
-			return -1;
-		if (add(out, outlen, &o, "lia.ssh_key", key))
-			return -1;
-	}
-	if (add(out, outlen, &o, NULL, extra))
-		return -1;
-	if (o > FC_CMDLINE_MAX - FC_CMDLINE_RESERVE)
-		return -1;
-	return (int)o;
+	return n;
 }
 
 json_t *fc_body_logger(const char *log_path)
@@ -108,9 +47,12 @@ json_t *fc_body_metrics(const char *metrics_path)
 	return json_pack("{s:s}", "metrics_path", metrics_path);
 }
 
-json_t *fc_body_boot_source(const char *kernel, const char *boot_args)
+json_t *fc_body_boot_source(const char *kernel, const char *initrd, const char *boot_args)
 {
-	return json_pack("{s:s, s:s}", "kernel_image_path", kernel, "boot_args", boot_args);
+	json_t *o = json_pack("{s:s, s:s}", "kernel_image_path", kernel, "boot_args", boot_args);
+	if (o && initrd && *initrd)
+		json_object_set_new(o, "initrd_path", json_string(initrd));
+	return o;
 }
 
 json_t *fc_body_machine(int64_t vcpus, int64_t mem_mib)

@@ -6,31 +6,28 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "bootargs.h"
+
 /* Firecracker --id: 1..64 characters of [A-Za-z0-9-] (an invalid id aborts firecracker). */
 int fc_valid_instance_id(const char *id);
 
 /* API resource ids (drive_id, iface_id): non-empty [A-Za-z0-9_]; hyphens are rejected. */
 int fc_valid_resource_id(const char *id);
 
-/* lia.ssh_key value as lia-init decodes it: every byte outside [A-Za-z0-9+/=@._:-]
- * becomes %XX (uppercase hex).  Trailing whitespace/newlines of the key are dropped.
- * Returns the length written, or -1 when out is too small. */
-int fc_pct_encode(const char *in, char *out, size_t outlen);
-
-/* The command line Firecracker gets: base + " lia.ip=IP lia.gateway=GW lia.ssh_key=K" +
- * " " + extra.  NULL or empty values are left out.  Returns the length, or -1 when
- * it does not fit in outlen or in FC_CMDLINE_MAX (errors say which). */
+/* The command line Firecracker gets (plugins/common/bootargs: base, lia.ip, lia.prefix,
+ * lia.gateway, lia.ssh_key, extra).  Returns the length, or -1 when it does not fit in
+ * outlen or leaves less than FC_CMDLINE_RESERVE of FC_CMDLINE_MAX. */
 #define FC_CMDLINE_MAX 2048
 /* Room left for what Firecracker appends (root=/dev/vda rw, virtio_mmio.device=... per
  * device): 4 devices at most here, about 40 bytes each. */
 #define FC_CMDLINE_RESERVE 200
-int fc_boot_args(char *out, size_t outlen, const char *base, const char *ip, const char *gateway,
-		 const char *ssh_key, const char *extra);
+int fc_boot_args(char *out, size_t outlen, const struct lia_bootargs *a);
 
 /* JSON bodies; each returns a new reference (NULL on allocation failure). */
 json_t *fc_body_logger(const char *log_path);
 json_t *fc_body_metrics(const char *metrics_path);
-json_t *fc_body_boot_source(const char *kernel, const char *boot_args);
+/* initrd NULL or "": no initrd_path */
+json_t *fc_body_boot_source(const char *kernel, const char *initrd, const char *boot_args);
 json_t *fc_body_machine(int64_t vcpus, int64_t mem_mib);
 json_t *fc_body_drive(const char *id, const char *path, int is_root);
 json_t *fc_body_net(const char *iface, const char *tap, const char *mac);

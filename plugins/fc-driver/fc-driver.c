@@ -211,6 +211,7 @@ struct boot {
 	struct call calls[10];
 	int n;
 	char argbuf[FC_CMDLINE_MAX];
+	char initrd[PATH_MAX]; /* "" when none */
 };
 
 static void boot_free(struct boot *b)
@@ -295,6 +296,10 @@ static int plan_boot(struct lia_ctx *ctx, struct fc_vm *v, struct boot *b)
 		return ctx->host->error(ctx, -ENAMETOOLONG, "The kernel path is too long.");
 	if ((r = check_kernel(ctx, kernel)) < 0)
 		return r;
+	/* the kernel phase's initramfs (kernel-debian), when there is one beside the kernel */
+	if ((k && *k) || ctx->host->path(ctx, b->initrd, sizeof(b->initrd), "kernel/initrd") ||
+	    access(b->initrd, R_OK) < 0)
+		b->initrd[0] = '\0';
 	if (!root || !*root)
 		return ctx->host->error(ctx, -ENOENT,
 				"VM '%s' has no root disk (disk.root); is an image plugin enabled?",
@@ -324,9 +329,15 @@ static int plan_boot(struct lia_ctx *ctx, struct fc_vm *v, struct boot *b)
 			return ctx->host->error(ctx, -errno, "The jailer %s cannot be run: %s.", jb && *jb ? jb : def,
 					strerror(errno));
 	}
-	if (fc_boot_args(b->argbuf, sizeof(b->argbuf), ctx->host->cfg_str(ctx, "boot_args"),
-			 ctx->host->vm_get(ctx, "net.ip"), ctx->host->vm_get(ctx, "net.gateway"),
-			 ctx->host->vm_get(ctx, "ssh_key"), ctx->host->cfg_str(ctx, "boot_args_extra")) < 0)
+	struct lia_bootargs ba = {
+		.base = ctx->host->cfg_str(ctx, "boot_args"),
+		.ip = ctx->host->vm_get(ctx, "net.ip"),
+		.prefix = ctx->host->vm_get(ctx, "net.prefix"),
+		.gateway = ctx->host->vm_get(ctx, "net.gateway"),
+		.ssh_key = ctx->host->vm_get(ctx, "ssh_key"),
+		.extra = ctx->host->cfg_str(ctx, "boot_args_extra"),
+	};
+	if (fc_boot_args(b->argbuf, sizeof(b->argbuf), &ba) < 0)
 		return ctx->host->error(ctx, -E2BIG,
 				"The kernel command line of VM '%s' would exceed %d bytes (Firecracker's "
 				"limit is %d including what it appends); shorten boot_args_extra or the "
@@ -337,7 +348,9 @@ static int plan_boot(struct lia_ctx *ctx, struct fc_vm *v, struct boot *b)
 	const char *kin = v->jailed ? "/vmlinux" : kernel;
 	if (add_call(b, "/logger", fc_body_logger(v->jailed ? "/fc.log" : v->log)) ||
 	    add_call(b, "/metrics", fc_body_metrics(v->jailed ? "/fc.metrics" : v->metrics)) ||
-	    add_call(b, "/boot-source", fc_body_boot_source(kin, b->argbuf)) ||
+	    add_call(b, "/boot-source",
+		     fc_body_boot_source(kin, b->initrd[0] ? (v->jailed ? "/initrd" : b->initrd) : NULL,
+					 b->argbuf)) ||
 	    add_call(b, "/machine-config", fc_body_machine(vcpus, mem)) ||
 	    add_call(b, "/drives/rootfs", fc_body_drive("rootfs", v->jailed ? "/rootfs.ext4" : root, 1)) ||
 	    (data && *data &&
@@ -363,6 +376,10 @@ static int prepare_jail(struct lia_ctx *ctx, struct fc_vm *v)
 		snprintf(kernel, sizeof(kernel), "%s", k);
 	else
 		ctx->host->path(ctx, kernel, sizeof(kernel), "kernel/vmlinux");
+	char initrd[PATH_MAX];
+	if (!(k && *k) && ctx->host->path(ctx, initrd, sizeof(initrd), "kernel/initrd") == 0 &&
+	    access(initrd, R_OK) == 0 && !placed(ctx, v, initrd, "initrd", 1, in, sizeof(in), &rc))
+		return rc;
 	if (!placed(ctx, v, kernel, "vmlinux", 1, in, sizeof(in), &rc) ||
 	    !placed(ctx, v, ctx->host->vm_get(ctx, "disk.root"), "rootfs.ext4", 0, in, sizeof(in), &rc) ||
 	    (data && *data && !placed(ctx, v, data, "data.ext4", 0, in, sizeof(in), &rc)) ||

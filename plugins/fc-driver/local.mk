@@ -17,11 +17,12 @@ plugin_LTLIBRARIES += plugins/fc-driver/fc-driver.la
 plugins_fc_driver_fc_driver_la_SOURCES = \
 	plugins/fc-driver/fc-driver.c \
 	plugins/fc-driver/fc-args.c plugins/fc-driver/fc-args.h \
+	plugins/common/bootargs.c plugins/common/bootargs.h \
 	plugins/fc-driver/fc-api.c plugins/fc-driver/fc-api.h \
 	plugins/fc-driver/fc-proc.c plugins/fc-driver/fc-proc.h \
 	plugins/fc-driver/fc-jail.c plugins/fc-driver/fc-jail.h \
 	plugins/fc-driver/install.c plugins/fc-driver/install.h
-plugins_fc_driver_fc_driver_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS) $(LIBARCHIVE_CFLAGS)
+plugins_fc_driver_fc_driver_la_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/plugins/common $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS) $(LIBARCHIVE_CFLAGS)
 plugins_fc_driver_fc_driver_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_fc_driver_fc_driver_la_LIBADD = $(JANSSON_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) $(LIBARCHIVE_LIBS)
 PRELOAD_PLUGINS += plugins/fc-driver/fc-driver.la
@@ -35,8 +36,8 @@ check_PROGRAMS += tests/fcdouble/fcdouble tests/fc-driver/unit
 tests_fcdouble_fcdouble_SOURCES = tests/fcdouble/fcdouble.c
 tests_fcdouble_fcdouble_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 tests_fcdouble_fcdouble_LDADD = $(JANSSON_LIBS)
-tests_fc_driver_unit_SOURCES = tests/fc-driver/unit.c plugins/fc-driver/fc-args.c
-tests_fc_driver_unit_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) -I$(top_srcdir)/plugins/fc-driver
+tests_fc_driver_unit_SOURCES = tests/fc-driver/unit.c plugins/fc-driver/fc-args.c plugins/common/bootargs.c
+tests_fc_driver_unit_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) -I$(top_srcdir)/plugins/fc-driver -I$(top_srcdir)/plugins/common
 tests_fc_driver_unit_LDADD = $(JANSSON_LIBS)
 TESTS += tests/fc-driver/unit
 # built with the double (no check_DATA: one owner per variable in a non-recursive tree)

@@ -45,33 +45,39 @@ int main(void)
 	ok(fc_valid_resource_id("rootfs") && fc_valid_resource_id("eth_0"), "resource ids");
 	ok(!fc_valid_resource_id("root-fs") && !fc_valid_resource_id(""), "hyphenated/empty resource ids refused");
 
-	fc_pct_encode("ssh-ed25519 AAAAC3Nz+/= user@host\n", buf, sizeof(buf));
+	lia_pct_encode("ssh-ed25519 AAAAC3Nz+/= user@host\n", buf, sizeof(buf));
 	is(buf, "ssh-ed25519%20AAAAC3Nz+/=%20user@host", "ssh key: space encoded, trailing newline dropped");
-	fc_pct_encode("a\"b'c;d%e\tf~", buf, sizeof(buf));
+	lia_pct_encode("a\"b'c;d%e\tf~", buf, sizeof(buf));
 	is(buf, "a%22b%27c%3Bd%25e%09f%7E", "shell/quote/percent bytes encoded");
-	fc_pct_encode("\xc3\xa9", buf, sizeof(buf));
+	lia_pct_encode("\xc3\xa9", buf, sizeof(buf));
 	is(buf, "%C3%A9", "non-ASCII bytes encoded one by one");
-	ok(fc_pct_encode("abcdef", buf, 4) < 0, "encode reports a short buffer");
+	ok(lia_pct_encode("abcdef", buf, 4) < 0, "encode reports a short buffer");
 
-	fc_boot_args(buf, sizeof(buf), "console=ttyS0 reboot=k panic=1 pci=off init=/sbin/init",
-		     "172.16.0.100", "172.16.0.1", "ssh-ed25519 AAAA k", "quiet");
+	struct lia_bootargs ba = { "console=ttyS0 reboot=k panic=1 pci=off init=/sbin/init",
+				   "172.16.0.100", "24", "172.16.0.1", "ssh-ed25519 AAAA k", "quiet" };
+	fc_boot_args(buf, sizeof(buf), &ba);
 	is(buf, "console=ttyS0 reboot=k panic=1 pci=off init=/sbin/init lia.ip=172.16.0.100 "
-		"lia.gateway=172.16.0.1 lia.ssh_key=ssh-ed25519%20AAAA%20k quiet",
+		"lia.prefix=24 lia.gateway=172.16.0.1 lia.ssh_key=ssh-ed25519%20AAAA%20k quiet",
 	   "boot args with every lia key and extra");
-	fc_boot_args(buf, sizeof(buf), "console=ttyS0", NULL, "", NULL, "");
-	is(buf, "console=ttyS0", "unset keys are left out");
+	ba = (struct lia_bootargs){ "console=ttyS0", NULL, "16", "", NULL, "" };
+	fc_boot_args(buf, sizeof(buf), &ba);
+	is(buf, "console=ttyS0", "unset keys are left out (and a prefix without an address)");
 	char big[2000];
 	memset(big, 'k', sizeof(big) - 1);
 	big[sizeof(big) - 1] = 0;
-	ok(fc_boot_args(buf, sizeof(buf), "console=ttyS0", NULL, NULL, big, NULL) < 0,
+	ba = (struct lia_bootargs){ "console=ttyS0", NULL, NULL, NULL, big, NULL };
+	ok(fc_boot_args(buf, sizeof(buf), &ba) < 0,
 	   "a command line over Firecracker's limit is refused");
 
 	body_is(fc_body_logger("/s/logs/a.fc.log"),
 		"{\"level\":\"Info\",\"log_path\":\"/s/logs/a.fc.log\",\"show_level\":true,\"show_log_origin\":false}",
 		"logger body");
 	body_is(fc_body_metrics("/m"), "{\"metrics_path\":\"/m\"}", "metrics body");
-	body_is(fc_body_boot_source("/k", "a b"), "{\"boot_args\":\"a b\",\"kernel_image_path\":\"/k\"}",
+	body_is(fc_body_boot_source("/k", NULL, "a b"), "{\"boot_args\":\"a b\",\"kernel_image_path\":\"/k\"}",
 		"boot-source body");
+	body_is(fc_body_boot_source("/k", "/i", "a"),
+		"{\"boot_args\":\"a\",\"initrd_path\":\"/i\",\"kernel_image_path\":\"/k\"}",
+		"boot-source body with an initrd");
 	body_is(fc_body_machine(2, 256), "{\"mem_size_mib\":256,\"smt\":false,\"vcpu_count\":2}",
 		"machine-config body (no huge_pages: v1.7 field)");
 	body_is(fc_body_drive("rootfs", "/r", 1),
