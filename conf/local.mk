@@ -6,7 +6,9 @@ liaconfdir = $(sysconfdir)/lia
 liaconfddir = $(sysconfdir)/lia/conf.d
 LIA_CONF_FILES = conf/lia.conf
 liaexamplesdir = $(pkgdatadir)/examples
-liaexamples_DATA = conf/conf.d/30-image-dir.conf.example conf/artifacts.manifest
+liaexamples_DATA = conf/conf.d/30-image-dir.conf.example conf/artifacts.manifest \
+	conf/conf.d/50-qemu-driver.conf.example conf/conf.d/20-kernel-debian.conf.example \
+	conf/conf.d/30-image-debian.conf.example
 EXTRA_DIST += $(LIA_CONF_FILES) $(liaexamples_DATA) conf/install-conf.sh
 
 LIA_INSTALL_CONF = LIA_SYSCONFDIR='$(sysconfdir)' LIA_PLUGINDIR='$(plugindir)' \

@@ -7,6 +7,7 @@ PKGS=(
 	libnl-3-dev libnl-route-3-dev libnftables-dev libarchive-dev libcmocka-dev
 	nftables iproute2 iptables e2fsprogs busybox-static python3 curl
 	tcpdump iputils-ping procps kmod binutils file jq valgrind
+	qemu-system-x86 mmdebstrap openssh-client openssh-server
 )
 export DEBIAN_FRONTEND=noninteractive
 missing=()

@@ -6,6 +6,7 @@ FC_DRIVER_SH_TESTS = \
 	tests/fc-driver/crash.sh \
 	tests/fc-driver/concurrent.sh \
 	tests/fc-driver/real.sh \
+	tests/fc-driver/prefix.sh \
 	tests/fc-install/install.sh
 # the shell tests are listed even when the plugin is not built: they skip, saying why
 TESTS += $(FC_DRIVER_SH_TESTS)

@@ -149,6 +149,8 @@ int img_build_run(struct lia_ctx *ctx, const struct img_build *b)
 		goto out;
 	if ((r = img_guest_finish(ctx, b->guest, rootfd)) < 0)
 		goto out;
+	if (b->finish && (r = b->finish(ctx, b->arg, rootfd)) < 0)
+		goto out;
 	if ((r = img_rootfs_path(ctx, tmp, sizeof tmp, ".rootfs.ext4.tmp-XXXXXX")) < 0) {
 		tmp[0] = '\0';
 		goto out;

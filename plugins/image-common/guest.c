@@ -60,6 +60,7 @@ int img_guest_from_cfg(struct lia_ctx *ctx, struct img_guest *g)
 {
 	const struct lia_host *h = ctx->host;
 	const char *env = getenv(IMG_DEFAULT_OVERLAY_ENV);
+	g->ttys0_line = g->ttys0_prefix = NULL; /* the plugin sets them after this call */
 	g->overlay = h->cfg_str(ctx, "overlay");
 	if (!h->cfg_is_set(ctx, "overlay") && env && *env)
 		g->overlay = env;
@@ -105,7 +106,7 @@ int img_guest_inputs(struct lia_ctx *ctx, const struct img_guest *g, json_t *inp
 }
 
 /* keep the tree's inittab, with exactly one active ttyS0 line: ours */
-static int fix_inittab(struct lia_ctx *ctx, int rootfd)
+static int fix_inittab(struct lia_ctx *ctx, const struct img_guest *g, int rootfd)
 {
 	char *old = NULL;
 	size_t len = 0;
@@ -118,23 +119,25 @@ static int fix_inittab(struct lia_ctx *ctx, int rootfd)
 	if (r < 0)
 		return IMG_ERR(ctx, r, "Cannot read etc/inittab of the image tree: %s.",
 			       strerror(-r));
-	char *out = malloc(len + sizeof TTYS0_LINE + 2);
+	char *out = malloc(len + strlen(g->ttys0_line ? g->ttys0_line : TTYS0_LINE) + 2);
 	if (!out) {
 		free(old);
 		return -ENOMEM;
 	}
-	size_t n = 0;
+	const char *want = g->ttys0_line ? g->ttys0_line : TTYS0_LINE;
+	const char *prefix = g->ttys0_prefix ? g->ttys0_prefix : "ttyS0::";
+	size_t n = 0, pl = strlen(prefix);
 	for (char *line = old; line && *line;) {
 		char *nl = strchr(line, '\n');
 		size_t l = nl ? (size_t)(nl - line) : strlen(line);
-		if (!(l >= 7 && strncmp(line, "ttyS0::", 7) == 0)) { /* drop other ttyS0 lines */
+		if (!(l >= pl && strncmp(line, prefix, pl) == 0)) { /* drop other ttyS0 lines */
 			memcpy(out + n, line, l);
 			n += l;
 			out[n++] = '\n';
 		}
 		line = nl ? nl + 1 : NULL;
 	}
-	n += (size_t)sprintf(out + n, "%s\n", TTYS0_LINE);
+	n += (size_t)sprintf(out + n, "%s\n", want);
 	r = img_root_write(rootfd, "etc/inittab", out, n, 0644);
 	free(old);
 	free(out);
@@ -173,7 +176,8 @@ static int enable_services(struct lia_ctx *ctx, int rootfd)
 	return 0;
 }
 
-/* host keys are made at first boot by sshd's init script: one set per VM, none baked */
+/* host keys are made at first boot (lia-init runs ssh-keygen before sshd starts): one
+ * set per VM, none baked into the image every VM is cloned from */
 static int drop_host_keys(struct lia_ctx *ctx, int rootfd)
 {
 	int fd = img_root_open(rootfd, "etc/ssh", O_DIRECTORY | O_RDONLY, 0);
@@ -215,7 +219,7 @@ int img_guest_finish(struct lia_ctx *ctx, const struct img_guest *g, int rootfd)
 	if (r < 0)
 		return IMG_ERR(ctx, r, "Cannot write the hostname or resolv.conf of the image tree: %s.",
 			       strerror(-r));
-	if ((r = fix_inittab(ctx, rootfd)) < 0 || (r = enable_services(ctx, rootfd)) < 0 ||
+	if ((r = fix_inittab(ctx, g, rootfd)) < 0 || (r = enable_services(ctx, rootfd)) < 0 ||
 	    (r = drop_host_keys(ctx, rootfd)) < 0)
 		return r;
 	if ((r = img_root_mkdir(rootfd, "workspace", 0755)) < 0 ||

@@ -1,4 +1,4 @@
-/* image-common: code shared by the image plugins (image-alpine, image-dir).
+/* image-common: code shared by the image plugins (image-alpine, image-dir, image-debian).
  *
  * Compiled into each plugin (listed in both _SOURCES), so it reaches the core only
  * through ctx->host like the plugins themselves.  What it does:
@@ -81,6 +81,9 @@ struct img_guest {
 	const char *const *dns;
 	size_t ndns;
 	int64_t size_mib;
+	/* the serial console line of etc/inittab, and the prefix that marks any other line
+	 * for ttyS0 (dropped); NULL: busybox init's "ttyS0::respawn:/sbin/getty ..." */
+	const char *ttys0_line, *ttys0_prefix;
 };
 /* read overlay/hostname/dns/size_mib from this plugin's settings (same names in
  * every image plugin) and check them; the overlay falls back to LIA_ROOTFS_OVERLAY */
@@ -113,6 +116,8 @@ struct img_build {
 			json_t *info);
 	void *arg;
 	const struct img_guest *guest;
+	/* optional: last touches after the guest settings (a distribution's runlevels) */
+	int (*finish)(struct lia_ctx *ctx, void *arg, int rootfd);
 };
 /* 1 when state_dir/rootfs/rootfs.ext4 exists and its record has the same inputs */
 int img_up_to_date(struct lia_ctx *ctx, json_t *inputs);

@@ -200,6 +200,18 @@ static int hook_started(struct lia_ctx *ctx, void *state)
 		h->vm_set(ctx, "ready", NULL);
 		return LIA_HOOK_SKIP;
 	}
+	/* the VMM says it gave the guest no vsock device (qemu-driver on a host without
+	 * /dev/vhost-vsock): say so at once instead of waiting ready_timeout for nothing */
+	const char *none = h->vm_get(ctx, "vsock.none");
+	if (none && *none) {
+		h->vm_set(ctx, "ready", "no");
+		if (st->require_ready)
+			return h->error(ctx, -ENODEV, "VM '%s' cannot be checked for readiness: %s.",
+					h->vm_name(ctx), none);
+		h->log(ctx, LIA_LOG_WARN, "VM '%s' has no vsock, so its readiness is not checked: %s.",
+		       h->vm_name(ctx), none);
+		return LIA_OK;
+	}
 	r = vsock_dial(uds, st->ready_port, st->ready_timeout_ms, &c, err, sizeof err);
 	if (r == 0) {
 		close(c.fd);

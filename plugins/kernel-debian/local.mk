@@ -1,0 +1,14 @@
+# plugins/kernel-debian: setup phase "kernel" - vmlinux + initramfs from a Debian kernel package
+plugin_LTLIBRARIES += plugins/kernel-debian/kernel-debian.la
+plugins_kernel_debian_kernel_debian_la_SOURCES = \
+	plugins/kernel-debian/kernel-debian.c plugins/kernel-debian/kdeb.h \
+	plugins/kernel-debian/vmlinux.c plugins/kernel-debian/initramfs.c
+plugins_kernel_debian_kernel_debian_la_CFLAGS = $(AM_CFLAGS) $(LIBARCHIVE_CFLAGS)
+plugins_kernel_debian_kernel_debian_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_kernel_debian_kernel_debian_la_LIBADD = $(LIBARCHIVE_LIBS)
+PRELOAD_PLUGINS += plugins/kernel-debian/kernel-debian.la
+PLUGIN_BUILD_DIRS += plugins/kernel-debian/.libs
+
+KERNEL_DEBIAN_TESTS = tests/kernel-debian/kernel.sh
+TESTS += $(KERNEL_DEBIAN_TESTS)
+EXTRA_DIST += $(KERNEL_DEBIAN_TESTS) docs/plugins/kernel-debian.md

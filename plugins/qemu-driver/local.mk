@@ -1,0 +1,26 @@
+# plugins/qemu-driver: the QEMU VMM driver (role "vmm"), for hosts where Firecracker cannot
+# run (no /dev/kvm: TCG) or is not wanted.  The process helpers are fc-driver's
+# (fc-proc.c, compiled in: a plugin links no other plugin) and the kernel command line
+# is plugins/common/bootargs.c, shared with fc-driver.
+plugin_LTLIBRARIES += plugins/qemu-driver/qemu-driver.la
+plugins_qemu_driver_qemu_driver_la_SOURCES = \
+	plugins/qemu-driver/qemu-driver.c \
+	plugins/qemu-driver/qemu-argv.c plugins/qemu-driver/qemu-argv.h \
+	plugins/qemu-driver/qmp.c plugins/qemu-driver/qmp.h \
+	plugins/fc-driver/fc-proc.c plugins/fc-driver/fc-proc.h \
+	plugins/common/bootargs.c plugins/common/bootargs.h
+plugins_qemu_driver_qemu_driver_la_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/plugins/common \
+	-I$(top_srcdir)/plugins/fc-driver $(JANSSON_CFLAGS)
+plugins_qemu_driver_qemu_driver_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_qemu_driver_qemu_driver_la_LIBADD = $(JANSSON_LIBS)
+PRELOAD_PLUGINS += plugins/qemu-driver/qemu-driver.la
+PLUGIN_BUILD_DIRS += plugins/qemu-driver/.libs
+
+check_PROGRAMS += tests/qemu/unit
+tests_qemu_unit_SOURCES = tests/qemu/unit.c plugins/qemu-driver/qemu-argv.c \
+	plugins/common/bootargs.c
+tests_qemu_unit_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/plugins/qemu-driver -I$(top_srcdir)/plugins/common
+QEMU_TESTS = tests/qemu/unit tests/qemu/e2e.sh
+TESTS += $(QEMU_TESTS)
+EXTRA_DIST += tests/qemu/e2e.sh tests/qemu/lib-qemu.sh \
+	tests/bench/qemu-bench.sh docs/plugins/qemu-driver.md
