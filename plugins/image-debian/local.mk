@@ -9,4 +9,3 @@ plugins_image_debian_image_debian_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_image_debian_image_debian_la_LIBADD = $(IMAGE_COMMON_LIBS)
 PRELOAD_PLUGINS += plugins/image-debian/image-debian.la
 PLUGIN_BUILD_DIRS += plugins/image-debian/.libs
-EXTRA_DIST += docs/plugins/image-debian.md

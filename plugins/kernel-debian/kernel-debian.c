@@ -400,14 +400,28 @@ static int locate(struct lia_ctx *ctx, struct kdeb *k, char *pkg, size_t pkglen)
 	return package_uri(ctx, pkg, k);
 }
 
+/* what else decides the initramfs: its modules and busybox ("" without one) */
+static void initrd_inputs(struct lia_ctx *ctx, char *out, size_t len)
+{
+	const char *const *mods = NULL;
+	size_t n = H->cfg_strings(ctx, "modules", &mods), o = 0;
+	out[0] = '\0';
+	if (!H->cfg_bool(ctx, "initrd"))
+		return;
+	o += (size_t)snprintf(out, len, "busybox=%s modules=", H->cfg_str(ctx, "busybox"));
+	for (size_t i = 0; i < n && o < len; i++)
+		o += (size_t)snprintf(out + o, len - o, "%s%s", i ? "," : "", mods[i]);
+}
+
 static int up_to_date(struct lia_ctx *ctx, const struct kdeb *k)
 {
+	char want[2048];
 	const char *made = H->memo_get(ctx, "package");
-	const char *with_initrd = H->memo_get(ctx, "initrd");
-	int want_initrd = H->cfg_bool(ctx, "initrd");
-	return made && !strcmp(made, k->ident) && access(k->vmlinux, R_OK) == 0 &&
-	       (want_initrd ? access(k->initrd, R_OK) == 0 && with_initrd && !strcmp(with_initrd, "yes")
-			    : access(k->initrd, F_OK) < 0);
+	const char *initrd = H->memo_get(ctx, "initrd");
+	initrd_inputs(ctx, want, sizeof(want));
+	return made && !strcmp(made, k->ident) && initrd && !strcmp(initrd, want) &&
+	       access(k->vmlinux, R_OK) == 0 &&
+	       (want[0] ? access(k->initrd, R_OK) == 0 : access(k->initrd, F_OK) < 0);
 }
 
 static int kernel_run(struct lia_ctx *ctx, void *state)
@@ -449,7 +463,9 @@ static int kernel_run(struct lia_ctx *ctx, void *state)
 	if (r < 0)
 		return r;
 	H->memo_set(ctx, "package", k.ident);
-	H->memo_set(ctx, "initrd", H->cfg_bool(ctx, "initrd") ? "yes" : "no");
+	char ins[2048];
+	initrd_inputs(ctx, ins, sizeof(ins));
+	H->memo_set(ctx, "initrd", ins);
 	H->memo_set(ctx, "made", "yes");
 	H->note(ctx, "wrote %s%s from %s", k.vmlinux, H->cfg_bool(ctx, "initrd") ? " and initrd" : "", summary);
 	return LIA_OK;

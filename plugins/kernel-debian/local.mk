@@ -11,4 +11,4 @@ PLUGIN_BUILD_DIRS += plugins/kernel-debian/.libs
 
 KERNEL_DEBIAN_TESTS = tests/kernel-debian/kernel.sh
 TESTS += $(KERNEL_DEBIAN_TESTS)
-EXTRA_DIST += $(KERNEL_DEBIAN_TESTS) docs/plugins/kernel-debian.md
+EXTRA_DIST += $(KERNEL_DEBIAN_TESTS)

@@ -23,4 +23,4 @@ tests_qemu_unit_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/plugins/qemu-driver -I$(to
 QEMU_TESTS = tests/qemu/unit tests/qemu/e2e.sh
 TESTS += $(QEMU_TESTS)
 EXTRA_DIST += tests/qemu/e2e.sh tests/qemu/lib-qemu.sh \
-	tests/bench/qemu-bench.sh docs/plugins/qemu-driver.md
+	tests/bench/qemu-bench.sh

@@ -81,7 +81,8 @@ int main(void)
 	   "TCG: root device, tsc_early_khz and tsc=reliable");
 	qemu_base_cmdline(buf, sizeof(buf), "console=ttyS0", 1, 2096003);
 	is(buf, "console=ttyS0 root=/dev/vda rw", "KVM: no TSC parameters");
-	ok(qemu_base_cmdline(buf, 8, "console=ttyS0", 1, 0) < 0, "too small a buffer is refused");
+	char small[8];
+	ok(qemu_base_cmdline(small, sizeof(small), "console=ttyS0", 1, 0) < 0, "too small a buffer is refused");
 
 	struct lia_bootargs ba = { buf, "172.16.0.100", "16", "172.16.0.1", "ssh-ed25519 AAAA me@x\n", "x=1" };
 	char line[4096];
