@@ -20,7 +20,7 @@ check_PROGRAMS += tests/qemu/unit
 tests_qemu_unit_SOURCES = tests/qemu/unit.c plugins/qemu-driver/qemu-argv.c \
 	plugins/common/bootargs.c
 tests_qemu_unit_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/plugins/qemu-driver -I$(top_srcdir)/plugins/common
-QEMU_TESTS = tests/qemu/unit tests/qemu/e2e.sh
+QEMU_TESTS = tests/qemu/unit tests/qemu/driver.sh tests/qemu/e2e.sh
 TESTS += $(QEMU_TESTS)
-EXTRA_DIST += tests/qemu/e2e.sh tests/qemu/lib-qemu.sh \
+EXTRA_DIST += tests/qemu/driver.sh tests/qemu/e2e.sh tests/qemu/lib-qemu.sh \
 	tests/bench/qemu-bench.sh
