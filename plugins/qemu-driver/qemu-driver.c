@@ -404,6 +404,14 @@ static int launch(struct lia_ctx *ctx, struct qvm *v, struct plan *p, char *err,
 	char qerr[512];
 	r = qmp_call(v->qmp, "query-status", ms_setting(ctx, "qmp_timeout"), &st, qerr, sizeof(qerr));
 	if (r < 0) {
+		/* QEMU listens before it loads the kernel: a bad kernel ends it right here */
+		if (fc_wait_exit(pid, start, 2000, &status)) {
+			char tail[600];
+			fc_log_tail(v->console, tail, sizeof(tail));
+			say(err, errlen, "QEMU (%s) exited with status %d right after start; console log %s: %s",
+			    p->binary, status, v->console, tail[0] ? tail : "(empty)");
+			return -ECHILD;
+		}
 		say(err, errlen, "query-status on %s failed: %s", v->qmp, qerr);
 		return r;
 	}
@@ -430,6 +438,9 @@ static int boot_run(struct lia_ctx *ctx, void *state)
 	pid_t old = (pid_t)H->vm_get_int(ctx, "qemu.pid", 0);
 	if (old > 0 && fc_alive(old, (uint64_t)H->vm_get_int(ctx, "qemu.pid_start", 0)))
 		return H->error(ctx, -EBUSY, "VM '%s' already runs (QEMU pid %d).", v.name, (int)old);
+	/* a QEMU that died under us (kill -9, host crash): forget it before the new one */
+	if (old > 0 && (r = teardown(ctx, &v, 0, 1)) < 0)
+		return r;
 	/* ledger first, then the object */
 	if ((r = H->ledger_add(ctx, "socket", v.qmp)) < 0)
 		return r;
