@@ -28,7 +28,6 @@
 #define LIA_ROOTFS_DIR "/usr/share/lia/rootfs"
 #endif
 
-#define H (ctx->host)
 
 struct debian {
 	const char *suite, *mirror, *variant;
@@ -72,10 +71,10 @@ static int debian_cfg(struct lia_ctx *ctx, struct debian *d)
 {
 	int r;
 	memset(d, 0, sizeof(*d));
-	d->suite = H->cfg_str(ctx, "suite");
-	d->mirror = H->cfg_str(ctx, "mirror");
-	d->variant = H->cfg_str(ctx, "variant");
-	d->npkgs = H->cfg_strings(ctx, "packages", &d->pkgs);
+	d->suite = ctx->host->cfg_str(ctx, "suite");
+	d->mirror = ctx->host->cfg_str(ctx, "mirror");
+	d->variant = ctx->host->cfg_str(ctx, "variant");
+	d->npkgs = ctx->host->cfg_strings(ctx, "packages", &d->pkgs);
 	if (!img_check_name(d->suite))
 		return IMG_ERR(ctx, -EINVAL, "image-debian.suite = \"%s\" is not a suite name.", d->suite ? d->suite : "");
 	if (!img_check_name(d->variant))
@@ -86,11 +85,11 @@ static int debian_cfg(struct lia_ctx *ctx, struct debian *d)
 	for (size_t i = 0; i < d->npkgs; i++)
 		if (!img_check_name(d->pkgs[i]) || strchr(d->pkgs[i], ','))
 			return IMG_ERR(ctx, -EINVAL, "image-debian.packages: '%s' is not a package name.", d->pkgs[i]);
-	const char *c = H->cfg_str(ctx, "cache_dir");
+	const char *c = ctx->host->cfg_str(ctx, "cache_dir");
 	d->cache_is_ours = !(c && *c);
 	if (c && *c)
 		snprintf(d->cache, sizeof(d->cache), "%s", c);
-	else if (H->path(ctx, d->cache, sizeof(d->cache), "cache/image-debian"))
+	else if (ctx->host->path(ctx, d->cache, sizeof(d->cache), "cache/image-debian"))
 		return IMG_ERR(ctx, -ENAMETOOLONG, "The state directory path is too long.");
 	if ((r = img_guest_from_cfg(ctx, &d->guest)) < 0)
 		return r;
@@ -166,7 +165,7 @@ static int debootstrap(struct lia_ctx *ctx, struct debian *d)
 	if (d->mirror && *d->mirror)
 		argv[n++] = d->mirror;
 	argv[n] = NULL;
-	H->note(ctx, "mmdebstrap --variant=%s %s with %zu package(s) into %s", d->variant, d->suite,
+	ctx->host->note(ctx, "mmdebstrap --variant=%s %s with %zu package(s) into %s", d->variant, d->suite,
 		d->npkgs, d->tarball);
 	unlink(tmp);
 	char what[600];
@@ -257,7 +256,7 @@ static int finish(struct lia_ctx *ctx, void *arg, int rootfd)
 		snprintf(script, sizeof(script), "etc/init.d/%s", runlevels[i].name);
 		int fd = img_root_open(rootfd, script, O_RDONLY, 0);
 		if (fd < 0) {
-			H->log(ctx, LIA_LOG_WARN, "no /%s in the Debian tree: not enabled", script);
+			ctx->host->log(ctx, LIA_LOG_WARN, "no /%s in the Debian tree: not enabled", script);
 			continue;
 		}
 		close(fd);
@@ -307,16 +306,16 @@ static int image_plan(struct lia_ctx *ctx, void *state)
 	char img[PATH_MAX];
 	r = img_rootfs_path(ctx, img, sizeof img, "rootfs.ext4");
 	if (r == 0 && img_up_to_date(ctx, in)) {
-		H->note(ctx, "%s is up to date (same inputs as its build record); nothing to do", img);
+		ctx->host->note(ctx, "%s is up to date (same inputs as its build record); nothing to do", img);
 	} else if (r == 0) {
 		if (access(d.tarball, R_OK) == 0)
-			H->note(ctx, "use the cached mmdebstrap tarball %s", d.tarball);
+			ctx->host->note(ctx, "use the cached mmdebstrap tarball %s", d.tarball);
 		else
-			H->note(ctx, "mmdebstrap --variant=%s %s with %zu package(s) into %s", d.variant,
+			ctx->host->note(ctx, "mmdebstrap --variant=%s %s with %zu package(s) into %s", d.variant,
 				d.suite, d.npkgs, d.tarball);
-		H->note(ctx, "lay the overlay %s; hostname %s; trim the OpenRC runlevels", d.guest.overlay,
+		ctx->host->note(ctx, "lay the overlay %s; hostname %s; trim the OpenRC runlevels", d.guest.overlay,
 			d.guest.hostname);
-		H->note(ctx, "write %s (%lld MiB, sparse) with mkfs.ext4 -d", img, (long long)d.guest.size_mib);
+		ctx->host->note(ctx, "write %s (%lld MiB, sparse) with mkfs.ext4 -d", img, (long long)d.guest.size_mib);
 	}
 	json_decref(in);
 	return r;
@@ -348,7 +347,7 @@ static int preflight_run(struct lia_ctx *ctx, void *state)
 	const char *argv[] = { "mmdebstrap", "--version", NULL };
 	char out[256];
 	int st = 0;
-	r = H->run(ctx, argv, out, sizeof(out), &st);
+	r = ctx->host->run(ctx, argv, out, sizeof(out), &st);
 	if (r < 0 || st != 0)
 		return IMG_ERR(ctx, -ENOENT,
 			       "mmdebstrap is not installed: install the Debian package mmdebstrap "
@@ -357,23 +356,23 @@ static int preflight_run(struct lia_ctx *ctx, void *state)
 }
 
 static const struct lia_option options[] = {
-	{ "suite", LIA_OPT_STRING, "bookworm", 0, "Debian suite" },
-	{ "mirror", LIA_OPT_STRING, "", 0,
-	  "mmdebstrap mirror: a URL, a sources file (e.g. /etc/apt/sources.list.d/debian.sources), "
-	  "or empty for mmdebstrap's default" },
-	{ "variant", LIA_OPT_STRING, "minbase", 0, "mmdebstrap variant" },
-	{ "packages", LIA_OPT_STRINGS,
-	  "openssh-server,iproute2,iputils-ping,openrc,sysvinit-core,initscripts,acpid", 0,
-	  "packages installed into the image (lia-init needs iproute2, openrc and sysvinit-core)" },
-	{ "cache_dir", LIA_OPT_STRING, NULL, 0,
-	  "where mmdebstrap tarballs are kept (default state_dir/cache/image-debian)" },
-	{ "size_mib", LIA_OPT_INT, "1024", 0, "size of the sparse template image" },
-	{ "overlay", LIA_OPT_STRING, LIA_ROOTFS_DIR, 0,
-	  "folder laid over the image (env LIA_ROOTFS_OVERLAY when unset)" },
-	{ "dns", LIA_OPT_STRINGS, "8.8.8.8,8.8.4.4", 0, "guest nameservers" },
-	{ "hostname", LIA_OPT_STRING, "lia-agent", 0, "guest host name" },
-	{ "volume_mib", LIA_OPT_INT, "1024", 0, "data volume size when the VM does not set one" },
-	{ NULL, 0, NULL, 0, NULL },
+	{ .name = "suite", .type = LIA_OPT_STRING, .default_value = "bookworm", .help = "Debian suite" },
+	{ .name = "mirror", .type = LIA_OPT_STRING, .default_value = "", .flags = LIA_OPT_EMPTY_OK,
+	  .help = "mmdebstrap mirror: a URL, a sources file (e.g. /etc/apt/sources.list.d/debian.sources), "
+		  "or empty for mmdebstrap's default" },
+	{ .name = "variant", .type = LIA_OPT_STRING, .default_value = "minbase", .help = "mmdebstrap variant" },
+	{ .name = "packages", .type = LIA_OPT_STRINGS,
+	  .default_value = "openssh-server,iproute2,iputils-ping,openrc,sysvinit-core,initscripts,acpid",
+	  .help = "packages installed into the image (lia-init needs iproute2, openrc and sysvinit-core)" },
+	{ .name = "cache_dir", .type = LIA_OPT_STRING, .kind = LIA_KIND_ABSPATH,
+	  .help = "where mmdebstrap tarballs are kept (default state_dir/cache/image-debian)" },
+	{ .name = "size_mib", .type = LIA_OPT_INT, .default_value = "1024", LIA_RANGE(64, 1048576),
+	  .help = "size of the sparse template image" },
+	{ .name = "overlay", .type = LIA_OPT_STRING, .kind = LIA_KIND_ABSPATH, .default_value = LIA_ROOTFS_DIR,
+	  .help = "folder laid over the image (env LIA_ROOTFS_OVERLAY when unset)" },
+	{ .name = "dns", .type = LIA_OPT_STRINGS, .default_value = "8.8.8.8,8.8.4.4", .kind = LIA_KIND_IPV4, .help = "guest nameservers" },
+	{ .name = "hostname", .type = LIA_OPT_STRING, .default_value = "lia-agent", .help = "guest host name" },
+	{ 0 },
 };
 
 static const struct lia_hook hooks[] = {
@@ -389,7 +388,7 @@ static const struct lia_hook hooks[] = {
 	{ 0 },
 };
 
-static const char *const needs[] = { "prog:mkfs.ext4", "prog:e2fsck", NULL };
+static const char *const needs[] = { "prog:mkfs.ext4=e2fsprogs", "prog:e2fsck=e2fsprogs", NULL };
 
 LIA_PLUGIN_DEFINE(image_debian) = {
 	LIA_PLUGIN_HEADER,

@@ -23,7 +23,6 @@
 
 #include "kdeb.h"
 
-#define H (ctx->host)
 
 /* snprintf that may cut (paths in messages and scratch names are checked elsewhere) */
 __attribute__((format(printf, 3, 4))) static void say(char *buf, size_t len, const char *fmt, ...)
@@ -56,15 +55,15 @@ static int valid_pkg(const char *s)
 
 static int paths(struct lia_ctx *ctx, struct kdeb *k)
 {
-	const char *c = H->cfg_str(ctx, "cache_dir");
+	const char *c = ctx->host->cfg_str(ctx, "cache_dir");
 	memset(k, 0, sizeof(*k));
 	k->cache_is_ours = !(c && *c);
 	if ((c && *c ? (size_t)snprintf(k->cache, sizeof(k->cache), "%s", c) >= sizeof(k->cache)
-		     : H->path(ctx, k->cache, sizeof(k->cache), "cache/kernel-debian") != 0) ||
-	    H->path(ctx, k->kdir, sizeof(k->kdir), "kernel") ||
-	    H->path(ctx, k->vmlinux, sizeof(k->vmlinux), "kernel/vmlinux") ||
-	    H->path(ctx, k->initrd, sizeof(k->initrd), "kernel/initrd"))
-		return H->error(ctx, -ENAMETOOLONG, "The state directory path %s is too long.", H->state_dir(ctx));
+		     : ctx->host->path(ctx, k->cache, sizeof(k->cache), "cache/kernel-debian") != 0) ||
+	    ctx->host->path(ctx, k->kdir, sizeof(k->kdir), "kernel") ||
+	    ctx->host->path(ctx, k->vmlinux, sizeof(k->vmlinux), "kernel/vmlinux") ||
+	    ctx->host->path(ctx, k->initrd, sizeof(k->initrd), "kernel/initrd"))
+		return ctx->host->error(ctx, -ENAMETOOLONG, "The state directory path %s is too long.", ctx->host->state_dir(ctx));
 	return 0;
 }
 
@@ -98,7 +97,7 @@ static void rm_rf(const char *path)
 static int run(struct lia_ctx *ctx, const char *what, const char *const argv[], char *out, size_t outlen)
 {
 	int st = 0;
-	int r = H->run(ctx, argv, out, outlen, &st);
+	int r = ctx->host->run(ctx, argv, out, outlen, &st);
 	if (r < 0)
 		return r;
 	if (st != 0) {
@@ -106,7 +105,7 @@ static int run(struct lia_ctx *ctx, const char *what, const char *const argv[], 
 		while (n && (out[n - 1] == '\n' || out[n - 1] == ' '))
 			out[--n] = '\0';
 		const char *tail = n > 400 ? out + n - 400 : out;
-		return H->error(ctx, -EIO, "%s failed (exit status %d): %s", what, st, tail);
+		return ctx->host->error(ctx, -EIO, "%s failed (exit status %d): %s", what, st, tail);
 	}
 	return 0;
 }
@@ -160,7 +159,7 @@ static int package_uri(struct lia_ctx *ctx, const char *pkg, struct kdeb *k)
 			snprintf(k->sha256, sizeof(k->sha256), "%s", sum + 7);
 		return 0;
 	}
-	return H->error(ctx, -ENOENT, "apt knows no downloadable package %s (apt-get download --print-uris printed no .deb).", pkg);
+	return ctx->host->error(ctx, -ENOENT, "apt knows no downloadable package %s (apt-get download --print-uris printed no .deb).", pkg);
 }
 
 static int sha256_of(struct lia_ctx *ctx, const char *path, char hex[65])
@@ -171,7 +170,7 @@ static int sha256_of(struct lia_ctx *ctx, const char *path, char hex[65])
 	if (r < 0)
 		return r;
 	if (strlen(out) < 64)
-		return H->error(ctx, -EIO, "sha256sum printed no checksum for %s.", path);
+		return ctx->host->error(ctx, -EIO, "sha256sum printed no checksum for %s.", path);
 	memcpy(hex, out, 64);
 	hex[64] = '\0';
 	return 0;
@@ -183,25 +182,25 @@ static int fetch_with_apt(struct lia_ctx *ctx, struct kdeb *k, const char *pkg)
 	char hex[65];
 	int r;
 	if ((size_t)snprintf(k->deb, sizeof(k->deb), "%s/%s", k->cache, k->ident) >= sizeof(k->deb))
-		return H->error(ctx, -ENAMETOOLONG, "The cache path %s is too long.", k->cache);
+		return ctx->host->error(ctx, -ENAMETOOLONG, "The cache path %s is too long.", k->cache);
 	if (access(k->deb, R_OK) == 0 && (!k->sha256[0] || (sha256_of(ctx, k->deb, hex) == 0 && !strcmp(hex, k->sha256))))
 		return 0;
 	unlink(k->deb);
 	if ((r = mkdirs(k->cache)) < 0)
-		return H->error(ctx, r, "Cannot create the cache folder %s: %s.", k->cache, strerror(-r));
+		return ctx->host->error(ctx, r, "Cannot create the cache folder %s: %s.", k->cache, strerror(-r));
 	/* apt-get download writes into its working directory: env -C sets it, no shell */
 	static char out[16384];
 	const char *argv[] = { "env", "-C", k->cache, "apt-get", "download", pkg, NULL };
 	char what[600];
 	say(what, sizeof(what), "`apt-get download %s` into %s", pkg, k->cache);
-	H->note(ctx, "apt-get download %s (%s)", pkg, k->ident);
+	ctx->host->note(ctx, "apt-get download %s (%s)", pkg, k->ident);
 	if ((r = run(ctx, what, argv, out, sizeof(out))) < 0)
 		return r;
 	if (access(k->deb, R_OK) < 0)
-		return H->error(ctx, -ENOENT, "apt-get download %s did not leave %s.", pkg, k->deb);
+		return ctx->host->error(ctx, -ENOENT, "apt-get download %s did not leave %s.", pkg, k->deb);
 	if (k->sha256[0] && ((r = sha256_of(ctx, k->deb, hex)) < 0 || strcmp(hex, k->sha256))) {
 		unlink(k->deb);
-		return r < 0 ? r : H->error(ctx, -EBADMSG, "%s does not have the SHA256 apt announced (%s).", k->deb, k->sha256);
+		return r < 0 ? r : ctx->host->error(ctx, -EBADMSG, "%s does not have the SHA256 apt announced (%s).", k->deb, k->sha256);
 	}
 	return 0;
 }
@@ -212,17 +211,17 @@ static int fetch_deb_setting(struct lia_ctx *ctx, struct kdeb *k, const char *de
 	int r;
 	if (!is_url(deb)) {
 		if (access(deb, R_OK) < 0)
-			return H->error(ctx, -errno, "kernel-debian.deb = \"%s\" cannot be read: %s.", deb, strerror(errno));
+			return ctx->host->error(ctx, -errno, "kernel-debian.deb = \"%s\" cannot be read: %s.", deb, strerror(errno));
 		snprintf(k->deb, sizeof(k->deb), "%s", deb);
 	} else {
 		const char *base = strrchr(deb, '/') + 1;
 		if (!*base || *base == '.' || strlen(base) > 200)
-			return H->error(ctx, -EINVAL, "kernel-debian.deb = \"%s\" does not end in a file name.", deb);
+			return ctx->host->error(ctx, -EINVAL, "kernel-debian.deb = \"%s\" does not end in a file name.", deb);
 		if ((r = mkdirs(k->cache)) < 0)
-			return H->error(ctx, r, "Cannot create the cache folder %s: %s.", k->cache, strerror(-r));
+			return ctx->host->error(ctx, r, "Cannot create the cache folder %s: %s.", k->cache, strerror(-r));
 		say(k->deb, sizeof(k->deb), "%s/%s", k->cache, base);
 		struct lia_download d = { .size = sizeof(d), .url = deb, .dest = k->deb, .expect_size = -1, .mode = 0644 };
-		if ((r = H->download(ctx, &d)) < 0)
+		if ((r = ctx->host->download(ctx, &d)) < 0)
 			return r;
 	}
 	char hex[65];
@@ -291,7 +290,7 @@ static int find_kernel(struct lia_ctx *ctx, const char *root, char *vmlinuz, cha
 	if (d)
 		closedir(d);
 	if (!ver)
-		return H->error(ctx, -ENOENT, "The package has no boot/vmlinuz-*: is it a kernel image package (linux-image-*)?");
+		return ctx->host->error(ctx, -ENOENT, "The package has no boot/vmlinuz-*: is it a kernel image package (linux-image-*)?");
 	say(modroot, len, "%s/lib/modules/%s", root, ver);
 	if (access(modroot, F_OK) < 0)
 		say(modroot, len, "%s/usr/lib/modules/%s", root, ver);
@@ -301,19 +300,19 @@ static int find_kernel(struct lia_ctx *ctx, const char *root, char *vmlinuz, cha
 
 static int busybox_path(struct lia_ctx *ctx, char *out, size_t len)
 {
-	const char *b = H->cfg_str(ctx, "busybox");
+	const char *b = ctx->host->cfg_str(ctx, "busybox");
 	snprintf(out, len, "%s", b && *b ? b : "/bin/busybox");
 	unsigned char *data;
 	size_t n;
 	if (read_file(out, &data, &n) < 0)
-		return H->error(ctx, -ENOENT,
+		return ctx->host->error(ctx, -ENOENT,
 				"No busybox at %s: install the Debian package busybox-static (apt-get "
 				"install busybox-static) or set kernel-debian.busybox.",
 				out);
 	int st = kdeb_elf_static(data, n);
 	free(data);
 	if (!st)
-		return H->error(ctx, -ENOEXEC,
+		return ctx->host->error(ctx, -ENOEXEC,
 				"%s is not a statically linked ELF program; the initramfs has no "
 				"libraries (install busybox-static).",
 				out);
@@ -333,28 +332,28 @@ static int build(struct lia_ctx *ctx, struct kdeb *k, const char *root, char *su
 	if ((r = find_kernel(ctx, root, vmlinuz, modroot, sizeof(vmlinuz))) < 0)
 		return r;
 	if ((r = read_file(vmlinuz, &bz, &bzlen)) < 0)
-		return H->error(ctx, r, "Cannot read %s: %s.", vmlinuz, strerror(-r));
+		return ctx->host->error(ctx, r, "Cannot read %s: %s.", vmlinuz, strerror(-r));
 	r = kdeb_extract_vmlinux(bz, bzlen, &elf, &elflen, &method, err, sizeof(err));
 	free(bz);
 	if (r < 0)
-		return H->error(ctx, r, "Cannot extract the vmlinux from %s of %s: %s.", strrchr(vmlinuz, '/') + 1, k->deb, err);
+		return ctx->host->error(ctx, r, "Cannot extract the vmlinux from %s of %s: %s.", strrchr(vmlinuz, '/') + 1, k->deb, err);
 	if (!kdeb_has_pvh_note(elf, elflen)) {
 		free(elf);
-		return H->error(ctx, -ENOEXEC,
+		return ctx->host->error(ctx, -ENOEXEC,
 				"The kernel of %s has no PVH entry note (CONFIG_PVH): neither QEMU's "
 				"microvm nor Firecracker can boot its vmlinux directly.",
 				k->deb);
 	}
 	char *order = NULL;
-	if (H->cfg_bool(ctx, "initrd")) {
+	if (ctx->host->cfg_bool(ctx, "initrd")) {
 		const char *const *mods = NULL;
-		size_t nm = H->cfg_strings(ctx, "modules", &mods);
+		size_t nm = ctx->host->cfg_strings(ctx, "modules", &mods);
 		snprintf(tmp, sizeof(tmp), "%s.tmp", k->initrd);
 		struct kdeb_initramfs in = { modroot, mods, nm, busybox, tmp };
 		if ((r = kdeb_build_initramfs(&in, &order, err, sizeof(err))) < 0) {
 			unlink(tmp);
 			free(elf);
-			return H->error(ctx, r, "Cannot build the initramfs from %s: %s.", k->deb, err);
+			return ctx->host->error(ctx, r, "Cannot build the initramfs from %s: %s.", k->deb, err);
 		}
 	}
 	r = write_atomic(k->vmlinux, elf, elflen);
@@ -362,7 +361,7 @@ static int build(struct lia_ctx *ctx, struct kdeb *k, const char *root, char *su
 	if (r < 0) {
 		free(order);
 		unlink(tmp);
-		return H->error(ctx, r, "Cannot write %s: %s.", k->vmlinux, strerror(-r));
+		return ctx->host->error(ctx, r, "Cannot write %s: %s.", k->vmlinux, strerror(-r));
 	}
 	if (order) {
 		int fd = open(tmp, O_RDONLY | O_CLOEXEC);
@@ -372,7 +371,7 @@ static int build(struct lia_ctx *ctx, struct kdeb *k, const char *root, char *su
 				close(fd);
 			free(order);
 			unlink(tmp);
-			return H->error(ctx, r, "Cannot write %s: %s.", k->initrd, strerror(-r));
+			return ctx->host->error(ctx, r, "Cannot write %s: %s.", k->initrd, strerror(-r));
 		}
 		close(fd);
 	} else {
@@ -388,13 +387,13 @@ static int build(struct lia_ctx *ctx, struct kdeb *k, const char *root, char *su
 /* the package's identity and, unless up to date, the package file itself */
 static int locate(struct lia_ctx *ctx, struct kdeb *k, char *pkg, size_t pkglen)
 {
-	const char *deb = H->cfg_str(ctx, "deb");
+	const char *deb = ctx->host->cfg_str(ctx, "deb");
 	int r;
 	if (deb && *deb)
 		return fetch_deb_setting(ctx, k, deb);
-	const char *want = H->cfg_str(ctx, "package");
+	const char *want = ctx->host->cfg_str(ctx, "package");
 	if (!valid_pkg(want))
-		return H->error(ctx, -EINVAL, "kernel-debian.package = \"%s\" is not a Debian package name.", want ? want : "");
+		return ctx->host->error(ctx, -EINVAL, "kernel-debian.package = \"%s\" is not a Debian package name.", want ? want : "");
 	if ((r = resolve_package(ctx, want, pkg, pkglen)) < 0)
 		return r;
 	return package_uri(ctx, pkg, k);
@@ -404,11 +403,11 @@ static int locate(struct lia_ctx *ctx, struct kdeb *k, char *pkg, size_t pkglen)
 static void initrd_inputs(struct lia_ctx *ctx, char *out, size_t len)
 {
 	const char *const *mods = NULL;
-	size_t n = H->cfg_strings(ctx, "modules", &mods), o = 0;
+	size_t n = ctx->host->cfg_strings(ctx, "modules", &mods), o = 0;
 	out[0] = '\0';
-	if (!H->cfg_bool(ctx, "initrd"))
+	if (!ctx->host->cfg_bool(ctx, "initrd"))
 		return;
-	o += (size_t)snprintf(out, len, "busybox=%s modules=", H->cfg_str(ctx, "busybox"));
+	o += (size_t)snprintf(out, len, "busybox=%s modules=", ctx->host->cfg_str(ctx, "busybox"));
 	for (size_t i = 0; i < n && o < len; i++)
 		o += (size_t)snprintf(out + o, len - o, "%s%s", i ? "," : "", mods[i]);
 }
@@ -416,8 +415,8 @@ static void initrd_inputs(struct lia_ctx *ctx, char *out, size_t len)
 static int up_to_date(struct lia_ctx *ctx, const struct kdeb *k)
 {
 	char want[2048];
-	const char *made = H->memo_get(ctx, "package");
-	const char *initrd = H->memo_get(ctx, "initrd");
+	const char *made = ctx->host->memo_get(ctx, "package");
+	const char *initrd = ctx->host->memo_get(ctx, "initrd");
 	initrd_inputs(ctx, want, sizeof(want));
 	return made && !strcmp(made, k->ident) && initrd && !strcmp(initrd, want) &&
 	       access(k->vmlinux, R_OK) == 0 &&
@@ -432,7 +431,7 @@ static int kernel_run(struct lia_ctx *ctx, void *state)
 	int r;
 	if ((r = paths(ctx, &k)) < 0)
 		return r;
-	const char *deb = H->cfg_str(ctx, "deb");
+	const char *deb = ctx->host->cfg_str(ctx, "deb");
 	if (deb && *deb && !is_url(deb)) {
 		/* a local file: its checksum is its identity */
 		if ((r = fetch_deb_setting(ctx, &k, deb)) < 0)
@@ -448,10 +447,10 @@ static int kernel_run(struct lia_ctx *ctx, void *state)
 	if (pkg[0] && (r = fetch_with_apt(ctx, &k, pkg)) < 0)
 		return r;
 	if ((r = mkdirs(k.kdir)) < 0)
-		return H->error(ctx, r, "Cannot create %s: %s.", k.kdir, strerror(-r));
+		return ctx->host->error(ctx, r, "Cannot create %s: %s.", k.kdir, strerror(-r));
 	snprintf(root, sizeof(root), "%s/.unpack-XXXXXX", k.kdir);
 	if (!mkdtemp(root))
-		return H->error(ctx, -errno, "Cannot create a scratch folder in %s: %s.", k.kdir, strerror(errno));
+		return ctx->host->error(ctx, -errno, "Cannot create a scratch folder in %s: %s.", k.kdir, strerror(errno));
 	static char out[8192];
 	const char *argv[] = { "dpkg-deb", "-x", k.deb, root, NULL };
 	char what[4300];
@@ -462,12 +461,12 @@ static int kernel_run(struct lia_ctx *ctx, void *state)
 	rm_rf(root);
 	if (r < 0)
 		return r;
-	H->memo_set(ctx, "package", k.ident);
+	ctx->host->memo_set(ctx, "package", k.ident);
 	char ins[2048];
 	initrd_inputs(ctx, ins, sizeof(ins));
-	H->memo_set(ctx, "initrd", ins);
-	H->memo_set(ctx, "made", "yes");
-	H->note(ctx, "wrote %s%s from %s", k.vmlinux, H->cfg_bool(ctx, "initrd") ? " and initrd" : "", summary);
+	ctx->host->memo_set(ctx, "initrd", ins);
+	ctx->host->memo_set(ctx, "made", "yes");
+	ctx->host->note(ctx, "wrote %s%s from %s", k.vmlinux, ctx->host->cfg_bool(ctx, "initrd") ? " and initrd" : "", summary);
 	return LIA_OK;
 }
 
@@ -478,29 +477,29 @@ static int kernel_undo(struct lia_ctx *ctx, void *state)
 	int r;
 	if ((r = paths(ctx, &k)) < 0)
 		return r;
-	const char *made = H->memo_get(ctx, "made");
+	const char *made = ctx->host->memo_get(ctx, "made");
 	if (!made || strcmp(made, "yes"))
 		return LIA_HOOK_SKIP;
 	unlink(k.vmlinux);
 	unlink(k.initrd);
 	if (k.cache_is_ours)
 		rm_rf(k.cache);
-	H->memo_set(ctx, "package", NULL);
-	H->memo_set(ctx, "initrd", NULL);
-	H->memo_set(ctx, "made", NULL);
+	ctx->host->memo_set(ctx, "package", NULL);
+	ctx->host->memo_set(ctx, "initrd", NULL);
+	ctx->host->memo_set(ctx, "made", NULL);
 	return LIA_OK;
 }
 
 static int kernel_plan(struct lia_ctx *ctx, void *state)
 {
 	(void)state;
-	const char *deb = H->cfg_str(ctx, "deb");
+	const char *deb = ctx->host->cfg_str(ctx, "deb");
 	if (deb && *deb)
-		H->note(ctx, "unpack %s; write state_dir/kernel/vmlinux and initrd", deb);
+		ctx->host->note(ctx, "unpack %s; write state_dir/kernel/vmlinux and initrd", deb);
 	else
-		H->note(ctx, "apt-get download %s (its linux-image-* dependency); unpack it; write "
+		ctx->host->note(ctx, "apt-get download %s (its linux-image-* dependency); unpack it; write "
 			     "state_dir/kernel/vmlinux and initrd (nothing when the memo has the same version)",
-			H->cfg_str(ctx, "package"));
+			ctx->host->cfg_str(ctx, "package"));
 	return 0;
 }
 
@@ -508,20 +507,23 @@ static int preflight_run(struct lia_ctx *ctx, void *state)
 {
 	(void)state;
 	char bb[4096];
-	return H->cfg_bool(ctx, "initrd") ? busybox_path(ctx, bb, sizeof(bb)) : LIA_OK;
+	return ctx->host->cfg_bool(ctx, "initrd") ? busybox_path(ctx, bb, sizeof(bb)) : LIA_OK;
 }
 
 static const struct lia_option options[] = {
-	{ "package", LIA_OPT_STRING, "linux-image-cloud-amd64", 0,
-	  "Debian kernel package (a meta package resolves to its linux-image-* dependency)" },
-	{ "deb", LIA_OPT_STRING, NULL, 0, "a .deb path or http(s)/file URL instead of apt" },
-	{ "cache_dir", LIA_OPT_STRING, NULL, 0, "where packages are kept (default state_dir/cache/kernel-debian)" },
-	{ "initrd", LIA_OPT_BOOL, "true", 0, "build state_dir/kernel/initrd (needed: virtio is modular)" },
-	{ "modules", LIA_OPT_STRINGS,
-	  "virtio_mmio,virtio_blk,virtio_net,vmw_vsock_virtio_transport,virtio-rng,button,evdev", 0,
-	  "modules put in the initramfs and loaded at boot (their dependencies are added)" },
-	{ "busybox", LIA_OPT_STRING, "/bin/busybox", 0, "static busybox for the initramfs (Debian: busybox-static)" },
-	{ NULL, 0, NULL, 0, NULL },
+	{ .name = "package", .type = LIA_OPT_STRING, .default_value = "linux-image-cloud-amd64",
+	  .help = "Debian kernel package (a meta package resolves to its linux-image-* dependency)" },
+	{ .name = "deb", .type = LIA_OPT_STRING, .help = "a .deb path or http(s)/file URL instead of apt" },
+	{ .name = "cache_dir", .type = LIA_OPT_STRING, .kind = LIA_KIND_ABSPATH,
+	  .help = "where packages are kept (default state_dir/cache/kernel-debian)" },
+	{ .name = "initrd", .type = LIA_OPT_BOOL, .default_value = "true",
+	  .help = "build state_dir/kernel/initrd (needed: virtio is modular in Debian's kernels)" },
+	{ .name = "modules", .type = LIA_OPT_STRINGS,
+	  .default_value = "virtio_mmio,virtio_blk,virtio_net,vmw_vsock_virtio_transport,virtio-rng,button,evdev",
+	  .help = "modules put in the initramfs and loaded at boot (their dependencies are added)" },
+	{ .name = "busybox", .type = LIA_OPT_STRING, .kind = LIA_KIND_ABSPATH, .default_value = "/bin/busybox",
+	  .help = "static busybox for the initramfs (Debian: busybox-static)" },
+	{ 0 },
 };
 
 static const struct lia_hook hooks[] = {
@@ -531,8 +533,8 @@ static const struct lia_hook hooks[] = {
 	{ 0 },
 };
 
-static const char *const needs[] = { "prog:apt-get", "prog:apt-cache", "prog:dpkg-deb", "prog:env",
-				     "prog:sha256sum", NULL };
+static const char *const needs[] = { "prog:apt-get=apt", "prog:apt-cache=apt", "prog:dpkg-deb=dpkg",
+				     "prog:env=coreutils", "prog:sha256sum=coreutils", NULL };
 
 LIA_PLUGIN_DEFINE(kernel_debian) = {
 	LIA_PLUGIN_HEADER,

@@ -32,7 +32,6 @@
 #include "qemu-argv.h"
 #include "qmp.h"
 
-#define H (ctx->host)
 #define DEB_PACKAGE "qemu-system-x86"
 #define CMDLINE_MAX 4096
 
@@ -53,18 +52,18 @@ struct qvm {
 static int vm_paths(struct lia_ctx *ctx, struct qvm *v)
 {
 	memset(v, 0, sizeof(*v));
-	v->name = H->vm_name(ctx);
+	v->name = ctx->host->vm_name(ctx);
 	if (!v->name)
-		return H->error(ctx, -EINVAL, "qemu-driver was called without a VM.");
+		return ctx->host->error(ctx, -EINVAL, "qemu-driver was called without a VM.");
 	if (!qemu_safe_value(v->name) || strlen(v->name) > 64)
-		return H->error(ctx, -EINVAL, "VM name '%s' cannot be given to QEMU (no commas, at most 64 characters).",
+		return ctx->host->error(ctx, -EINVAL, "VM name '%s' cannot be given to QEMU (no commas, at most 64 characters).",
 				v->name);
-	if (H->path(ctx, v->qmp, sizeof(v->qmp), "sockets/%s.qmp", v->name) ||
-	    H->path(ctx, v->console, sizeof(v->console), "logs/%s.console.log", v->name))
-		return H->error(ctx, -ENAMETOOLONG, "The state directory path %s is too long.",
-				H->state_dir(ctx));
+	if (ctx->host->path(ctx, v->qmp, sizeof(v->qmp), "sockets/%s.qmp", v->name) ||
+	    ctx->host->path(ctx, v->console, sizeof(v->console), "logs/%s.console.log", v->name))
+		return ctx->host->error(ctx, -ENAMETOOLONG, "The state directory path %s is too long.",
+				ctx->host->state_dir(ctx));
 	if (strlen(v->qmp) >= sizeof(((struct sockaddr_un *)0)->sun_path))
-		return H->error(ctx, -ENAMETOOLONG,
+		return ctx->host->error(ctx, -ENAMETOOLONG,
 				"The QMP socket path %s is longer than a Unix socket allows (107 "
 				"bytes); use a shorter state_dir.",
 				v->qmp);
@@ -74,7 +73,7 @@ static int vm_paths(struct lia_ctx *ctx, struct qvm *v)
 /* the binary setting resolved on PATH; 0 or -ENOENT */
 static int find_binary(struct lia_ctx *ctx, char *out, size_t len)
 {
-	const char *b = H->cfg_str(ctx, "binary");
+	const char *b = ctx->host->cfg_str(ctx, "binary");
 	if (!b || !*b)
 		b = "qemu-system-x86_64";
 	if (strchr(b, '/')) {
@@ -94,7 +93,7 @@ static int find_binary(struct lia_ctx *ctx, char *out, size_t len)
 
 static int missing_binary(struct lia_ctx *ctx, const char *bin)
 {
-	return H->error(ctx, -ENOENT,
+	return ctx->host->error(ctx, -ENOENT,
 			"QEMU (%s) is not installed or not executable: install the Debian package "
 			"%s (apt-get install %s) or set qemu-driver.binary.",
 			bin, DEB_PACKAGE, DEB_PACKAGE);
@@ -114,7 +113,7 @@ static int kvm_usable(void)
 /* accel setting -> 1 (KVM) / 0 (TCG), or a recorded error */
 static int choose_accel(struct lia_ctx *ctx, int *kvm)
 {
-	const char *a = H->cfg_str(ctx, "accel");
+	const char *a = ctx->host->cfg_str(ctx, "accel");
 	if (!a || !strcmp(a, "auto")) {
 		*kvm = kvm_usable();
 		return 0;
@@ -125,13 +124,13 @@ static int choose_accel(struct lia_ctx *ctx, int *kvm)
 	}
 	if (!strcmp(a, "kvm")) {
 		if (!kvm_usable())
-			return H->error(ctx, -ENODEV,
+			return ctx->host->error(ctx, -ENODEV,
 					"qemu-driver.accel = \"kvm\" but /dev/kvm cannot be opened or "
 					"does not answer here; use \"auto\" or \"tcg\".");
 		*kvm = 1;
 		return 0;
 	}
-	return H->error(ctx, -EINVAL, "qemu-driver.accel = \"%s\": use \"auto\", \"kvm\" or \"tcg\".", a);
+	return ctx->host->error(ctx, -EINVAL, "qemu-driver.accel = \"%s\": use \"auto\", \"kvm\" or \"tcg\".", a);
 }
 
 static uint64_t host_tsc_khz(void)
@@ -148,12 +147,7 @@ static uint64_t host_tsc_khz(void)
 
 static int forced(struct lia_ctx *ctx)
 {
-	const char *vals[] = { H->vm_get(ctx, "force"), H->global(ctx, "force") };
-	for (size_t i = 0; i < 2; i++)
-		if (vals[i] && (!strcmp(vals[i], "1") || !strcmp(vals[i], "true") ||
-				!strcmp(vals[i], "yes")))
-			return 1;
-	return 0;
+	return ctx->host->vm_force(ctx); /* `vm stop --force`, gc reclaiming a dead VM */
 }
 
 static void unlink_socket(const char *path)
@@ -165,15 +159,15 @@ static void unlink_socket(const char *path)
 
 static long ms_setting(struct lia_ctx *ctx, const char *key)
 {
-	return (long)H->cfg_int(ctx, key) * 1000;
+	return (long)ctx->host->cfg_int(ctx, key) * 1000;
 }
 
 /* Stop the process (gracefully unless told not to), reap it, record its exit status,
  * remove the QMP socket and the ledger entries.  Idempotent; works from the record. */
 static int teardown(struct lia_ctx *ctx, struct qvm *v, int graceful, int report)
 {
-	pid_t pid = (pid_t)H->vm_get_int(ctx, "qemu.pid", 0);
-	uint64_t start = (uint64_t)H->vm_get_int(ctx, "qemu.pid_start", 0);
+	pid_t pid = (pid_t)ctx->host->vm_get_int(ctx, "qemu.pid", 0);
+	uint64_t start = (uint64_t)ctx->host->vm_get_int(ctx, "qemu.pid_start", 0);
 	if (pid > 0) {
 		int status = -1, gone, killed = 0;
 		char err[512];
@@ -184,11 +178,11 @@ static int teardown(struct lia_ctx *ctx, struct qvm *v, int graceful, int report
 			if (r == 0)
 				gone = fc_wait_exit(pid, start, ms_setting(ctx, "stop_timeout"), &status);
 			else
-				H->log(ctx, LIA_LOG_INFO, "system_powerdown failed (%s); killing QEMU.", err);
+				ctx->host->log(ctx, LIA_LOG_INFO, "system_powerdown failed (%s); killing QEMU.", err);
 			if (!gone)
-				H->log(ctx, LIA_LOG_WARN,
+				ctx->host->log(ctx, LIA_LOG_WARN,
 				       "VM '%s' did not power off within %" PRId64 " s; killing QEMU.",
-				       v->name, H->cfg_int(ctx, "stop_timeout"));
+				       v->name, ctx->host->cfg_int(ctx, "stop_timeout"));
 		}
 		if (!gone) {
 			if (fc_kill(pid, start, SIGKILL) == 0)
@@ -197,7 +191,7 @@ static int teardown(struct lia_ctx *ctx, struct qvm *v, int graceful, int report
 		}
 		if (!gone) {
 			if (report)
-				return H->error(ctx, -EBUSY,
+				return ctx->host->error(ctx, -EBUSY,
 						"QEMU (pid %d) of VM '%s' did not die after SIGKILL "
 						"within 5 seconds.",
 						(int)pid, v->name);
@@ -206,18 +200,18 @@ static int teardown(struct lia_ctx *ctx, struct qvm *v, int graceful, int report
 		/* not our child (another lia-core started it): a clean power-off is 0 */
 		if (status < 0)
 			status = killed ? 128 + SIGKILL : 0;
-		H->vm_set_int(ctx, "qemu.exit_status", status);
+		ctx->host->vm_set_int(ctx, "qemu.exit_status", status);
 		char id[64];
 		snprintf(id, sizeof(id), "%d:%" PRIu64, (int)pid, start);
-		H->ledger_del(ctx, "pid", id);
-		H->vm_set(ctx, "qemu.pid", NULL);
-		H->vm_set(ctx, "qemu.pid_start", NULL);
-		H->log(ctx, LIA_LOG_INFO, "QEMU (pid %d) of VM '%s' ended, status %d.", (int)pid,
+		ctx->host->ledger_del(ctx, "pid", id);
+		ctx->host->vm_set(ctx, "qemu.pid", NULL);
+		ctx->host->vm_set(ctx, "qemu.pid_start", NULL);
+		ctx->host->log(ctx, LIA_LOG_INFO, "QEMU (pid %d) of VM '%s' ended, status %d.", (int)pid,
 		       v->name, status);
 	}
 	unlink_socket(v->qmp);
-	H->ledger_del(ctx, "socket", v->qmp);
-	H->vm_set(ctx, "qemu.qmp", NULL);
+	ctx->host->ledger_del(ctx, "socket", v->qmp);
+	ctx->host->vm_set(ctx, "qemu.qmp", NULL);
 	return 0;
 }
 
@@ -232,10 +226,10 @@ struct plan {
 static int check_file(struct lia_ctx *ctx, const char *what, const char *path)
 {
 	if (access(path, R_OK) < 0)
-		return H->error(ctx, -errno, "The %s %s of VM '%s' cannot be read: %s.", what, path,
-				H->vm_name(ctx), strerror(errno));
+		return ctx->host->error(ctx, -errno, "The %s %s of VM '%s' cannot be read: %s.", what, path,
+				ctx->host->vm_name(ctx), strerror(errno));
 	if (!qemu_safe_value(path))
-		return H->error(ctx, -EINVAL, "The %s path %s has a comma, which QEMU's option syntax cannot take.",
+		return ctx->host->error(ctx, -EINVAL, "The %s path %s has a comma, which QEMU's option syntax cannot take.",
 				what, path);
 	return 0;
 }
@@ -243,10 +237,10 @@ static int check_file(struct lia_ctx *ctx, const char *what, const char *path)
 /* validate everything and build the argv before anything is created */
 static int plan_boot(struct lia_ctx *ctx, struct qvm *v, struct plan *p)
 {
-	const char *k = H->vm_get(ctx, "kernel");
-	const char *root = H->vm_get(ctx, "disk.root"), *data = H->vm_get(ctx, "disk.data");
-	const char *tap = H->vm_get(ctx, "net.tap"), *mac = H->vm_get(ctx, "net.mac");
-	int64_t vcpus = H->vm_get_int(ctx, "vcpus", 1), mem = H->vm_get_int(ctx, "mem_mib", 128);
+	const char *k = ctx->host->vm_get(ctx, "kernel");
+	const char *root = ctx->host->vm_get(ctx, "disk.root"), *data = ctx->host->vm_get(ctx, "disk.data");
+	const char *tap = ctx->host->vm_get(ctx, "net.tap"), *mac = ctx->host->vm_get(ctx, "net.mac");
+	int64_t vcpus = ctx->host->vm_get_int(ctx, "vcpus", 1), mem = ctx->host->vm_get_int(ctx, "mem_mib", 128);
 	int kvm, r;
 
 	memset(p, 0, sizeof(*p));
@@ -256,23 +250,23 @@ static int plan_boot(struct lia_ctx *ctx, struct qvm *v, struct plan *p)
 		return r;
 	if (k && *k)
 		snprintf(p->kernel, sizeof(p->kernel), "%s", k);
-	else if (H->path(ctx, p->kernel, sizeof(p->kernel), "kernel/vmlinux"))
-		return H->error(ctx, -ENAMETOOLONG, "The kernel path is too long.");
+	else if (ctx->host->path(ctx, p->kernel, sizeof(p->kernel), "kernel/vmlinux"))
+		return ctx->host->error(ctx, -ENAMETOOLONG, "The kernel path is too long.");
 	if (access(p->kernel, R_OK) < 0)
-		return H->error(ctx, -errno,
+		return ctx->host->error(ctx, -errno,
 				"The kernel %s cannot be read: %s (run `lia-core run setup` with a "
 				"kernel plugin, e.g. kernel-debian).",
 				p->kernel, strerror(errno));
 	if ((r = check_file(ctx, "kernel", p->kernel)) < 0)
 		return r;
 	/* the kernel phase's initramfs (kernel-debian), when it made one */
-	if ((k && *k) || H->path(ctx, p->initrd, sizeof(p->initrd), "kernel/initrd") ||
+	if ((k && *k) || ctx->host->path(ctx, p->initrd, sizeof(p->initrd), "kernel/initrd") ||
 	    access(p->initrd, R_OK) < 0)
 		p->initrd[0] = '\0';
 	else if ((r = check_file(ctx, "initrd", p->initrd)) < 0)
 		return r;
 	if (!root || !*root)
-		return H->error(ctx, -ENOENT,
+		return ctx->host->error(ctx, -ENOENT,
 				"VM '%s' has no root disk (disk.root); is an image plugin enabled?",
 				v->name);
 	if ((r = check_file(ctx, "root disk", root)) < 0)
@@ -280,42 +274,42 @@ static int plan_boot(struct lia_ctx *ctx, struct qvm *v, struct plan *p)
 	if (data && *data && (r = check_file(ctx, "data disk", data)) < 0)
 		return r;
 	if (tap && *tap && !qemu_safe_token(tap))
-		return H->error(ctx, -EINVAL, "VM '%s' has a TAP name QEMU cannot take: '%s'.", v->name, tap);
+		return ctx->host->error(ctx, -EINVAL, "VM '%s' has a TAP name QEMU cannot take: '%s'.", v->name, tap);
 	if (mac && *mac && !qemu_safe_token(mac))
-		return H->error(ctx, -EINVAL, "VM '%s' has a malformed MAC: '%s'.", v->name, mac);
+		return ctx->host->error(ctx, -EINVAL, "VM '%s' has a malformed MAC: '%s'.", v->name, mac);
 	if (vcpus < 1 || vcpus > 255)
-		return H->error(ctx, -EINVAL, "VM '%s' asks for %" PRId64 " vCPUs; QEMU's microvm allows 1 to 255.",
+		return ctx->host->error(ctx, -EINVAL, "VM '%s' asks for %" PRId64 " vCPUs; QEMU's microvm allows 1 to 255.",
 				v->name, vcpus);
 	if (mem < 16)
-		return H->error(ctx, -EINVAL, "VM '%s' asks for %" PRId64 " MiB of memory; at least 16.",
+		return ctx->host->error(ctx, -EINVAL, "VM '%s' asks for %" PRId64 " MiB of memory; at least 16.",
 				v->name, mem);
-	if (qemu_base_cmdline(p->base, sizeof(p->base), H->cfg_str(ctx, "boot_args"), kvm,
+	if (qemu_base_cmdline(p->base, sizeof(p->base), ctx->host->cfg_str(ctx, "boot_args"), kvm,
 			      kvm ? 0 : host_tsc_khz()) < 0)
-		return H->error(ctx, -E2BIG, "qemu-driver.boot_args is too long.");
+		return ctx->host->error(ctx, -E2BIG, "qemu-driver.boot_args is too long.");
 	if (!kvm && !strstr(p->base, "tsc_early_khz="))
-		H->log(ctx, LIA_LOG_WARN,
+		ctx->host->log(ctx, LIA_LOG_WARN,
 		       "/proc/cpuinfo has no \"cpu MHz\": the guest kernel may hang calibrating its "
 		       "TSC under TCG (add tsc_early_khz=KHZ to boot_args_extra).");
 	struct lia_bootargs ba = {
 		.base = p->base,
-		.ip = H->vm_get(ctx, "net.ip"),
-		.prefix = H->vm_get(ctx, "net.prefix"),
-		.gateway = H->vm_get(ctx, "net.gateway"),
-		.ssh_key = H->vm_get(ctx, "ssh_key"),
-		.extra = H->cfg_str(ctx, "boot_args_extra"),
+		.ip = ctx->host->vm_get(ctx, "net.ip"),
+		.prefix = ctx->host->vm_get(ctx, "net.prefix"),
+		.gateway = ctx->host->vm_get(ctx, "net.gateway"),
+		.ssh_key = ctx->host->vm_get(ctx, "ssh_key"),
+		.extra = ctx->host->cfg_str(ctx, "boot_args_extra"),
 	};
 	if (lia_boot_args(p->cmdline, sizeof(p->cmdline), &ba) < 0)
-		return H->error(ctx, -E2BIG,
+		return ctx->host->error(ctx, -E2BIG,
 				"The kernel command line of VM '%s' would exceed %d bytes; shorten "
 				"boot_args_extra or the SSH key.",
 				v->name, CMDLINE_MAX - 1);
-	int64_t cid = H->vm_get_int(ctx, "vsock.cid", 0);
+	int64_t cid = ctx->host->vm_get_int(ctx, "vsock.cid", 0);
 	int vhost = access("/dev/vhost-vsock", R_OK | W_OK) == 0;
 	p->spec = (struct qemu_spec){
 		.binary = p->binary,
 		.name = v->name,
 		.kvm = kvm,
-		.tb_size_mib = H->cfg_int(ctx, "tcg_tb_size_mib"),
+		.tb_size_mib = ctx->host->cfg_int(ctx, "tcg_tb_size_mib"),
 		.vcpus = vcpus,
 		.mem_mib = mem,
 		.kernel = p->kernel,
@@ -326,7 +320,7 @@ static int plan_boot(struct lia_ctx *ctx, struct qvm *v, struct plan *p)
 		.tap = tap,
 		.mac = mac,
 		.vsock_cid = cid > 2 && vhost ? cid : 0,
-		.rng = H->cfg_bool(ctx, "rng"),
+		.rng = ctx->host->cfg_bool(ctx, "rng"),
 		.console = v->console,
 		.qmp = v->qmp,
 	};
@@ -337,9 +331,9 @@ static int plan_boot(struct lia_ctx *ctx, struct qvm *v, struct plan *p)
 static void record_vsock(struct lia_ctx *ctx, const struct plan *p)
 {
 	if (p->spec.vsock_cid > 2)
-		H->vm_set(ctx, "vsock.none", NULL);
-	else if (H->vm_get_int(ctx, "vsock.cid", 0) > 2)
-		H->vm_set(ctx, "vsock.none",
+		ctx->host->vm_set(ctx, "vsock.none", NULL);
+	else if (ctx->host->vm_get_int(ctx, "vsock.cid", 0) > 2)
+		ctx->host->vm_set(ctx, "vsock.none",
 			  "qemu-driver gave this VM no vsock device: the host has no "
 			  "/dev/vhost-vsock (modprobe vhost_vsock), and QEMU's vsock needs it");
 }
@@ -371,17 +365,17 @@ static int launch(struct lia_ctx *ctx, struct qvm *v, struct plan *p, char *err,
 	fc_starttime(pid, &start, &z);
 	char id[64];
 	snprintf(id, sizeof(id), "%d:%" PRIu64, (int)pid, start);
-	H->vm_set_int(ctx, "qemu.pid", pid);
-	H->vm_set_int(ctx, "qemu.pid_start", (int64_t)start);
-	H->vm_set(ctx, "qemu.qmp", v->qmp);
-	H->vm_set(ctx, "qemu.accel", p->spec.kvm ? "kvm" : "tcg");
-	r = H->ledger_add(ctx, "pid", id);
+	ctx->host->vm_set_int(ctx, "qemu.pid", pid);
+	ctx->host->vm_set_int(ctx, "qemu.pid_start", (int64_t)start);
+	ctx->host->vm_set(ctx, "qemu.qmp", v->qmp);
+	ctx->host->vm_set(ctx, "qemu.accel", p->spec.kvm ? "kvm" : "tcg");
+	r = ctx->host->ledger_add(ctx, "pid", id);
 	if (r < 0) {
 		int st;
 		fc_kill(pid, start, SIGKILL);
 		fc_wait_exit(pid, start, 5000, &st);
-		H->vm_set(ctx, "qemu.pid", NULL);
-		H->vm_set(ctx, "qemu.pid_start", NULL);
+		ctx->host->vm_set(ctx, "qemu.pid", NULL);
+		ctx->host->vm_set(ctx, "qemu.pid_start", NULL);
 		say(err, errlen, "cannot record QEMU's pid in the VM record");
 		return r;
 	}
@@ -396,7 +390,7 @@ static int launch(struct lia_ctx *ctx, struct qvm *v, struct plan *p, char *err,
 	}
 	if (r < 0) {
 		say(err, errlen, "the QMP socket %s of QEMU (pid %d) did not accept a connection within %" PRId64 " s: %s",
-		    v->qmp, (int)pid, H->cfg_int(ctx, "socket_timeout"), strerror(-r));
+		    v->qmp, (int)pid, ctx->host->cfg_int(ctx, "socket_timeout"), strerror(-r));
 		return r;
 	}
 	/* it listens: is the machine running (not paused, not failed)? */
@@ -435,28 +429,28 @@ static int boot_run(struct lia_ctx *ctx, void *state)
 
 	if ((r = vm_paths(ctx, &v)) < 0 || (r = plan_boot(ctx, &v, &p)) < 0)
 		return r;
-	pid_t old = (pid_t)H->vm_get_int(ctx, "qemu.pid", 0);
-	if (old > 0 && fc_alive(old, (uint64_t)H->vm_get_int(ctx, "qemu.pid_start", 0)))
-		return H->error(ctx, -EBUSY, "VM '%s' already runs (QEMU pid %d).", v.name, (int)old);
+	pid_t old = (pid_t)ctx->host->vm_get_int(ctx, "qemu.pid", 0);
+	if (old > 0 && fc_alive(old, (uint64_t)ctx->host->vm_get_int(ctx, "qemu.pid_start", 0)))
+		return ctx->host->error(ctx, -EBUSY, "VM '%s' already runs (QEMU pid %d).", v.name, (int)old);
 	/* a QEMU that died under us (kill -9, host crash): forget it before the new one */
 	if (old > 0 && (r = teardown(ctx, &v, 0, 1)) < 0)
 		return r;
 	/* ledger first, then the object */
-	if ((r = H->ledger_add(ctx, "socket", v.qmp)) < 0)
+	if ((r = ctx->host->ledger_add(ctx, "socket", v.qmp)) < 0)
 		return r;
 	char dir[PATH_MAX];
-	H->path(ctx, dir, sizeof(dir), "sockets");
+	ctx->host->path(ctx, dir, sizeof(dir), "sockets");
 	mkdir(dir, 0755);
-	H->path(ctx, dir, sizeof(dir), "logs");
+	ctx->host->path(ctx, dir, sizeof(dir), "logs");
 	mkdir(dir, 0755);
 	unlink_socket(v.qmp); /* stale from a crashed run */
 	record_vsock(ctx, &p);
 	r = launch(ctx, &v, &p, err, sizeof(err));
 	if (r < 0) {
 		teardown(ctx, &v, 0, 0);
-		return H->error(ctx, r, "Starting QEMU for VM '%s' failed: %s.", v.name, err);
+		return ctx->host->error(ctx, r, "Starting QEMU for VM '%s' failed: %s.", v.name, err);
 	}
-	H->note(ctx, "started QEMU (pid %" PRId64 ", %s) for VM '%s'", H->vm_get_int(ctx, "qemu.pid", 0),
+	ctx->host->note(ctx, "started QEMU (pid %" PRId64 ", %s) for VM '%s'", ctx->host->vm_get_int(ctx, "qemu.pid", 0),
 		p.spec.kvm ? "KVM" : "TCG", v.name);
 	return LIA_OK;
 }
@@ -485,7 +479,7 @@ static int boot_plan(struct lia_ctx *ctx, void *state)
 	for (char **a = argv; *a && o < sizeof(line) - 1; a++)
 		o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s", o ? " " : "", *a);
 	qemu_argv_free(argv);
-	H->note(ctx, "start %s", line);
+	ctx->host->note(ctx, "start %s", line);
 	return 0;
 }
 
@@ -509,7 +503,7 @@ static int destroy_run(struct lia_ctx *ctx, void *state)
 	if ((r = teardown(ctx, &v, 0, 1)) < 0)
 		return r;
 	unlink(v.console);
-	H->vm_set(ctx, "vsock.none", NULL);
+	ctx->host->vm_set(ctx, "vsock.none", NULL);
 	return LIA_OK;
 }
 
@@ -546,7 +540,7 @@ static int gc_run(struct lia_ctx *ctx, void *state)
 {
 	(void)state;
 	char dir[PATH_MAX], sock[PATH_MAX];
-	if (H->path(ctx, dir, sizeof(dir), "sockets"))
+	if (ctx->host->path(ctx, dir, sizeof(dir), "sockets"))
 		return 0;
 	size_t dl = strlen(dir);
 	DIR *d = opendir("/proc");
@@ -556,20 +550,20 @@ static int gc_run(struct lia_ctx *ctx, void *state)
 			continue;
 		if (!proc_qmp_sock(e->d_name, sock, sizeof(sock)))
 			continue;
-		if (strncmp(sock, dir, dl) || sock[dl] != '/' || H->ledger_owned(ctx, "socket", sock))
+		if (strncmp(sock, dir, dl) || sock[dl] != '/' || ctx->host->ledger_owned(ctx, "socket", sock))
 			continue;
 		pid_t pid = (pid_t)atoi(e->d_name);
 		uint64_t start;
 		int z = 0, st;
 		if (fc_starttime(pid, &start, &z) < 0 || z)
 			continue;
-		if (H->dry_run(ctx)) {
-			H->note(ctx, "kill orphaned QEMU pid %d (%s)", (int)pid, sock);
+		if (ctx->host->dry_run(ctx)) {
+			ctx->host->note(ctx, "kill orphaned QEMU pid %d (%s)", (int)pid, sock);
 			continue;
 		}
 		if (fc_kill(pid, start, SIGKILL) == 0) {
 			fc_wait_exit(pid, start, 5000, &st);
-			H->note(ctx, "killed orphaned QEMU pid %d (%s)", (int)pid, sock);
+			ctx->host->note(ctx, "killed orphaned QEMU pid %d (%s)", (int)pid, sock);
 		}
 	}
 	if (d)
@@ -581,14 +575,14 @@ static int gc_run(struct lia_ctx *ctx, void *state)
 			continue;
 		if (snprintf(sock, sizeof(sock), "%s/%s", dir, e->d_name) >= (int)sizeof(sock))
 			continue;
-		if (H->ledger_owned(ctx, "socket", sock))
+		if (ctx->host->ledger_owned(ctx, "socket", sock))
 			continue;
-		if (H->dry_run(ctx)) {
-			H->note(ctx, "remove orphaned QMP socket %s", sock);
+		if (ctx->host->dry_run(ctx)) {
+			ctx->host->note(ctx, "remove orphaned QMP socket %s", sock);
 			continue;
 		}
 		unlink_socket(sock);
-		H->note(ctx, "removed orphaned QMP socket %s", sock);
+		ctx->host->note(ctx, "removed orphaned QMP socket %s", sock);
 	}
 	if (d)
 		closedir(d);
@@ -604,7 +598,7 @@ static int preflight_run(struct lia_ctx *ctx, void *state)
 		return missing_binary(ctx, bin);
 	if ((r = choose_accel(ctx, &kvm)) < 0)
 		return r;
-	H->note(ctx, "%s with %s", bin, kvm ? "KVM" : "TCG (software emulation: no usable /dev/kvm)");
+	ctx->host->note(ctx, "%s with %s", bin, kvm ? "KVM" : "TCG (software emulation: no usable /dev/kvm)");
 	return LIA_OK;
 }
 
@@ -619,8 +613,8 @@ static int cmd_status(struct lia_ctx *ctx, void *state, int argc, char **argv)
 	json_t *st = NULL;
 	if (vm_paths(ctx, &v) < 0)
 		return 2;
-	pid_t pid = (pid_t)H->vm_get_int(ctx, "qemu.pid", 0);
-	if (pid <= 0 || !fc_alive(pid, (uint64_t)H->vm_get_int(ctx, "qemu.pid_start", 0))) {
+	pid_t pid = (pid_t)ctx->host->vm_get_int(ctx, "qemu.pid", 0);
+	if (pid <= 0 || !fc_alive(pid, (uint64_t)ctx->host->vm_get_int(ctx, "qemu.pid_start", 0))) {
 		printf("%s: no QEMU process\n", v.name);
 		return 1;
 	}
@@ -629,27 +623,34 @@ static int cmd_status(struct lia_ctx *ctx, void *state, int argc, char **argv)
 		return 1;
 	}
 	printf("%s: QEMU pid %d, %s, status %s\n", v.name, (int)pid,
-	       H->vm_get(ctx, "qemu.accel") ? H->vm_get(ctx, "qemu.accel") : "?",
+	       ctx->host->vm_get(ctx, "qemu.accel") ? ctx->host->vm_get(ctx, "qemu.accel") : "?",
 	       json_string_value(json_object_get(st, "status")) ?: "?");
 	json_decref(st);
 	return 0;
 }
 
 static const struct lia_option options[] = {
-	{ "binary", LIA_OPT_STRING, "qemu-system-x86_64", 0,
-	  "QEMU binary: a name looked up on PATH or a path (Debian package qemu-system-x86)" },
-	{ "accel", LIA_OPT_STRING, "auto", 0,
-	  "\"auto\" (KVM when /dev/kvm answers, else TCG), \"kvm\" or \"tcg\"" },
-	{ "tcg_tb_size_mib", LIA_OPT_INT, "64", 0, "TCG translation cache size in MiB (0: QEMU's default)" },
-	{ "boot_args", LIA_OPT_STRING, "console=ttyS0 reboot=k panic=1 pci=off quiet init=/sbin/init", 0,
-	  "kernel command line; root=/dev/vda rw (+ tsc_early_khz, tsc=reliable under TCG) and "
-	  "lia.ip/lia.prefix/lia.gateway/lia.ssh_key are appended" },
-	{ "boot_args_extra", LIA_OPT_STRING, "", 0, "appended to the kernel command line" },
-	{ "rng", LIA_OPT_BOOL, "true", 0, "give the guest a virtio-rng device fed from /dev/urandom" },
-	{ "stop_timeout", LIA_OPT_INT, "30", 0, "seconds to wait after system_powerdown before SIGKILL" },
-	{ "qmp_timeout", LIA_OPT_INT, "5", 0, "seconds each QMP exchange may take" },
-	{ "socket_timeout", LIA_OPT_INT, "10", 0, "seconds to wait for the QMP socket after spawning" },
-	{ NULL, 0, NULL, 0, NULL },
+	{ .name = "binary", .type = LIA_OPT_STRING, .default_value = "qemu-system-x86_64",
+	  .help = "QEMU binary: a name looked up on PATH or a path (Debian package qemu-system-x86)" },
+	{ .name = "accel", .type = LIA_OPT_STRING, .kind = LIA_KIND_CHOICE, .choices = "auto|kvm|tcg",
+	  .default_value = "auto", .help = "auto (KVM when /dev/kvm answers, else TCG), kvm or tcg" },
+	{ .name = "tcg_tb_size_mib", .type = LIA_OPT_INT, .default_value = "64", LIA_RANGE(0, 65536),
+	  .help = "TCG translation cache size in MiB (0: QEMU's default)" },
+	{ .name = "boot_args", .type = LIA_OPT_STRING,
+	  .default_value = "console=ttyS0 reboot=k panic=1 pci=off quiet init=/sbin/init",
+	  .help = "kernel command line; root=/dev/vda rw (+ tsc_early_khz, tsc=reliable under TCG) and "
+		  "lia.ip/lia.prefix/lia.gateway/lia.ssh_key are appended" },
+	{ .name = "boot_args_extra", .type = LIA_OPT_STRING, .default_value = "", .flags = LIA_OPT_EMPTY_OK,
+	  .help = "appended to the kernel command line" },
+	{ .name = "rng", .type = LIA_OPT_BOOL, .default_value = "true",
+	  .help = "give the guest a virtio-rng device fed from /dev/urandom" },
+	{ .name = "stop_timeout", .type = LIA_OPT_INT, .default_value = "30", LIA_RANGE(0, 3600),
+	  .help = "seconds to wait after system_powerdown before SIGKILL" },
+	{ .name = "qmp_timeout", .type = LIA_OPT_INT, .default_value = "5", LIA_RANGE(1, 600),
+	  .help = "seconds each QMP exchange may take" },
+	{ .name = "socket_timeout", .type = LIA_OPT_INT, .default_value = "10", LIA_RANGE(1, 600),
+	  .help = "seconds to wait for the QMP socket after spawning" },
+	{ 0 },
 };
 
 static const struct lia_hook hooks[] = {

@@ -34,7 +34,7 @@ lia_ping=() lia_ssh=() hand_ping=() hand_ssh=()
 argv=()
 for i in $(seq 1 "$RUNS"); do
 	# --- through lia
-	"${L[@]}" -q vm create b$i --ssh-key "$KEY.pub" --mem-mib 384 --vcpus 1 || exit 1
+	"${L[@]}" -q vm create b$i --ssh-key "$KEY.pub" --mem-mib 384 --vcpus 1 --volume-mib 64 || exit 1
 	ip=$(q_vm_key b$i net.ip)
 	Q_T0=$(now_ms)
 	"${L[@]}" -q vm start b$i || { echo "qemu-bench: vm start failed"; exit 1; }

@@ -13,7 +13,7 @@ command -v mkfs.ext4 >/dev/null || skip_all "mkfs.ext4 is not installed"
 NS=$(mk_netns)
 fc_env "$FCDOUBLE" \
 	"net-bridge = { bridge = \"liafc16\"; address = \"172.30.0.1/16\"; uplink = \"none\"; nat = false; enable_unit = false; };" \
-	"net-tap = { bridge = \"liafc16\"; pool_start = \"172.30.1.10\"; pool_end = \"172.30.1.20\"; gateway = \"172.30.0.1\"; prefix = 16; };"
+	"net-tap = { pool_start = \"172.30.1.10\"; pool_end = \"172.30.1.20\"; };"
 L=(ip netns exec "$NS" "$LIA_CORE" -c "$CONF")
 "${L[@]}" -q run setup --only network >"$T/net.log" 2>&1 || { sed 's/^/# /' "$T/net.log"; bail "network setup failed"; }
 cleanup "ip netns exec '$NS' '$LIA_CORE' -c '$CONF' -q run teardown --only network"

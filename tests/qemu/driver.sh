@@ -27,14 +27,14 @@ for s in lia-init agent-sidecar; do printf '#!/sbin/openrc-run\n' > "$T/overlay/
 CONF=$(mk_conf "$T" \
 	"host = { require_kvm = false; };" \
 	"kernel-debian = { cache_dir = \"$CACHE/kernel-debian\"; };" \
-	"image-dir = { source = \"$T/src\"; overlay = \"$T/overlay\"; size_mib = 64; volume_mib = 8; };" \
+	"image-dir = { source = \"$T/src\"; overlay = \"$T/overlay\"; size_mib = 64; };" \
 	"qemu-driver = { accel = \"tcg\"; stop_timeout = 2; boot_args_extra = \"lia.test=1\"; };")
 L=("$LIA_CORE" -c "$CONF")
 out=$("${L[@]}" run setup --only preflight,dirs,kernel,image 2>&1); rc=$?
 is "$rc" 0 "setup: preflight, kernel (kernel-debian), image (image-dir)" || { diag "$out"; done_testing; exit 1; }
 like "$out" "qemu-system-x86_64 with TCG" "preflight names the binary and the accelerator"
 
-"${L[@]}" -q vm create v1 --vcpus 1 --mem-mib 256
+"${L[@]}" -q vm create v1 --vcpus 1 --mem-mib 256 --volume-mib 8
 out=$("${L[@]}" vm start v1 2>&1); rc=$?
 is "$rc" 0 "vm start v1" || diag "$out"
 like "$out" "started QEMU \(pid [0-9]+, TCG\)" "it says which accelerator"

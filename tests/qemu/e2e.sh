@@ -23,7 +23,7 @@ like "$out" "kernel-debian" "the plugins are there" # (a change report names no 
 [[ "$out" != *"wrote "*"vmlinux"* && "$out" != *mmdebstrap* && "$out" != *mkfs* ]]
 ok $? "the second run setup rebuilt neither kernel nor image"
 
-"${L[@]}" -q vm create v1 --ssh-key "$KEY.pub" --mem-mib 384 --vcpus 1
+"${L[@]}" -q vm create v1 --ssh-key "$KEY.pub" --mem-mib 384 --vcpus 1 --volume-mib 64
 ok $? "vm create v1 with a generated ssh key"
 ip1=$(q_vm_key v1 net.ip)
 like "$ip1" '^172\.16\.0\.[0-9]+$' "v1 has an address ($ip1)"
@@ -66,7 +66,7 @@ like "$(q_ssh "$ip1" cat /proc/sys/kernel/random/boot_id)" '^[0-9a-f-]{36}$' "co
 like "$("${L[@]}" vm qemu-status v1)" "status running" "vm qemu-status: QEMU says running"
 
 # a second VM: both at once, over the bridge
-"${L[@]}" -q vm create v2 --ssh-key "$KEY.pub" --mem-mib 384 --vcpus 1
+"${L[@]}" -q vm create v2 --ssh-key "$KEY.pub" --mem-mib 384 --vcpus 1 --volume-mib 64
 ip2=$(q_vm_key v2 net.ip)
 Q_T0=$(now_ms)
 "${L[@]}" -q vm start v2; rc=$?

@@ -52,7 +52,7 @@ q_env() {
 	CONF=$(mk_conf "$T" \
 		"host = { require_kvm = false; };" \
 		"kernel-debian = { cache_dir = \"$CACHE/kernel-debian\"; };" \
-		"image-debian = { cache_dir = \"$CACHE/image-debian\"; volume_mib = 64; overlay = \"$top_srcdir/rootfs\"; };" \
+		"image-debian = { cache_dir = \"$CACHE/image-debian\"; overlay = \"$top_srcdir/rootfs\"; };" \
 		"net-bridge = { unit_dir = \"$T/units\"; };" \
 		"net-tap = { };" \
 		"qemu-driver = { stop_timeout = 60; socket_timeout = 20; };" \
