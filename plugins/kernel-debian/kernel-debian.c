@@ -533,8 +533,8 @@ static const struct lia_hook hooks[] = {
 	{ 0 },
 };
 
-static const char *const needs[] = { "prog:apt-get=apt", "prog:apt-cache=apt", "prog:dpkg-deb=dpkg",
-				     "prog:env=coreutils", "prog:sha256sum=coreutils", NULL };
+static const char *const needs[] = { "prog:apt-get", "prog:apt-cache", "prog:dpkg-deb",
+				     "prog:env", "prog:sha256sum", NULL };
 
 LIA_PLUGIN_DEFINE(kernel_debian) = {
 	LIA_PLUGIN_HEADER,
