@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #ifndef LIA_ROOTFS_DIR
@@ -130,7 +131,10 @@ static json_t *inputs(struct lia_ctx *ctx, const struct debian *d)
 	return in;
 }
 
-/* mmdebstrap into cache_dir, unless the tarball for these inputs is there */
+static int make_tarball(struct lia_ctx *ctx, struct debian *d);
+
+/* mmdebstrap into cache_dir, unless the tarball for these inputs is there.  The cache may
+ * be shared (several state_dirs, parallel tests): one builder at a time, under a lock. */
 static int debootstrap(struct lia_ctx *ctx, struct debian *d)
 {
 	if (access(d->tarball, R_OK) == 0)
@@ -138,6 +142,23 @@ static int debootstrap(struct lia_ctx *ctx, struct debian *d)
 	int r = img_mkdir_p(d->cache, 0755);
 	if (r < 0)
 		return IMG_ERR(ctx, r, "Cannot create the cache folder %s: %s.", d->cache, strerror(-r));
+	char lock[PATH_MAX + 8];
+	snprintf(lock, sizeof(lock), "%s/.lock", d->cache);
+	int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		r = -errno;
+		if (fd >= 0)
+			close(fd);
+		return IMG_ERR(ctx, r, "Cannot lock the cache %s: %s.", lock, strerror(-r));
+	}
+	r = access(d->tarball, R_OK) == 0 ? 0 : make_tarball(ctx, d); /* made while we waited? */
+	close(fd);
+	return r;
+}
+
+static int make_tarball(struct lia_ctx *ctx, struct debian *d)
+{
+	int r;
 	char tmp[PATH_MAX + 8], include[8192];
 	snprintf(tmp, sizeof(tmp), "%s.part", d->tarball);
 	size_t o = 0;

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -444,8 +445,24 @@ static int kernel_run(struct lia_ctx *ctx, void *state)
 	}
 	if (up_to_date(ctx, &k))
 		return LIA_OK;
-	if (pkg[0] && (r = fetch_with_apt(ctx, &k, pkg)) < 0)
-		return r;
+	if (pkg[0]) {
+		/* the cache may be shared (parallel tests, several state_dirs): one fetch at a time */
+		char lock[4200];
+		if ((r = mkdirs(k.cache)) < 0)
+			return ctx->host->error(ctx, r, "Cannot create the cache folder %s: %s.", k.cache, strerror(-r));
+		say(lock, sizeof(lock), "%s/.lock", k.cache);
+		int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+			r = -errno;
+			if (fd >= 0)
+				close(fd);
+			return ctx->host->error(ctx, r, "Cannot lock the cache %s: %s.", lock, strerror(-r));
+		}
+		r = fetch_with_apt(ctx, &k, pkg);
+		close(fd);
+		if (r < 0)
+			return r;
+	}
 	if ((r = mkdirs(k.kdir)) < 0)
 		return ctx->host->error(ctx, r, "Cannot create %s: %s.", k.kdir, strerror(-r));
 	snprintf(root, sizeof(root), "%s/.unpack-XXXXXX", k.kdir);

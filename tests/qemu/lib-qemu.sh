@@ -73,10 +73,12 @@ q_setup() {
 	local rc=$?
 	Q_SETUP_S=$(( $(date +%s) - t0 ))
 	if [ $rc -eq 0 ] && ! cmp -s "$S/rootfs/rootfs.json" "$CACHE/rootfs/rootfs.json"; then
-		cp --sparse=always "$S/rootfs/rootfs.ext4" "$CACHE/rootfs/.rootfs.ext4.tmp" &&
-			cp "$S/rootfs/rootfs.json" "$CACHE/rootfs/.rootfs.json.tmp" &&
-			mv "$CACHE/rootfs/.rootfs.ext4.tmp" "$CACHE/rootfs/rootfs.ext4" &&
-			mv "$CACHE/rootfs/.rootfs.json.tmp" "$CACHE/rootfs/rootfs.json"
+		# (tests run in parallel: a private temp name, then rename; json last)
+		cp --sparse=always "$S/rootfs/rootfs.ext4" "$CACHE/rootfs/.rootfs.ext4.$$" &&
+			cp "$S/rootfs/rootfs.json" "$CACHE/rootfs/.rootfs.json.$$" &&
+			mv "$CACHE/rootfs/.rootfs.ext4.$$" "$CACHE/rootfs/rootfs.ext4" &&
+			mv "$CACHE/rootfs/.rootfs.json.$$" "$CACHE/rootfs/rootfs.json"
+		rm -f "$CACHE/rootfs/.rootfs.ext4.$$" "$CACHE/rootfs/.rootfs.json.$$"
 	fi
 	return $rc
 }
