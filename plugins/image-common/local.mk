@@ -1,4 +1,4 @@
-# plugins/image-common: the image code shared by image-alpine and image-dir.  It is not a
+# plugins/image-common: the image code shared by image-alpine, image-dir and image-debian.  It is not a
 # plugin: each image plugin compiles these sources into its own module (a plugin links no
 # core symbol and no other plugin), using the three variables below.
 IMAGE_COMMON_SOURCES = \

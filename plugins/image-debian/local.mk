@@ -1,5 +1,7 @@
-# plugins/image-debian: the Debian guest image (mmdebstrap), with the shared image code
-# of plugins/image-common (IMAGE_COMMON_* come from plugins/image-alpine/local.mk).
+# plugins/image-debian: the Debian guest image (mmdebstrap); configure: --disable-image-debian.
+# The shared image code comes from plugins/image-common/local.mk (IMAGE_COMMON_*); its
+# tests are the QEMU end-to-end test (tests/qemu/e2e.sh).
+if BUILD_IMAGE_DEBIAN
 plugin_LTLIBRARIES += plugins/image-debian/image-debian.la
 plugins_image_debian_image_debian_la_SOURCES = \
 	plugins/image-debian/image-debian.c \
@@ -8,4 +10,6 @@ plugins_image_debian_image_debian_la_CFLAGS = $(IMAGE_COMMON_CFLAGS)
 plugins_image_debian_image_debian_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_image_debian_image_debian_la_LIBADD = $(IMAGE_COMMON_LIBS)
 PRELOAD_PLUGINS += plugins/image-debian/image-debian.la
+PRELOAD_LIBS += $(IMAGE_COMMON_LIBS)
 PLUGIN_BUILD_DIRS += plugins/image-debian/.libs
+endif

@@ -1,7 +1,13 @@
-# plugins/qemu-driver: the QEMU VMM driver (role "vmm"), for hosts where Firecracker cannot
-# run (no /dev/kvm: TCG) or is not wanted.  The process helpers are fc-driver's
-# (fc-proc.c, compiled in: a plugin links no other plugin) and the kernel command line
-# is plugins/common/bootargs.c, shared with fc-driver.
+# plugins/qemu-driver: the QEMU VMM driver (role "vmm"); configure: --disable-qemu-driver.
+# For hosts where Firecracker cannot run (no /dev/kvm: TCG) or is not wanted.  The process
+# helpers are fc-driver's (fc-proc.c, compiled in: a plugin links no other plugin) and the
+# kernel command line is plugins/common/bootargs.c, shared with fc-driver.
+QEMU_SH_TESTS = tests/qemu/driver.sh tests/qemu/e2e.sh
+# the shell tests are listed even when the plugin is not built: they skip, saying why
+TESTS += $(QEMU_SH_TESTS)
+EXTRA_DIST += $(QEMU_SH_TESTS) tests/qemu/lib-qemu.sh tests/bench/qemu-bench.sh
+
+if BUILD_QEMU_DRIVER
 plugin_LTLIBRARIES += plugins/qemu-driver/qemu-driver.la
 plugins_qemu_driver_qemu_driver_la_SOURCES = \
 	plugins/qemu-driver/qemu-driver.c \
@@ -20,7 +26,5 @@ check_PROGRAMS += tests/qemu/unit
 tests_qemu_unit_SOURCES = tests/qemu/unit.c plugins/qemu-driver/qemu-argv.c \
 	plugins/common/bootargs.c
 tests_qemu_unit_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/plugins/qemu-driver -I$(top_srcdir)/plugins/common
-QEMU_TESTS = tests/qemu/unit tests/qemu/driver.sh tests/qemu/e2e.sh
-TESTS += $(QEMU_TESTS)
-EXTRA_DIST += tests/qemu/driver.sh tests/qemu/e2e.sh tests/qemu/lib-qemu.sh \
-	tests/bench/qemu-bench.sh
+TESTS += tests/qemu/unit
+endif

@@ -18,6 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 export top_srcdir top_builddir LIA_CORE LIA_PLUGIN_PATH LIA_ROOTFS_OVERLAY
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/qemu/lib-qemu.sh"
+need_plugin qemu-driver kernel-debian image-debian net-bridge net-tap vsock host
 RUNS=${RUNS:-3}
 q_need
 q_env

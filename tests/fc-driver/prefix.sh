@@ -5,6 +5,7 @@
 # and the kernel phase's initrd (state_dir/kernel/initrd) goes in as initrd_path.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib-fc.sh"
+need_plugin net-bridge net-tap image-dir host
 [ -x "$FCDOUBLE" ] || skip_all "fcdouble is not built"
 need_root
 command -v mkfs.ext4 >/dev/null || skip_all "mkfs.ext4 is not installed"

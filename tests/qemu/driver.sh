@@ -8,6 +8,7 @@
 # accel = "kvm" without KVM.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib-qemu.sh"
+need_plugin qemu-driver kernel-debian image-dir host
 q_need
 q_cache
 T=$(mk_tmp)

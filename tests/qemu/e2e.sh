@@ -9,6 +9,7 @@
 # cleaned by gc; `vm destroy`, `run teardown`, and nothing left.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib-qemu.sh"
+need_plugin qemu-driver kernel-debian image-debian net-bridge net-tap vsock host
 q_need
 q_env
 
