@@ -7,7 +7,7 @@
 # the first ping and to ssh.  KVM when the host has it, else TCG.
 #
 #   tests/bench/qemu-bench.sh           (from a build tree, as root; LIA_TEST_CACHE as the tests)
-# Environment: RUNS (3), top_builddir, LIA_CORE, LIA_PLUGIN_PATH.
+# Environment: RUNS (3), WAIT (400 s per boot), top_builddir, LIA_CORE, LIA_PLUGIN_PATH.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 : "${top_srcdir:=$(cd "$here/../.." && pwd)}"
@@ -20,6 +20,7 @@ export top_srcdir top_builddir LIA_CORE LIA_PLUGIN_PATH LIA_ROOTFS_OVERLAY
 . "$top_srcdir/tests/qemu/lib-qemu.sh"
 need_plugin qemu-driver kernel-debian image-debian net-bridge net-tap vsock host
 RUNS=${RUNS:-3}
+WAIT=${WAIT:-400} # seconds a guest may take to answer ssh (a loaded 2-core machine: minutes)
 q_need
 q_env
 q_setup || { tail -20 "$T/setup.log"; echo "qemu-bench: setup failed"; exit 1; }
@@ -39,9 +40,12 @@ for i in $(seq 1 "$RUNS"); do
 	ip=$(q_vm_key b$i net.ip)
 	Q_T0=$(now_ms)
 	"${L[@]}" -q vm start b$i || { echo "qemu-bench: vm start failed"; exit 1; }
-	q_wait_ssh "$ip" 180 || { echo "qemu-bench: lia's guest did not answer ssh"; tail -20 "$S/logs/b$i.console.log"; exit 1; }
-	lia_ping+=("$Q_PING_MS") lia_ssh+=("$Q_SSH_MS")
-	echo "run $i lia:     ping ${Q_PING_MS} ms, ssh ${Q_SSH_MS} ms"
+	if q_wait_ssh "$ip" "$WAIT"; then
+		lia_ping+=("$Q_PING_MS") lia_ssh+=("$Q_SSH_MS")
+		echo "run $i lia:     ping ${Q_PING_MS} ms, ssh ${Q_SSH_MS} ms"
+	else
+		echo "run $i lia:     no ssh within $WAIT s (left out of the medians)"
+	fi
 	if [ ${#argv[@]} -eq 0 ]; then
 		pid=$(q_vm_key b$i qemu.pid)
 		mapfile -d '' argv < "/proc/$pid/cmdline"
@@ -73,9 +77,12 @@ for i in $(seq 1 "$RUNS"); do
 	Q_T0=$(now_ms)
 	ip netns exec "$HOSTNS" setsid "${argv[@]}" </dev/null >"$T/hand.out" 2>&1 &
 	hpid=$!
-	q_wait_ssh "$HAND_IP" 180 || { echo "qemu-bench: the hand-started guest did not answer ssh"; tail -20 "$T/hand.console.log"; kill -9 $hpid; exit 1; }
-	hand_ping+=("$Q_PING_MS") hand_ssh+=("$Q_SSH_MS")
-	echo "run $i by hand: ping ${Q_PING_MS} ms, ssh ${Q_SSH_MS} ms"
+	if q_wait_ssh "$HAND_IP" "$WAIT"; then
+		hand_ping+=("$Q_PING_MS") hand_ssh+=("$Q_SSH_MS")
+		echo "run $i by hand: ping ${Q_PING_MS} ms, ssh ${Q_SSH_MS} ms"
+	else
+		echo "run $i by hand: no ssh within $WAIT s (left out of the medians)"
+	fi
 	kill -9 $hpid; wait $hpid 2>/dev/null
 done
 
