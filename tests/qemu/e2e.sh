@@ -41,7 +41,7 @@ accel=$(q_vm_key v1 qemu.accel)
 like "$accel" '^(tcg|kvm)$' "accelerator recorded ($accel)"
 test -S "$S/sockets/v1.qmp"; ok $? "QMP socket state_dir/sockets/v1.qmp"
 
-q_wait_ssh "$ip1" 180; rc=$?
+q_wait_ssh "$ip1" 420; rc=$?
 is "$rc" 0 "ssh root@$ip1 answers (ping after ${Q_PING_MS:-?} ms, ssh after ${Q_SSH_MS:-?} ms, $accel)"
 if [ $rc -ne 0 ]; then
 	diag "console log tail:"; tail -40 "$S/logs/v1.console.log" | sed 's/^/#   /'
@@ -72,7 +72,7 @@ ip2=$(q_vm_key v2 net.ip)
 Q_T0=$(now_ms)
 "${L[@]}" -q vm start v2; rc=$?
 is "$rc" 0 "vm start v2 ($ip2) while v1 runs"
-q_wait_ssh "$ip2" 240; rc=$?
+q_wait_ssh "$ip2" 420; rc=$?
 is "$rc" 0 "ssh root@$ip2 answers (ping ${Q_PING_MS:-?} ms, ssh ${Q_SSH_MS:-?} ms)"
 if [ $rc -ne 0 ]; then
 	diag "v2 record:"; "${L[@]}" vm show v2 2>&1 | sed 's/^/#   /'
