@@ -1,6 +1,5 @@
 # tests/net-bridge/common.sh - helpers shared by the net-bridge and net-tap tests.
 # Source after tests/lib.sh.
-need_plugin net-bridge
 
 # nb_netns VAR / nb_tmp VAR: lib.sh's mk_netns / mk_tmp, setting VAR in the calling shell
 nb_netns() { need_root; local n; n=$(mk_netns) || bail "cannot create a netns"; printf -v "$1" '%s' "$n"; }

@@ -7,6 +7,7 @@
 # at that point and waits to be killed; LIA_TEST_NET_TAP_STALL_AT=create|net-up).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../net-bridge/common.sh"
+need_plugin net-bridge
 nb_need jq
 
 nb_tmp T

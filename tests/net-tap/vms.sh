@@ -4,6 +4,7 @@
 # then net-down + destroy leaves no TAP and no lease.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../net-bridge/common.sh"
+need_plugin net-bridge
 nb_need jq
 
 nb_tmp T

@@ -56,9 +56,10 @@ fi
 # --- build ----------------------------------------------------------------------------------
 (cd "$src" && nice -n 10 dpkg-buildpackage -us -uc -b) >"$T/build.log" 2>&1
 ok $? "dpkg-buildpackage -us -uc -b builds" || { tail -40 "$T/build.log"; done_testing; exit 1; }
-tests=$(grep -E '^# (TOTAL|PASS|SKIP|FAIL|ERROR):' "$T/build.log" | tr -s ' ' | paste -sd ' ')
-like "$tests" '# PASS: [1-9]' "the build ran its tests ($tests)"
-like "$tests" '# FAIL: 0 # XPASS: 0 # ERROR: 0|# FAIL: 0.*# ERROR: 0' "... and none failed"
+# automake's summary, without its '#' (a "# SKIP" in a description is a TAP directive)
+tests=$(grep -E '^# (TOTAL|PASS|SKIP|FAIL|ERROR):' "$T/build.log" | sed -E 's/^# ([A-Z]+): +/\1 /' | paste -sd ',')
+like "$tests" 'PASS [1-9]' "the build ran its tests ($tests)"
+like "$tests" 'FAIL 0,ERROR 0$' "... and none failed"
 
 debs=()
 for p in "${PKGS[@]}"; do
