@@ -46,6 +46,25 @@ gone "$T/e3"; ok $? "... and removed its folder and namespace"
 test -z "$(grep -lsa -- "$w3/state/[s]ockets/" /proc/[0-9]*/cmdline)"; ok $? "... and killed the VMM"
 ! pgrep -f "sleep 60\\.$$" >/dev/null; ok $? "... and every process of the command (the shell, its sleep)"
 
+# the guide's recipes with the double's knobs: a failing call rolls the start back, a start
+# killed while it waits for the socket is undone by gc, the trace shows the API requests
+cat > "$T/recipes.sh" <<'EOF2'
+st() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["state"])' "$LIA_STATE/vms/$1.json"; }
+lia -q vm create g1
+FCDOUBLE_FAIL=/actions lia -q vm start g1 2>/dev/null; echo "fail $? $(st g1)"
+FCDOUBLE_LISTEN_DELAY_MS=2500 lia -q vm start g1 & p=$!
+sleep 1; kill -9 $p; wait $p 2>/dev/null
+echo "killed $(st g1)"
+lia -q gc; echo "gc $? $(st g1) $(. "$LIA_KIT/testenv-lib.sh"; te_procs "$LIA_ENV" | wc -l)"
+FCDOUBLE_TRACE=$LIA_ENV/trace lia -q vm start g1; echo "start $? $(grep -c '^PUT ' "$LIA_ENV/trace")"
+EOF2
+out=$(te -- bash "$T/recipes.sh" 2>&1); rc=$?
+is "$rc" 0 "the recipes run" || diag "$out"
+like "$out" "^fail 1 stopped$" "FCDOUBLE_FAIL=/actions fails vm start, rolled back to stopped"
+like "$out" "^killed starting$" "a start killed while waiting for the socket leaves the VM starting"
+like "$out" "^gc 0 stopped 0$" "gc undoes it: stopped, no VMM left"
+like "$out" "^start 0 [1-9][0-9]*$" "FCDOUBLE_TRACE records the API requests of a start"
+
 # --with net: a bridge in the namespace, net-tap's lease in a VM's record
 out=$(te --with net -- bash -c 'lia -q vm create n1 && ip -br link show liate0 && python3 -c "import json,os; print(json.load(open(os.environ[\"LIA_STATE\"]+\"/vms/n1.json\"))[\"data\"][\"net.ip\"])"' 2>&1); rc=$?
 is "$rc" 0 "--with net: setup and vm create pass" || diag "$out"
