@@ -4,7 +4,8 @@
 # destroy, teardown, and a last check that nothing is left.
 #
 #   tools/demo.sh [LIA_CORE]      (default: lia-core on PATH)
-# Environment: FIXTURES  folder holding fcdouble and guest-wait.elf (default build/tests)
+# Environment: FIXTURES  build folder holding fcdouble/ and guest/ (default: the installed test
+#                        kit beside lia-core, else build/tests)
 #              FIRECRACKER  a real Firecracker binary, used when /dev/kvm works
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,8 +15,15 @@ LIA=${1:-$(command -v lia-core)}
 FIX=${FIXTURES:-$top/build/tests}
 DOUBLE=$FIX/fcdouble/fcdouble
 GUEST=$FIX/guest/guest-wait.elf
+# an installed lia brings its test kit (the double and the guests) beside it
+kit=$(dirname "$LIA")/../share/lia/testkit
+if [ -z "${FIXTURES:-}" ] && [ -x "$kit/fcdouble" ]; then DOUBLE=$kit/fcdouble GUEST=$kit/guest-wait.elf; fi
 for f in "$DOUBLE" "$GUEST"; do [ -e "$f" ] || { echo "demo: missing test fixture $f (make check programs first)"; exit 2; }; done
 
+# the test kit's pieces (the mirror): installed beside lia-core, else the source tree's
+kitlib=$kit/testenv-lib.sh
+[ -r "$kitlib" ] || kitlib=$top/tests/testkit/testenv-lib.sh
+. "$kitlib"
 W=$(mktemp -d /tmp/lia-demo.XXXXXX)
 NS=lia-demo-$$
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -43,19 +51,7 @@ fi
 # --- a local mirror: the Firecracker release tarball, the guest kernel
 step "building a local mirror in $W/mirror"
 M=$W/mirror
-mkdir -p "$M/firecracker-microvm/firecracker/releases/download/$VERSION" \
-	"$M/spec.ccfc.min/img/quickstart_guide/x86_64/kernels"
-cp "$GUEST" "$M/spec.ccfc.min/img/quickstart_guide/x86_64/kernels/vmlinux.bin"
-python3 - "$M/firecracker-microvm/firecracker/releases/download/$VERSION" "$VERSION" "$VMM" <<'PY'
-import hashlib, os, sys, tarfile
-d, v, vmm = sys.argv[1:4]
-name = f"firecracker-{v}-x86_64.tgz"
-with tarfile.open(os.path.join(d, name), "w:gz") as t:
-    for member in (f"firecracker-{v}-x86_64", f"jailer-{v}-x86_64"):
-        t.add(vmm, arcname=f"release-{v}-x86_64/{member}")
-h = hashlib.sha256(open(os.path.join(d, name), "rb").read()).hexdigest()
-open(os.path.join(d, name + ".sha256.txt"), "w").write(f"{h}  {name}\n")
-PY
+te_mirror "$M" "$GUEST" "$VMM" "$VERSION" || fail "cannot build the mirror"
 find "$M" -type f | sed "s|$M/|  |"
 
 # --- a guest root folder for image-dir: busybox and an init
