@@ -15,6 +15,9 @@ gone() { # gone ENVFILE: the folder and namespace recorded in ENVFILE no longer 
 	[ -n "$w" ] && [ ! -e "$w" ] && ! ip netns list | grep -q "^$ns\\b"
 }
 
+out=$(te --help 2>/dev/null); rc=$?
+is "$rc" 0 "--help exits 0"
+like "$out" "^  -p, --plugin-dir DIR" "... and prints the options on stdout"
 te --bogus true 2>/dev/null; is "$?" 2 "an unknown option exits 2"
 te 2>/dev/null; is "$?" 2 "no command exits 2"
 te --with frob true 2>/dev/null; is "$?" 2 "--with of an unknown part exits 2"
