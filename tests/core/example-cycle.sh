@@ -4,6 +4,7 @@
 # destroy, gc) through the installed lia-testenv and the Firecracker test double.
 . "$(dirname "$0")/../lib.sh"
 need_root
+need_plugin host kernel-fetch image-dir fc-driver
 command -v pkg-config >/dev/null || skip_all "pkg-config is not installed"
 [ -e /dev/net/tun ] || skip_all "no /dev/net/tun"
 T=$(mk_tmp)

@@ -3,6 +3,7 @@
 # when the command succeeds, fails, or lia-testenv is killed (TERM) with a VMM running.
 . "$(dirname "$0")/../lib.sh"
 need_root
+need_plugin host kernel-fetch image-dir fc-driver net-bridge net-tap
 TE=$top_srcdir/tests/testkit/lia-testenv
 DOUBLE=$top_builddir/tests/fcdouble/fcdouble
 GUEST=$top_builddir/tests/guest/guest-wait.elf
