@@ -17,6 +17,7 @@ AM_TESTS_ENVIRONMENT = \
 EXTRA_DIST += tests/lib.sh
 include tests/download/local.mk
 include tests/core.mk
+include tests/testkit/local.mk
 
 # `make bench`: the benchmarks, side by side against the naive way, medians and ratios.
 # Not part of `make check` (machines here are noisy; speed is reported, not asserted).

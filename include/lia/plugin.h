@@ -159,8 +159,9 @@ struct lia_hook {
 	 * of run(), and must succeed when there is nothing to undo. */
 	lia_hook_fn undo;
 	/* Dry run: inspect, report each change it WOULD make with host->note(), change
-	 * nothing.  The core never calls run() in a dry run.  NULL: the core prints
-	 * `summary` instead. */
+	 * nothing.  In a dry run (setup, vm create/start/stop/destroy, gc) the core calls
+	 * plan() and never run() or undo(), so a dry_run() branch inside run() never runs.
+	 * NULL: the core prints `summary` instead. */
 	lia_hook_fn plan;
 	const char *summary; /* "create bridge, address, forwarding and NAT table" */
 };

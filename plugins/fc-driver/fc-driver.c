@@ -710,6 +710,9 @@ static int gc_run(struct lia_ctx *ctx, void *state)
 static int preflight_run(struct lia_ctx *ctx, void *state)
 {
 	(void)state;
+	int rc = fc_install_preflight(ctx); /* install = false: the given binary must run */
+	if (rc < 0)
+		return rc;
 	/* a warning, not a failure: the API test double and `run setup` work without KVM */
 	if (access("/dev/kvm", R_OK | W_OK) < 0)
 		ctx->host->log(ctx, LIA_LOG_WARN,

@@ -11,7 +11,10 @@
  *    members release-V-x86_64/{firecracker,jailer}-V-x86_64 are written, to temp files
  *    in bin_dir.  We never use archive_write_disk, so no entry can place a file.
  * 4. The temp firecracker must report the version before anything is renamed into
- *    place: a wrong tarball leaves the installed binaries as they were. */
+ *    place: a wrong tarball leaves the installed binaries as they were.
+ * With `install = false` nothing is downloaded: the binary the configuration names
+ * (`binary`, else bin_dir/firecracker) is used as it is, and preflight fails when it
+ * cannot run (a test double, a distribution package, a binary built by hand). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -411,11 +414,44 @@ static int do_install(struct inst *in)
 	return LIA_OK;
 }
 
+/* install = false: the VMM binary as configured (same rule as fc-driver's boot) */
+static void given_binary(struct lia_ctx *ctx, char *buf, size_t len)
+{
+	const char *b = ctx->host->cfg_str(ctx, "binary"), *d = ctx->host->cfg_str(ctx, "bin_dir");
+	if (b && *b)
+		snprintf(buf, len, "%s", b);
+	else
+		snprintf(buf, len, "%s/firecracker", d && *d ? d : "/usr/local/bin");
+}
+
+int fc_install_preflight(struct lia_ctx *ctx)
+{
+	const struct lia_host *h = ctx->host;
+	char bin[4096];
+
+	if (h->cfg_bool(ctx, "install"))
+		return 0;
+	given_binary(ctx, bin, sizeof bin);
+	if (access(bin, X_OK) < 0) {
+		int e = errno;
+		return h->error(ctx, -e,
+				"the Firecracker binary %s is %s (fc-driver.install = false at %s: lia never downloads it; set fc-driver.binary to one you provide)",
+				bin, e == ENOENT ? "missing" : "not executable", h->cfg_where(ctx, "install"));
+	}
+	return 0;
+}
+
 int fc_install_run(struct lia_ctx *ctx, void *state)
 {
 	struct inst in;
 	int rc;
 	(void)state;
+
+	if (!ctx->host->cfg_bool(ctx, "install")) {
+		if ((rc = fc_install_preflight(ctx)) < 0)
+			return rc;
+		return LIA_HOOK_SKIP;
+	}
 
 	rc = setup(ctx, &in);
 	if (rc == 0)
@@ -432,6 +468,14 @@ int fc_install_plan(struct lia_ctx *ctx, void *state)
 	int rc;
 	(void)state;
 
+	if (!ctx->host->cfg_bool(ctx, "install")) {
+		char bin[4096];
+		given_binary(ctx, bin, sizeof bin);
+		if ((rc = fc_install_preflight(ctx)) < 0)
+			return rc;
+		ctx->host->note(ctx, "use %s as it is (install = false: nothing is downloaded)", bin);
+		return 0;
+	}
 	if ((rc = setup(ctx, &in)) == 0 && !installed(&in)) {
 		ctx->host->note(ctx, "download %s (checked against %s)", in.url,
 				sha && *sha ? "the configured sha256" : "the published .sha256.txt");

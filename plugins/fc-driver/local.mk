@@ -32,17 +32,13 @@ PLUGIN_BUILD_DIRS += plugins/fc-driver/.libs
 LIA_CONFD_FILES += conf/conf.d/50-fc-driver.conf
 
 # --- test programs --------------------------------------------------------------------
-# The Firecracker API test double and the unit test of the pure helpers.
-check_PROGRAMS += tests/fcdouble/fcdouble tests/fc-driver/unit
-tests_fcdouble_fcdouble_SOURCES = tests/fcdouble/fcdouble.c
-tests_fcdouble_fcdouble_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
-tests_fcdouble_fcdouble_LDADD = $(JANSSON_LIBS)
+# The unit test of the pure helpers.  The Firecracker API test double is built and installed
+# with the test kit (tests/testkit/local.mk), whatever plugins are built.
+check_PROGRAMS += tests/fc-driver/unit
 tests_fc_driver_unit_SOURCES = tests/fc-driver/unit.c plugins/fc-driver/fc-args.c plugins/common/bootargs.c
 tests_fc_driver_unit_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) -I$(top_srcdir)/plugins/fc-driver -I$(top_srcdir)/plugins/common
 tests_fc_driver_unit_LDADD = $(JANSSON_LIBS)
 TESTS += tests/fc-driver/unit
-# built with the double (no check_DATA: one owner per variable in a non-recursive tree)
-EXTRA_tests_fcdouble_fcdouble_DEPENDENCIES = $(FC_GUESTS)
 
 # the install phase run through the fake host of tests/download/local.mk
 check_PROGRAMS += tests/fc-install/fci-test

@@ -1,7 +1,9 @@
 /* gc.c - `lia-core gc`: delete TAPs named tap-vm-* that no VM record's ledger owns.
  * One RTM_DELLINK costs ~17 ms (an RCU sync per device), so orphans are moved into a
  * link group of their own and deleted together with one group delete
- * (what `ip link del group N` does); the kernel syncs once for the whole batch. */
+ * (what `ip link del group N` does); the kernel syncs once for the whole batch.
+ * nt_gc is the hook's run and its plan: a dry run (`lia-core gc --dry-run`) calls only
+ * the plan, which names each orphan and deletes nothing. */
 #include "net-tap.h"
 
 #include <errno.h>

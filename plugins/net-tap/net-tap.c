@@ -290,7 +290,9 @@ static const struct lia_hook hooks[] = {
 	{ LIA_PHASE_NET_UP, 0, nt_net_up, nt_net_down, NULL, "create the TAP on the bridge" },
 	{ LIA_PHASE_NET_DOWN, 0, nt_net_down, NULL, NULL, "delete the TAP" },
 	{ LIA_PHASE_DESTROY, 0, nt_destroy, NULL, NULL, "release the address" },
-	{ LIA_PHASE_GC, 0, nt_gc, NULL, NULL, "delete TAPs no VM owns" },
+	/* nt_gc is its own plan: in a dry run it lists the orphans and stops there (the core
+	 * calls plan, never run, in a dry run) */
+	{ LIA_PHASE_GC, 0, nt_gc, NULL, nt_gc, "delete TAPs no VM owns" },
 	{ 0 },
 };
 

@@ -16,21 +16,10 @@ fc_real_binary() {
 	command -v firecracker 2>/dev/null
 }
 
-fc_procs() {
-	local f p
-	# "[s]ockets": grep's own command line must not match itself
-	for f in $(grep -lsa -- "$T/state/[s]ockets/" /proc/[0-9]*/cmdline); do
-		p=${f#/proc/}; p=${p%/cmdline}
-		# zombies have exited (init here may not reap orphans)
-		[ "$(cut -d' ' -f3 "/proc/$p/stat" 2>/dev/null)" = Z ] && continue
-		[ -e "/proc/$p" ] && echo "$p"
-	done
-}
-
-fc_kill_all() {
-	local p
-	for p in $(fc_procs); do kill -9 "$p" 2>/dev/null; done
-}
+# the pieces shared with the installed test kit's lia-testenv
+. "$top_srcdir/tests/testkit/testenv-lib.sh"
+fc_procs() { te_procs "$T"; }
+fc_kill_all() { te_kill_procs "$T"; }
 
 fc_leftovers() {
 	local p f
@@ -45,14 +34,7 @@ fc_env() {
 	T=$(mk_tmp)
 	S=$T/state
 	cleanup "fc_kill_all"
-	mkdir -p "$T/src/sbin" "$T/overlay/etc/init.d"
-	printf '#!/bin/sh\n' > "$T/src/sbin/init"
-	chmod +x "$T/src/sbin/init"
-	# image-dir insists on the services lia's image enables; stubs are enough here
-	for s in lia-init agent-sidecar; do
-		printf '#!/sbin/openrc-run\n' > "$T/overlay/etc/init.d/$s"
-		chmod +x "$T/overlay/etc/init.d/$s"
-	done
+	te_guest_tree "$T"
 	CONF=$(mk_conf "$T" \
 		"host = { };" \
 		"fc-driver = { binary = \"$vmm\"; stop_timeout = 2; socket_timeout = 3; ${FC_DRIVER_EXTRA:-} };" \
@@ -72,9 +54,9 @@ fc_net_env() {
 	{ plugin_off net-bridge || plugin_off net-tap; } >/dev/null && return 1
 	[ -e /dev/net/tun ] || return 1
 	NS=$(mk_netns) || return 1
-	fc_env "$vmm" \
-		"net-bridge = { bridge = \"liafc0\"; address = \"172.31.0.1/24\"; uplink = \"none\"; nat = false; enable_unit = false; };" \
-		"net-tap = { pool_start = \"172.31.0.100\"; pool_end = \"172.31.0.200\"; };   # bridge and subnet: net-bridge's facts"
+	local net
+	mapfile -t net < <(TE_BRIDGE=liafc0 TE_UNIT_DIR=/nonexistent te_net_conf)
+	fc_env "$vmm" "${net[@]}"
 	L=(ip netns exec "$NS" "$LIA_CORE" -c "$CONF")
 	"${L[@]}" -q run setup --only network >"$T/net.log" 2>&1 || { cat "$T/net.log" | sed 's/^/# /'; return 1; }
 	cleanup "ip netns exec '$NS' '$LIA_CORE' -c '$CONF' -q run teardown --only network"

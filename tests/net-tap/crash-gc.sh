@@ -41,6 +41,11 @@ for i in $(seq 1 20); do ip -n "$ns" tuntap add dev "tap-vm-o$i" mode tap; done
 ip -n "$ns" link add tap-vm-veth type veth peer name keepme   # lia's prefix, not a TAP
 ip -n "$ns" tuntap add dev tap-other mode tap                  # a TAP without lia's prefix
 
+# the dry run names the orphans and deletes none (gc's plan; the core never calls run)
+out=$(nb_lia "$ns" "$conf" gc --dry-run); rc=$?
+is "$rc" 0 "gc --dry-run succeeds" || diag "$out"
+like "$out" "delete orphan TAP tap-vm-o17" "gc --dry-run names the orphan TAPs"
+is "$(ip -n "$ns" -br link | grep -c '^tap-vm-o')" 20 "... and deletes none of them"
 out=$(nb_lia "$ns" "$conf" gc); rc=$?
 is "$rc" 0 "gc succeeds" || diag "$out"
 is "$(ip -n "$ns" -br link | grep -c '^tap-vm-crash1')" 0 "no TAP of the crashed start is left"

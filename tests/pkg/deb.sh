@@ -15,7 +15,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 command -v apt-get >/dev/null && command -v dpkg-query >/dev/null || skip_all "not a Debian system (no apt-get)"
 git -C "$top" rev-parse --git-dir >/dev/null 2>&1 || skip_all "needs a git checkout ($top) to copy the source from"
 
-PKGS=(lia lia-plugin-net lia-plugin-image lia-plugin-firecracker lia-plugin-qemu lia-dev)
+PKGS=(lia lia-plugin-net lia-plugin-image lia-plugin-firecracker lia-plugin-qemu lia-dev lia-testkit)
 # a package here that is not "not-installed" (installed, or its conffiles left) is not ours
 for p in "${PKGS[@]}"; do
 	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)

@@ -1,7 +1,10 @@
 /* A stub plugin that records every call into the file named by its `log` setting, for
  * the pipeline tests.  Compiled by the tests with -DSTUB=stem -DSTUB_NAME="\"name\""
  * (and optionally -DSTUB_PROVIDES="\"role\"").  Settings choose a phase to fail in, an
- * undo to fail, a phase to sleep in (to be killed), and a lease to take at create. */
+ * undo to fail, a phase to sleep in (to be killed), and leases to take at create.
+ * With `trace = true` each line also names the pipeline and whether the call is forced:
+ *   NAME WHAT PIPELINE/PHASE VM [force]
+ * (the plain form "NAME WHAT PHASE VM" is what the older tests compare). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -24,6 +27,8 @@ static const struct lia_option options[] = {
 	{ .name = "lease", .type = LIA_OPT_STRING, .default_value = "", .help = "lease kind to take at create (pool 1..lease_max)" },
 	{ .name = "lease_max", .type = LIA_OPT_INT, .default_value = "100", LIA_RANGE(1, 1000000), .help = "top of the lease pool" },
 	{ .name = "ledger", .type = LIA_OPT_BOOL, .default_value = "false", .help = "add a ledger entry at create, drop it at destroy" },
+	{ .name = "leases", .type = LIA_OPT_STRINGS, .default_value = "", .help = "more lease kinds to take at create (pool 1..lease_max each); peeked first, peeked only in a dry run" },
+	{ .name = "trace", .type = LIA_OPT_BOOL, .default_value = "false", .help = "log lines name the pipeline and vm_force" },
 	{ .name = "skip", .type = LIA_OPT_STRING, .default_value = "", .help = "phase whose run returns LIA_HOOK_SKIP" },
 	{ 0 },
 };
@@ -48,11 +53,54 @@ static void record(struct lia_ctx *ctx, const char *what)
 		return;
 	char line[512];
 	const char *vm = ctx->host->vm_name(ctx);
-	int n = snprintf(line, sizeof(line), "%s %s %s%s%s\n", STUB_NAME, what, pname(ctx), vm ? " " : "",
-			 vm ? vm : "");
+	int n;
+	if (ctx->host->cfg_bool(ctx, "trace"))
+		n = snprintf(line, sizeof(line), "%s %s %s/%s%s%s%s\n", STUB_NAME, what, ctx->host->pipeline(ctx),
+			     pname(ctx), vm ? " " : "", vm ? vm : "", ctx->host->vm_force(ctx) ? " force" : "");
+	else
+		n = snprintf(line, sizeof(line), "%s %s %s%s%s\n", STUB_NAME, what, pname(ctx), vm ? " " : "",
+			     vm ? vm : "");
 	if (write(fd, line, (size_t)n) < 0) {
 	}
 	close(fd);
+}
+
+/* `leases`: for each kind, peek (logged as "NAME peek KIND=V"), then take unless only
+ * planning ("NAME take KIND=V", data key stub.lease.KIND) */
+static int leases(struct lia_ctx *ctx, int take)
+{
+	const struct lia_host *h = ctx->host;
+	const char *const *kinds;
+	size_t n = h->cfg_strings(ctx, "leases", &kinds);
+	uint64_t hi = (uint64_t)h->cfg_int(ctx, "lease_max");
+	for (size_t i = 0; i < n; i++) {
+		char what[200], key[160];
+		uint64_t v;
+		int e = h->lease_peek(ctx, kinds[i], 1, hi, &v);
+		if (e < 0)
+			return e;
+		snprintf(what, sizeof(what), "peek %s=%llu", kinds[i], (unsigned long long)v);
+		record(ctx, what);
+		if (!take) {
+			h->note(ctx, "would take lease %s=%llu", kinds[i], (unsigned long long)v);
+			continue;
+		}
+		if ((e = h->lease_take(ctx, kinds[i], 1, hi, &v)) < 0)
+			return e;
+		snprintf(what, sizeof(what), "take %s=%llu", kinds[i], (unsigned long long)v);
+		record(ctx, what);
+		snprintf(key, sizeof(key), "stub.lease.%s", kinds[i]);
+		h->vm_set_int(ctx, key, (int64_t)v);
+	}
+	return 0;
+}
+
+static void leases_release(struct lia_ctx *ctx)
+{
+	const char *const *kinds;
+	size_t n = ctx->host->cfg_strings(ctx, "leases", &kinds);
+	for (size_t i = 0; i < n; i++)
+		ctx->host->lease_release(ctx, kinds[i]);
 }
 
 static int run(struct lia_ctx *ctx, void *state)
@@ -74,6 +122,9 @@ static int run(struct lia_ctx *ctx, void *state)
 				return e;
 			h->vm_set_int(ctx, "stub.lease", (int64_t)v);
 		}
+		int le = leases(ctx, 1);
+		if (le < 0)
+			return le;
 		if (h->cfg_bool(ctx, "ledger")) {
 			int e = h->ledger_add(ctx, "stub", h->vm_name(ctx));
 			if (e < 0)
@@ -83,6 +134,7 @@ static int run(struct lia_ctx *ctx, void *state)
 	if (h->phase(ctx) == LIA_PHASE_DESTROY) {
 		if (*h->cfg_str(ctx, "lease"))
 			h->lease_release(ctx, h->cfg_str(ctx, "lease"));
+		leases_release(ctx);
 		if (h->cfg_bool(ctx, "ledger"))
 			h->ledger_del(ctx, "stub", h->vm_name(ctx));
 	}
@@ -98,6 +150,7 @@ static int undo(struct lia_ctx *ctx, void *state)
 	if (h->phase(ctx) == LIA_PHASE_CREATE) {
 		if (*h->cfg_str(ctx, "lease"))
 			h->lease_release(ctx, h->cfg_str(ctx, "lease"));
+		leases_release(ctx);
 		if (h->cfg_bool(ctx, "ledger"))
 			h->ledger_del(ctx, "stub", h->vm_name(ctx));
 	}
@@ -108,6 +161,8 @@ static int plan(struct lia_ctx *ctx, void *state)
 {
 	record(ctx, "plan");
 	ctx->host->note(ctx, "%s would act in %s", STUB_NAME, pname(ctx));
+	if (ctx->host->phase(ctx) == LIA_PHASE_CREATE)
+		return leases(ctx, 0);
 	return 0;
 }
 
@@ -123,7 +178,7 @@ static const struct lia_hook hooks[] = {
 	H(LIA_PHASE_IMAGE),	H(LIA_PHASE_NETWORK), H(LIA_PHASE_SERVICES), H(LIA_PHASE_VERIFY),
 	H(LIA_PHASE_CREATE),	H(LIA_PHASE_NET_UP),  H(LIA_PHASE_BOOT),    H(LIA_PHASE_STARTED),
 	H(LIA_PHASE_STOP),	H(LIA_PHASE_NET_DOWN), H(LIA_PHASE_DESTROY),
-	{ .phase = LIA_PHASE_GC, .run = gc, .summary = "gc" },
+	{ .phase = LIA_PHASE_GC, .run = gc, .plan = plan, .summary = "gc" },
 	{ 0 },
 };
 
