@@ -139,9 +139,9 @@ static int debootstrap(struct lia_ctx *ctx, struct debian *d)
 {
 	if (access(d->tarball, R_OK) == 0)
 		return 0;
-	int r = img_mkdir_p(d->cache, 0755);
+	int r = ctx->host->mkdirs(ctx, d->cache, 0755);
 	if (r < 0)
-		return IMG_ERR(ctx, r, "Cannot create the cache folder %s: %s.", d->cache, strerror(-r));
+		return r;
 	char lock[PATH_MAX + 8];
 	snprintf(lock, sizeof(lock), "%s/.lock", d->cache);
 	int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
