@@ -108,9 +108,17 @@ static int check_needs(struct app *a)
 		const struct lia_plugin *d = a->plugins[i].desc;
 		for (const char *const *n = d->needs; n && *n; n++) {
 			if (strncmp(*n, "prog:", 5) == 0) {
-				if (!find_prog(*n + 5)) {
-					msg_err("setup/preflight: plugin '%s' needs the program '%s', which is not on PATH (install the package that provides it)",
-						d->name, *n + 5);
+				/* "prog:NAME" or "prog:NAME=DEBIAN-PACKAGE" */
+				char prog[256];
+				const char *pkg = strchr(*n + 5, '=');
+				snprintf(prog, sizeof(prog), "%.*s", pkg ? (int)(pkg - *n - 5) : 255, *n + 5);
+				if (!find_prog(prog)) {
+					if (pkg)
+						msg_err("setup/preflight: plugin '%s' needs the program '%s', which is not on PATH (apt-get install %s)",
+							d->name, prog, pkg + 1);
+					else
+						msg_err("setup/preflight: plugin '%s' needs the program '%s', which is not on PATH (install the package that provides it)",
+							d->name, prog);
 					bad++;
 				}
 			} else {

@@ -136,7 +136,7 @@ static const struct lia_hook hooks[] = {
 	{ 0 },
 };
 
-static const char *const needs[] = { "prog:mkfs.ext4", "prog:e2fsck", NULL };
+static const char *const needs[] = { "prog:mkfs.ext4=e2fsprogs", "prog:e2fsck=e2fsprogs", NULL };
 
 LIA_PLUGIN_DEFINE(image_alpine) = {
 	LIA_PLUGIN_HEADER,

@@ -550,8 +550,8 @@ static const struct lia_hook hooks[] = {
 	{ 0 },
 };
 
-static const char *const needs[] = { "prog:apt-get", "prog:apt-cache", "prog:dpkg-deb",
-				     "prog:env", "prog:sha256sum", NULL };
+static const char *const needs[] = { "prog:apt-get=apt", "prog:apt-cache=apt", "prog:dpkg-deb=dpkg",
+				     "prog:env=coreutils", "prog:sha256sum=coreutils", NULL };
 
 LIA_PLUGIN_DEFINE(kernel_debian) = {
 	LIA_PLUGIN_HEADER,
