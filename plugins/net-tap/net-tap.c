@@ -205,7 +205,7 @@ static void test_stall(const char *where)
 
 	if (!f || !*f || strcmp(at && *at ? at : "net-up", where))
 		return;
-	fd = open(f, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(f, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd >= 0)
 		close(fd);
 	for (int i = 0; i < 600; i++)
