@@ -38,6 +38,29 @@ static int ensure_vms_dir(struct state *s)
 	return r < 0 ? r : 0;
 }
 
+/* Lock the file at path; returns the fd.  A lock file may be removed by whoever holds
+ * it (destroy, gc); a process that was waiting then holds a lock on a deleted file while
+ * the next one locks a new file at the same path.  So after locking, the fd must still
+ * be the file at the path; otherwise the lock is worthless and we take the new one. */
+static int lock_path(const char *p, int nb)
+{
+	for (;;) {
+		int fd = open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return -errno;
+		if (flock(fd, LOCK_EX | (nb ? LOCK_NB : 0)) < 0) {
+			int e = -errno;
+			close(fd);
+			return e;
+		}
+		struct stat held, now;
+		if (fstat(fd, &held) == 0 && lstat(p, &now) == 0 && held.st_dev == now.st_dev &&
+		    held.st_ino == now.st_ino)
+			return fd;
+		close(fd); /* removed or replaced while we waited: lock what is there now */
+	}
+}
+
 int state_lock(struct state *s)
 {
 	if (s->glock_depth++ > 0)
@@ -48,12 +71,10 @@ int state_lock(struct state *s)
 		return r;
 	}
 	char *p = xasprintf("%s/.lock", s->vms);
-	s->glock_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	s->glock_fd = lock_path(p, 0);
 	free(p);
-	if (s->glock_fd < 0 || flock(s->glock_fd, LOCK_EX) < 0) {
-		r = -errno;
-		if (s->glock_fd >= 0)
-			close(s->glock_fd);
+	if (s->glock_fd < 0) {
+		r = s->glock_fd;
 		s->glock_fd = -1;
 		s->glock_depth--;
 		return r;
@@ -83,15 +104,8 @@ int vm_name_valid(const char *name)
 static int lock_vm(struct state *s, const char *name, int nb)
 {
 	char *p = xasprintf("%s/%s.lock", s->vms, name);
-	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int fd = lock_path(p, nb);
 	free(p);
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX | (nb ? LOCK_NB : 0)) < 0) {
-		int e = -errno;
-		close(fd);
-		return e;
-	}
 	return fd;
 }
 

@@ -23,3 +23,7 @@ check_PROGRAMS += tests/unit/test-sshkey
 TESTS += tests/unit/test-sshkey
 tests_unit_test_sshkey_SOURCES = tests/unit/test-sshkey.c core/sshkey.c core/sshkey.h
 tests_unit_test_sshkey_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core
+
+# issue 10: robustness of records and locks
+TESTS += tests/core/lock-race.sh
+EXTRA_DIST += tests/core/lock-race.sh
