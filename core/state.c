@@ -197,6 +197,12 @@ static json_t *load_json(const char *path, int *err)
 		*err = access(path, F_OK) == 0 ? -EBADMSG : -ENOENT;
 		if (*err == -EBADMSG)
 			msg_err("%s:%d: corrupt VM record: %s", path, je.line, je.text);
+	} else if (!json_is_object(j)) {
+		/* valid JSON, but no record: every command refuses it like a corrupt one */
+		msg_err("%s: corrupt VM record: not a JSON object", path);
+		json_decref(j);
+		j = NULL;
+		*err = -EBADMSG;
 	}
 	return j;
 }
@@ -436,12 +442,15 @@ static int lowest_free(struct state *s, const char *self, const char *kind, uint
 	char **names;
 	size_t n, used_n = 0, used_cap = 64;
 	uint64_t *used = xcalloc(used_cap, sizeof(uint64_t));
+	int corrupt = 0;
 	record_names(s, &names, &n);
 	for (size_t i = 0; i < n; i++) {
 		if (!self || strcmp(names[i], self) != 0) {
 			char *p = xasprintf("%s/%s.json", s->vms, names[i]);
 			int le = 0;
 			json_t *j = load_json(p, &le);
+			/* an unreadable record may hold any value: none can be handed out */
+			corrupt |= !j && le == -EBADMSG;
 			size_t x;
 			json_t *ent;
 			json_array_foreach(json_object_get(j, "ledger"), x, ent) {
@@ -462,6 +471,10 @@ static int lowest_free(struct state *s, const char *self, const char *kind, uint
 	}
 	free(names);
 	free(k);
+	if (corrupt) {
+		free(used);
+		return -EBADMSG;
+	}
 	qsort(used, used_n, sizeof(uint64_t), cmpu64);
 	uint64_t cand = lo;
 	for (size_t i = 0; i < used_n; i++) {

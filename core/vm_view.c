@@ -102,7 +102,10 @@ int vm_show(struct app *a, const char *name)
 	struct vm_record *r;
 	int e = record_open(&a->st, name, 0, 0, &r);
 	if (e < 0) {
-		fprintf(stderr, "lia-core: no VM named '%s' (see `lia-core vm list`)\n", name);
+		if (e == -EBADMSG) /* the line above names the file and the parse error */
+			fprintf(stderr, "lia-core: the record of VM '%s' is corrupt; repair or remove it\n", name);
+		else
+			fprintf(stderr, "lia-core: no VM named '%s' (see `lia-core vm list`)\n", name);
 		return EXIT_FAIL;
 	}
 	json_t *j = json_deep_copy(r->root);
@@ -161,8 +164,11 @@ int vm_plugin_cmd(struct app *a, int argc, char **argv)
 			if (vm_name_or_usage(argv[1]))
 				return EXIT_USAGE;
 			struct vm_record *r;
-			if (record_open(&a->st, argv[1], 0, 0, &r) < 0) {
-				fprintf(stderr, "lia-core: no VM named '%s' (see `lia-core vm list`)\n", argv[1]);
+			int e = record_open(&a->st, argv[1], 0, 0, &r);
+			if (e < 0) {
+				fprintf(stderr, e == -EBADMSG ?
+					"lia-core: the record of VM '%s' is corrupt; repair or remove it\n" :
+					"lia-core: no VM named '%s' (see `lia-core vm list`)\n", argv[1]);
 				return EXIT_FAIL;
 			}
 			if ((rc = app_open_plugins(a)) == 0) {

@@ -25,5 +25,7 @@ tests_unit_test_sshkey_SOURCES = tests/unit/test-sshkey.c core/sshkey.c core/ssh
 tests_unit_test_sshkey_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core
 
 # issue 10: robustness of records and locks
-TESTS += tests/core/lock-race.sh tests/core/ssh-key.sh tests/core/elf-valid.sh tests/core/signals.sh
-EXTRA_DIST += tests/core/lock-race.sh tests/core/ssh-key.sh tests/core/elf-valid.sh tests/core/signals.sh
+TESTS += tests/core/lock-race.sh tests/core/ssh-key.sh tests/core/elf-valid.sh tests/core/signals.sh \
+	tests/core/corrupt-record.sh
+EXTRA_DIST += tests/core/lock-race.sh tests/core/ssh-key.sh tests/core/elf-valid.sh tests/core/signals.sh \
+	tests/core/corrupt-record.sh
