@@ -214,8 +214,9 @@ int record_open(struct state *s, const char *name, int lock, int nb, struct vm_r
 		return -EINVAL;
 	struct vm_record *r = record_new(s, name);
 	if (access(r->path, F_OK) != 0) {
+		int e = errno == EACCES ? -EACCES : -ENOENT; /* not root: not "no such VM" */
 		record_close(r);
-		return -ENOENT;
+		return e;
 	}
 	if (lock) {
 		r->lock_fd = lock_vm(s, name, nb);
