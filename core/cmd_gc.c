@@ -118,6 +118,11 @@ int cmd_gc(struct app *a, int argc, char **argv)
 		free(names[i]);
 	}
 	free(names);
+	if (!a->dry_run) {
+		int swept = state_sweep(&a->st);
+		if (swept)
+			msg_info("gc: removed %d leftover temp or lock file(s) in %s", swept, a->st.vms);
+	}
 	struct plan p;
 	plan_pipeline(a, &PIPE_GC, 0, &p);
 	struct run_opts o = { .pipeline = "gc", .no_rollback = 1 };

@@ -9,6 +9,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <signal.h>
 #include <unistd.h>
 #include "state.h"
 #include "util.h"
@@ -539,4 +540,39 @@ int lease_release(struct vm_record *r, const char *kind)
 	int e = ledger_del(r, k, id);
 	free(k);
 	return e;
+}
+
+/* gc: remove what crashed processes left in vms/: NAME.json.tmp.PID of a dead PID, and
+ * NAME.lock without NAME.json (taken first, so nobody holds it; lock_path re-checks, so
+ * removing a held lock file is safe for whoever waits on it).  Returns the count. */
+int state_sweep(struct state *s)
+{
+	DIR *d = opendir(s->vms);
+	struct dirent *e;
+	int n = 0;
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		const char *t = strstr(e->d_name, ".json.tmp.");
+		size_t len = strlen(e->d_name);
+		char *p = xasprintf("%s/%s", s->vms, e->d_name);
+		if (t && e->d_name[0] != '.') {
+			long pid = strtol(t + 10, NULL, 10);
+			if (pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH && unlink(p) == 0)
+				n++;
+		} else if (e->d_name[0] != '.' && len > 5 && !strcmp(e->d_name + len - 5, ".lock")) {
+			char *name = strndup(e->d_name, len - 5);
+			char *rec = xasprintf("%s/%s.json", s->vms, name);
+			int fd = vm_name_valid(name) ? lock_path(p, 1) : -1;
+			if (fd >= 0 && access(rec, F_OK) != 0 && errno == ENOENT && unlink(p) == 0)
+				n++;
+			if (fd >= 0)
+				close(fd);
+			free(rec);
+			free(name);
+		}
+		free(p);
+	}
+	closedir(d);
+	return n;
 }
