@@ -48,6 +48,12 @@ static int reconcile(struct app *a, const char *name, int *failures)
 	struct vm_record *r;
 	/* a VM whose lock is held is being worked on by a live lia-core: leave it */
 	int e = record_open(&a->st, name, 1, 1, &r);
+	if (e == -EBADMSG) {
+		/* load_json named the file and the parse error; gc must not say all is well */
+		msg_err("gc: the record of VM '%s' is corrupt: gc cannot tell what it owns; repair or remove it", name);
+		(*failures)++;
+		return 0;
+	}
 	if (e == -EWOULDBLOCK || e == -EAGAIN || e < 0)
 		return 0;
 	enum vm_state st = rec_state(r);
@@ -112,6 +118,11 @@ int cmd_gc(struct app *a, int argc, char **argv)
 		free(names[i]);
 	}
 	free(names);
+	if (!a->dry_run) {
+		int swept = state_sweep(&a->st);
+		if (swept)
+			msg_info("gc: removed %d leftover temp or lock file(s) in %s", swept, a->st.vms);
+	}
 	struct plan p;
 	plan_pipeline(a, &PIPE_GC, 0, &p);
 	struct run_opts o = { .pipeline = "gc", .no_rollback = 1 };

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cmds.h"
+#include "sshkey.h"
 #include "conf_check.h"
 #include "util.h"
 #include "vm_ops.h"
@@ -30,25 +31,22 @@ static int parse_size(const char *opt, const char *key, const char *s, int64_t *
 	return 0;
 }
 
+/* OpenSSH public keys only (core/sshkey.c).  The guest takes one key (lia-init), so a
+ * file of several gives its first, and says so. */
 static char *read_key(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		fprintf(stderr, "lia-core: cannot read SSH key %s: %s\n", path, strerror(errno));
+	char err[600], *keys;
+	int n = sshkey_load(path, &keys, err, sizeof err);
+	if (n < 0) {
+		fprintf(stderr, "lia-core: %s\n", err);
 		return NULL;
 	}
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n = getline(&line, &cap, f);
-	fclose(f);
-	if (n <= 0) {
-		fprintf(stderr, "lia-core: SSH key file %s is empty\n", path);
-		free(line);
-		return NULL;
+	char *nl = strchr(keys, '\n');
+	if (nl) {
+		*nl = 0;
+		fprintf(stderr, "lia-core: %s holds %d keys; the guest takes one: the first\n", path, n);
 	}
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		line[--n] = 0;
-	return line;
+	return keys;
 }
 
 static int vm_create(struct app *a, int argc, char **argv)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "elf_valid.h"
 #include "loader.h"
 #include "util.h"
 
@@ -267,6 +268,12 @@ static int load_one(const struct lia_config *c, struct plugin_block *b, struct l
 			return -1;
 		}
 		lp->file = file;
+		char why[200];
+		/* dlopen maps what the program headers say: a truncated file would SIGBUS */
+		if (elf_valid_file(file, why, sizeof why) < 0) {
+			msg_err("%s: cannot load plugin '%s': %s", file, name, why);
+			return -1;
+		}
 		if (!(h = open_handle(file, name)))
 			return -1;
 	}

@@ -11,7 +11,8 @@ LIA_CORE_SOURCES = \
 	core/lifecycle.c core/lifecycle.h core/conf_check.c core/conf_check.h \
 	core/vm_ops.c core/vm_ops.h core/vm_view.c core/cmd_plugins.c core/table.c core/table.h \
 	core/plugin_lint.c core/plugin_lint.h core/util.c core/util.h \
-	core/download.c core/download.h core/hashq.c core/hashq.h
+	core/download.c core/download.h core/hashq.c core/hashq.h \
+	core/sshkey.c core/sshkey.h core/elf_valid.c core/elf_valid.h
 lia_core_SOURCES = core/main.c $(LIA_CORE_SOURCES)
 lia_core_CPPFLAGS = $(AM_CPPFLAGS) -DPLUGINDIR='"$(plugindir)"' -DSYSCONFDIR='"$(sysconfdir)"'
 lia_core_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS)

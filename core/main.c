@@ -34,6 +34,35 @@ static void usage(FILE *f)
 		SYSCONFDIR);
 }
 
+static void on_interrupt(int sig)
+{
+	lia_interrupted = sig;
+}
+
+/* A handler, not SIG_IGN: ignored signals stay ignored in the programs we run, handled
+ * ones are reset to their default by exec. */
+static void on_sigpipe(int sig)
+{
+	(void)sig;
+}
+
+/* A closed output pipe must not kill lia-core in the middle of a pipeline (the write
+ * fails with EPIPE and the work goes on); SIGINT and SIGTERM stop the pipeline at the
+ * next step boundary, with rollback.  A second one acts at once (SA_RESETHAND). */
+static void install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_sigpipe;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = on_interrupt;
+	sa.sa_flags = SA_RESTART | SA_RESETHAND;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	struct app a;
@@ -97,6 +126,7 @@ int main(int argc, char **argv)
 	}
 	int rc;
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	install_signals();
 	if (strcmp(verb, "run") == 0)
 		rc = cmd_run(&a, vargc, vargv);
 	else if (strcmp(verb, "vm") == 0)
@@ -114,5 +144,9 @@ int main(int argc, char **argv)
 	}
 	app_free(&a);
 	fflush(stdout);
+	if (lia_interrupted) {
+		fprintf(stderr, "lia-core: stopped by %s\n", lia_interrupted == SIGINT ? "SIGINT" : "SIGTERM");
+		return 128 + lia_interrupted;
+	}
 	return rc;
 }

@@ -222,6 +222,16 @@ int plan_run(struct app *a, struct plan *p, const struct run_opts *o)
 		struct step *s = &p->steps[i];
 		lia_hook_fn fn = p->undo ? s->hook->undo : s->hook->run;
 		struct core_ctx c;
+		if (lia_interrupted && !p->undo) {
+			/* like a failed step: undo what is done (teardown and gc keep going) */
+			msg_err("%s: interrupted by %s before %s/%s; rolling back", o->pipeline,
+				lia_interrupted == SIGINT ? "SIGINT" : "SIGTERM", phase_name(s->phase),
+				s->lp->desc->name);
+			if (!o->no_rollback)
+				rollback(a, p, done, ndone, o);
+			rc = EXIT_FAIL;
+			break;
+		}
 		double t0 = now_ms();
 		int r = call(a, s, o, fn, &c);
 		double ms = now_ms() - t0;
@@ -250,6 +260,13 @@ int plan_run(struct app *a, struct plan *p, const struct run_opts *o)
 		}
 		report_step(a, s, res, ms, &c);
 		ctx_fini(&c);
+	}
+	if (!rc && lia_interrupted && !p->undo && p->n) {
+		msg_err("%s: interrupted by %s in its last step; rolling back", o->pipeline,
+			lia_interrupted == SIGINT ? "SIGINT" : "SIGTERM");
+		if (!o->no_rollback)
+			rollback(a, p, done, ndone, o);
+		rc = EXIT_FAIL;
 	}
 	free(done);
 	return rc;

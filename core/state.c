@@ -9,6 +9,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <signal.h>
 #include <unistd.h>
 #include "state.h"
 #include "util.h"
@@ -38,6 +39,29 @@ static int ensure_vms_dir(struct state *s)
 	return r < 0 ? r : 0;
 }
 
+/* Lock the file at path; returns the fd.  A lock file may be removed by whoever holds
+ * it (destroy, gc); a process that was waiting then holds a lock on a deleted file while
+ * the next one locks a new file at the same path.  So after locking, the fd must still
+ * be the file at the path; otherwise the lock is worthless and we take the new one. */
+static int lock_path(const char *p, int nb)
+{
+	for (;;) {
+		int fd = open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return -errno;
+		if (flock(fd, LOCK_EX | (nb ? LOCK_NB : 0)) < 0) {
+			int e = -errno;
+			close(fd);
+			return e;
+		}
+		struct stat held, now;
+		if (fstat(fd, &held) == 0 && lstat(p, &now) == 0 && held.st_dev == now.st_dev &&
+		    held.st_ino == now.st_ino)
+			return fd;
+		close(fd); /* removed or replaced while we waited: lock what is there now */
+	}
+}
+
 int state_lock(struct state *s)
 {
 	if (s->glock_depth++ > 0)
@@ -48,12 +72,10 @@ int state_lock(struct state *s)
 		return r;
 	}
 	char *p = xasprintf("%s/.lock", s->vms);
-	s->glock_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	s->glock_fd = lock_path(p, 0);
 	free(p);
-	if (s->glock_fd < 0 || flock(s->glock_fd, LOCK_EX) < 0) {
-		r = -errno;
-		if (s->glock_fd >= 0)
-			close(s->glock_fd);
+	if (s->glock_fd < 0) {
+		r = s->glock_fd;
 		s->glock_fd = -1;
 		s->glock_depth--;
 		return r;
@@ -83,15 +105,8 @@ int vm_name_valid(const char *name)
 static int lock_vm(struct state *s, const char *name, int nb)
 {
 	char *p = xasprintf("%s/%s.lock", s->vms, name);
-	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int fd = lock_path(p, nb);
 	free(p);
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX | (nb ? LOCK_NB : 0)) < 0) {
-		int e = -errno;
-		close(fd);
-		return e;
-	}
 	return fd;
 }
 
@@ -183,6 +198,12 @@ static json_t *load_json(const char *path, int *err)
 		*err = access(path, F_OK) == 0 ? -EBADMSG : -ENOENT;
 		if (*err == -EBADMSG)
 			msg_err("%s:%d: corrupt VM record: %s", path, je.line, je.text);
+	} else if (!json_is_object(j)) {
+		/* valid JSON, but no record: every command refuses it like a corrupt one */
+		msg_err("%s: corrupt VM record: not a JSON object", path);
+		json_decref(j);
+		j = NULL;
+		*err = -EBADMSG;
 	}
 	return j;
 }
@@ -194,8 +215,9 @@ int record_open(struct state *s, const char *name, int lock, int nb, struct vm_r
 		return -EINVAL;
 	struct vm_record *r = record_new(s, name);
 	if (access(r->path, F_OK) != 0) {
+		int e = errno == EACCES ? -EACCES : -ENOENT; /* not root: not "no such VM" */
 		record_close(r);
-		return -ENOENT;
+		return e;
 	}
 	if (lock) {
 		r->lock_fd = lock_vm(s, name, nb);
@@ -422,12 +444,15 @@ static int lowest_free(struct state *s, const char *self, const char *kind, uint
 	char **names;
 	size_t n, used_n = 0, used_cap = 64;
 	uint64_t *used = xcalloc(used_cap, sizeof(uint64_t));
+	int corrupt = 0;
 	record_names(s, &names, &n);
 	for (size_t i = 0; i < n; i++) {
 		if (!self || strcmp(names[i], self) != 0) {
 			char *p = xasprintf("%s/%s.json", s->vms, names[i]);
 			int le = 0;
 			json_t *j = load_json(p, &le);
+			/* an unreadable record may hold any value: none can be handed out */
+			corrupt |= !j && le == -EBADMSG;
 			size_t x;
 			json_t *ent;
 			json_array_foreach(json_object_get(j, "ledger"), x, ent) {
@@ -448,6 +473,10 @@ static int lowest_free(struct state *s, const char *self, const char *kind, uint
 	}
 	free(names);
 	free(k);
+	if (corrupt) {
+		free(used);
+		return -EBADMSG;
+	}
 	qsort(used, used_n, sizeof(uint64_t), cmpu64);
 	uint64_t cand = lo;
 	for (size_t i = 0; i < used_n; i++) {
@@ -511,4 +540,39 @@ int lease_release(struct vm_record *r, const char *kind)
 	int e = ledger_del(r, k, id);
 	free(k);
 	return e;
+}
+
+/* gc: remove what crashed processes left in vms/: NAME.json.tmp.PID of a dead PID, and
+ * NAME.lock without NAME.json (taken first, so nobody holds it; lock_path re-checks, so
+ * removing a held lock file is safe for whoever waits on it).  Returns the count. */
+int state_sweep(struct state *s)
+{
+	DIR *d = opendir(s->vms);
+	struct dirent *e;
+	int n = 0;
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		const char *t = strstr(e->d_name, ".json.tmp.");
+		size_t len = strlen(e->d_name);
+		char *p = xasprintf("%s/%s", s->vms, e->d_name);
+		if (t && e->d_name[0] != '.') {
+			long pid = strtol(t + 10, NULL, 10);
+			if (pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH && unlink(p) == 0)
+				n++;
+		} else if (e->d_name[0] != '.' && len > 5 && !strcmp(e->d_name + len - 5, ".lock")) {
+			char *name = strndup(e->d_name, len - 5);
+			char *rec = xasprintf("%s/%s.json", s->vms, name);
+			int fd = vm_name_valid(name) ? lock_path(p, 1) : -1;
+			if (fd >= 0 && access(rec, F_OK) != 0 && errno == ENOENT && unlink(p) == 0)
+				n++;
+			if (fd >= 0)
+				close(fd);
+			free(rec);
+			free(name);
+		}
+		free(p);
+	}
+	closedir(d);
+	return n;
 }

@@ -37,6 +37,8 @@ int record_delete(struct vm_record *r); /* removes the file; the record stays op
 void record_close(struct vm_record *r);
 /* names of all records, sorted; free with free() each and the array */
 int record_names(struct state *s, char ***names, size_t *n);
+/* gc: remove temp files of dead writers and lock files without a record; the count */
+int state_sweep(struct state *s);
 
 const char *rec_str(struct vm_record *r, const char *key); /* core key or data.key */
 int64_t rec_int(struct vm_record *r, const char *key, int64_t dflt);

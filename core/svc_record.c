@@ -126,7 +126,9 @@ int svc_lease_take(struct lia_ctx *ctx, const char *kind, uint64_t lo, uint64_t 
 		return core_error(c, e, "the %s pool %" PRIu64 "..%" PRIu64 " is exhausted: every value is leased to a VM (see `lia-core vm list`, `lia-core gc`)",
 				  kind, lo, hi);
 	if (e < 0)
-		return core_error(c, e, "cannot take a %s lease: %s", kind, strerror(-e));
+		return core_error(c, e, e == -EBADMSG ?
+			"cannot take a %s lease: a corrupt VM record (named above) may hold any value, so none is handed out; repair or remove that record" :
+			"cannot take a %s lease: %s", kind, strerror(-e));
 	return 0;
 }
 

@@ -22,6 +22,8 @@ void progress_break(void)
 	}
 }
 
+volatile sig_atomic_t lia_interrupted;
+
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
 	progress_break();

@@ -20,6 +20,11 @@ extern int lia_quiet;   /* -q */
 extern int lia_progress_open;
 void progress_break(void);
 
+#include <signal.h>
+/* SIGINT or SIGTERM received (main.c): a pipeline stops before its next step and rolls
+ * back as if that step had failed; lia-core then exits 128 + the signal */
+extern volatile sig_atomic_t lia_interrupted;
+
 void msg_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

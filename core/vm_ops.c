@@ -57,6 +57,11 @@ int vm_open_locked(struct app *a, const char *name, struct vm_record **r)
 		fprintf(stderr, "lia-core: no VM named '%s' (see `lia-core vm list`)\n", name);
 		return EXIT_FAIL;
 	}
+	if (e == -EACCES) {
+		fprintf(stderr, "lia-core: permission denied: cannot open the record of VM '%s' in %s (run as root)\n",
+			name, a->st.vms);
+		return EXIT_FAIL;
+	}
 	if (e < 0) {
 		fprintf(stderr, "lia-core: cannot open the record of VM '%s': %s\n", name, strerror(-e));
 		return EXIT_FAIL;

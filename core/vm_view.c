@@ -54,7 +54,10 @@ int vm_list(struct app *a)
 		return rc;
 	char **names;
 	size_t n;
-	record_names(&a->st, &names, &n);
+	if ((rc = record_names(&a->st, &names, &n)) < 0) {
+		msg_err("permission denied: cannot read %s: %s (run as root)", a->st.vms, strerror(-rc));
+		return EXIT_FAIL;
+	}
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++) {
 		struct vm_record *r;
@@ -102,7 +105,13 @@ int vm_show(struct app *a, const char *name)
 	struct vm_record *r;
 	int e = record_open(&a->st, name, 0, 0, &r);
 	if (e < 0) {
-		fprintf(stderr, "lia-core: no VM named '%s' (see `lia-core vm list`)\n", name);
+		if (e == -EBADMSG) /* the line above names the file and the parse error */
+			fprintf(stderr, "lia-core: the record of VM '%s' is corrupt; repair or remove it\n", name);
+		else if (e == -EACCES)
+			fprintf(stderr, "lia-core: permission denied: cannot read the record of VM '%s' in %s (run as root)\n",
+				name, a->st.vms);
+		else
+			fprintf(stderr, "lia-core: no VM named '%s' (see `lia-core vm list`)\n", name);
 		return EXIT_FAIL;
 	}
 	json_t *j = json_deep_copy(r->root);
@@ -161,8 +170,11 @@ int vm_plugin_cmd(struct app *a, int argc, char **argv)
 			if (vm_name_or_usage(argv[1]))
 				return EXIT_USAGE;
 			struct vm_record *r;
-			if (record_open(&a->st, argv[1], 0, 0, &r) < 0) {
-				fprintf(stderr, "lia-core: no VM named '%s' (see `lia-core vm list`)\n", argv[1]);
+			int e = record_open(&a->st, argv[1], 0, 0, &r);
+			if (e < 0) {
+				fprintf(stderr, e == -EBADMSG ?
+					"lia-core: the record of VM '%s' is corrupt; repair or remove it\n" :
+					"lia-core: no VM named '%s' (see `lia-core vm list`)\n", argv[1]);
 				return EXIT_FAIL;
 			}
 			if ((rc = app_open_plugins(a)) == 0) {

@@ -17,3 +17,15 @@ NEWCOMER_TESTS = tests/core/install-conf.sh tests/core/test-progress.sh tests/co
 	tests/core/readme-plugins.sh tests/core/docs.sh tests/core/tables.sh tests/core/messages.sh
 TESTS += $(NEWCOMER_TESTS)
 EXTRA_DIST += $(NEWCOMER_TESTS) tools/test.sh tools/test-progress.sh tools/build-progress.sh tools/apt-wait.sh
+
+# core/sshkey.c: only OpenSSH public keys for --ssh-key (TAP, no cmocka needed)
+check_PROGRAMS += tests/unit/test-sshkey
+TESTS += tests/unit/test-sshkey
+tests_unit_test_sshkey_SOURCES = tests/unit/test-sshkey.c core/sshkey.c core/sshkey.h
+tests_unit_test_sshkey_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core
+
+# issue 10: robustness of records and locks
+TESTS += tests/core/lock-race.sh tests/core/ssh-key.sh tests/core/elf-valid.sh tests/core/signals.sh \
+	tests/core/corrupt-record.sh tests/core/not-root.sh tests/core/sweep.sh
+EXTRA_DIST += tests/core/lock-race.sh tests/core/ssh-key.sh tests/core/elf-valid.sh tests/core/signals.sh \
+	tests/core/corrupt-record.sh tests/core/not-root.sh tests/core/sweep.sh

@@ -17,17 +17,18 @@ _tap_failed=0
 _tap_cleanup_file=$(mktemp "${TMPDIR:-/tmp}/lia-cleanup.XXXXXX")
 
 # ok COND_EXIT_STATUS DESCRIPTION   e.g.  test -d x; ok $? "x exists"
+# (returns the check's status, so `is ... || diag "$out"` shows output only on failure)
 ok() {
 	_tap_n=$((_tap_n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $_tap_n - $2"; else echo "not ok $_tap_n - $2"; _tap_failed=$((_tap_failed + 1)); fi
+	if [ "$1" -eq 0 ]; then echo "ok $_tap_n - $2"; else echo "not ok $_tap_n - $2"; _tap_failed=$((_tap_failed + 1)); return 1; fi
 }
 # is GOT WANT DESCRIPTION
 is() {
-	if [ "$1" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; echo "#   got:  '$1'"; echo "#   want: '$2'"; fi
+	if [ "$1" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; echo "#   got:  '$1'"; echo "#   want: '$2'"; return 1; fi
 }
 # like TEXT REGEX DESCRIPTION (grep -E)
 like() {
-	if printf '%s\n' "$1" | grep -Eq -- "$2"; then ok 0 "$3"; else ok 1 "$3"; echo "#   text: $(printf '%s' "$1" | head -c 600)"; echo "#   does not match: $2"; fi
+	if printf '%s\n' "$1" | grep -Eq -- "$2"; then ok 0 "$3"; else ok 1 "$3"; echo "#   text: $(printf '%s' "$1" | head -c 600)"; echo "#   does not match: $2"; return 1; fi
 }
 skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n # SKIP $1"; }
 # skip_all REASON: the whole file cannot run here (no root, no KVM, ...)
@@ -105,3 +106,18 @@ mk_conf() {
 }
 # lia ARGS...: run lia-core (output to stdout/stderr as usual)
 lia() { "$LIA_CORE" "$@"; }
+
+# wait_for SECONDS CMD...: run CMD every 20 ms until it succeeds; 1 after SECONDS.
+# Tests wait for a state this way instead of sleeping a guessed time, so a loaded
+# machine only makes them slower.  LIA_TEST_WAIT_SCALE (default 1) multiplies SECONDS.
+wait_for() {
+	local secs=$1; shift
+	local end=$(( $(date +%s%N) + secs * ${LIA_TEST_WAIT_SCALE:-1} * 1000000000 ))
+	until "$@"; do
+		[ "$(date +%s%N)" -lt "$end" ] || return 1
+		sleep 0.02
+	done
+}
+# slack MS: an upper bound on how long something may take, scaled by LIA_TEST_WAIT_SCALE
+# (`make check-under-load` sets it); lower bounds (a deadline was honoured) stay exact.
+slack() { echo $(( $1 * ${LIA_TEST_WAIT_SCALE:-1} )); }

@@ -28,6 +28,7 @@
 #include "fc-args.h"
 #include "fc-jail.h"
 #include "fc-proc.h"
+#include "fc-file.h"
 #include "install.h"
 
 
@@ -108,14 +109,23 @@ static void unlink_socket(const char *path)
 		unlink(path);
 }
 
-static int create_empty(const char *path, char *err, size_t errlen)
+/* a file of our own at path, empty; a link or other thing planted there is replaced */
+static int open_fresh(struct lia_ctx *ctx, const char *path, int append, char *err, size_t errlen)
+{
+	int replaced, fd = fc_open_fresh(path, append, &replaced, err, errlen);
+	if (replaced)
+		ctx->host->log(ctx, LIA_LOG_WARN,
+		       "%s was not a plain file of lia's (a symbolic link, hard link or device): removed it and made a new file.",
+		       path);
+	return fd;
+}
+
+static int create_empty(struct lia_ctx *ctx, const char *path, char *err, size_t errlen)
 {
 	/* v1.6 opens log/metrics without O_CREAT: they must exist; truncate old runs */
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0) {
-		say(err, errlen, "cannot create %s: %s", path, strerror(errno));
-		return -errno;
-	}
+	int fd = open_fresh(ctx, path, 0, err, errlen);
+	if (fd < 0)
+		return fd;
 	close(fd);
 	return 0;
 }
@@ -407,11 +417,9 @@ static int launch(struct lia_ctx *ctx, struct fc_vm *v, char *err, size_t errlen
 	int n = 0, r;
 	pid_t pid;
 
-	int con = open(v->console, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640);
-	if (con < 0) {
-		say(err, errlen, "cannot open the console log %s: %s", v->console, strerror(errno));
-		return -errno;
-	}
+	int con = open_fresh(ctx, v->console, 1, err, errlen);
+	if (con < 0)
+		return con;
 	if (v->jailed) {
 		const char *jb = ctx->host->cfg_str(ctx, "jailer_binary"), *ns = ctx->host->cfg_str(ctx, "netns");
 		static char def[PATH_MAX];
@@ -525,9 +533,9 @@ static int boot_run(struct lia_ctx *ctx, void *state)
 	if (uds && *uds)
 		unlink_socket(uds); /* PUT /vsock fails with AddrInUse otherwise */
 
-	r = create_empty(v.log, err, sizeof(err));
+	r = create_empty(ctx, v.log, err, sizeof(err));
 	if (!r)
-		r = create_empty(v.metrics, err, sizeof(err));
+		r = create_empty(ctx, v.metrics, err, sizeof(err));
 	if (!r && v.jailed) {
 		r = prepare_jail(ctx, &v);
 		if (r < 0) {

@@ -248,12 +248,17 @@ int fc_kill(pid_t pid, uint64_t start, int sig)
 /* Read at most len bytes of the end of path into buf; returns bytes read. */
 static size_t read_tail(const char *path, char *buf, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* never through a link: the tail goes into error messages */
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
 	struct stat st;
 	off_t off = 0;
-	if (fstat(fd, &st) == 0 && st.st_size > (off_t)len)
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return 0;
+	}
+	if (st.st_size > (off_t)len)
 		off = st.st_size - (off_t)len;
 	ssize_t n = pread(fd, buf, len, off);
 	close(fd);

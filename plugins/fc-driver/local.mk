@@ -5,6 +5,7 @@ FC_DRIVER_SH_TESTS = \
 	tests/fc-driver/inject.sh \
 	tests/fc-driver/crash.sh \
 	tests/fc-driver/concurrent.sh \
+	tests/fc-driver/symlinks.sh \
 	tests/fc-driver/real.sh \
 	tests/fc-driver/prefix.sh \
 	tests/fc-install/install.sh
@@ -22,6 +23,7 @@ plugins_fc_driver_fc_driver_la_SOURCES = \
 	plugins/fc-driver/fc-api.c plugins/fc-driver/fc-api.h \
 	plugins/fc-driver/fc-proc.c plugins/fc-driver/fc-proc.h \
 	plugins/fc-driver/fc-jail.c plugins/fc-driver/fc-jail.h \
+	plugins/fc-driver/fc-file.c plugins/fc-driver/fc-file.h \
 	plugins/fc-driver/install.c plugins/fc-driver/install.h
 plugins_fc_driver_fc_driver_la_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/plugins/common $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS) $(LIBARCHIVE_CFLAGS)
 plugins_fc_driver_fc_driver_la_LDFLAGS = $(PLUGIN_LDFLAGS)

@@ -13,15 +13,72 @@
 
 #define UNIT_NAME "lia-network.service"
 
+/* One word of ExecStart=, written so that systemd reads back exactly `in`
+ * (systemd.syntax(7), systemd.service(5)): '%' would be a specifier in any word and '$'
+ * a variable in an argument, so they are doubled; a word with white space, quotes, a
+ * backslash or a ';' (a lone one separates commands) goes in double quotes with '"' and
+ * '\' escaped.  Control characters (a newline would end the line and start a directive
+ * of its own) cannot be written safely: -EINVAL.  The program itself (exec) is not
+ * variable-expanded, and systemd refuses one holding quotes or backslashes: -EDOM. */
+static int unit_word(const char *in, int exec, char *out, size_t len)
+{
+	int quote = !*in;
+	size_t o = 0;
+
+	for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return -EINVAL;
+		if (exec && strchr("\"'\\", *p))
+			return -EDOM;
+		if (strchr(" \"'\\;", *p))
+			quote = 1;
+	}
+#define PUT(c) do { if (o + 1 >= len) return -ENAMETOOLONG; out[o++] = (c); } while (0)
+	if (quote)
+		PUT('"');
+	for (const char *p = in; *p; p++) {
+		if (*p == '%' || (*p == '$' && !exec))
+			PUT(*p);
+		else if (quote && (*p == '"' || *p == '\\'))
+			PUT('\\');
+		PUT(*p);
+	}
+	if (quote)
+		PUT('"');
+#undef PUT
+	out[o] = 0;
+	return 0;
+}
+
+static int bad_word(struct lia_ctx *ctx, const char *key, const char *v, int r)
+{
+	if (r == -EINVAL) /* the value itself would break the message's line */
+		return ctx->host->error(ctx, -EINVAL,
+			"net-bridge.%s holds a control character (such as a newline), which cannot go into %s; fix the setting.",
+			key, UNIT_NAME);
+	return ctx->host->error(ctx, r, "net-bridge.%s '%s' cannot go into %s: %s.", key, v,
+		UNIT_NAME, r == -EDOM ? "systemd refuses a program path with quotes or backslashes" :
+		"it is too long");
+}
+
 int nb_unit_text(struct lia_ctx *ctx, char *buf, size_t len)
 {
 	const char *core = ctx->host->cfg_str(ctx, "lia_core_path");
 	const char *conf = ctx->host->cfg_str(ctx, "unit_config");
-	char cflag[4200] = "";
-	int n;
+	char qcore[4200], qconf[4200], cflag[4300] = "";
+	int n, r;
 
-	if (conf && *conf)
-		snprintf(cflag, sizeof cflag, " -c %s", conf);
+	if (!core || core[0] != '/')
+		return ctx->host->error(ctx, -EINVAL,
+			"net-bridge.lia_core_path '%s' is not an absolute path, which %s needs.",
+			core ? core : "", UNIT_NAME);
+	if ((r = unit_word(core, 1, qcore, sizeof qcore)) < 0)
+		return bad_word(ctx, "lia_core_path", core, r);
+	if (conf && *conf) {
+		if ((r = unit_word(conf, 0, qconf, sizeof qconf)) < 0)
+			return bad_word(ctx, "unit_config", conf, r);
+		snprintf(cflag, sizeof cflag, " -c %s", qconf);
+	}
 	n = snprintf(buf, len,
 		     "# Installed by lia's net-bridge plugin; `lia-core run teardown` removes it.\n"
 		     "[Unit]\n"
@@ -35,7 +92,7 @@ int nb_unit_text(struct lia_ctx *ctx, char *buf, size_t len)
 		     "\n"
 		     "[Install]\n"
 		     "WantedBy=multi-user.target\n",
-		     core, cflag);
+		     qcore, cflag);
 	if (n < 0 || (size_t)n >= len)
 		return ctx->host->error(ctx, -ENAMETOOLONG, "The unit text for %s is too long.",
 					   UNIT_NAME);
@@ -64,7 +121,10 @@ static int write_atomic(struct lia_ctx *ctx, const char *path, const char *text)
 	size_t len = strlen(text);
 
 	snprintf(tmp, sizeof tmp, "%s.lia-tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* a fresh file: a stale temp (or a link planted as one) is removed, not written through */
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return ctx->host->error(ctx, -errno, "Cannot remove %s: %s.", tmp, strerror(errno));
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return ctx->host->error(ctx, -errno, "Cannot create %s: %s.", tmp, strerror(errno));
 	if (write(fd, text, len) != (ssize_t)len || fsync(fd) < 0) {

@@ -26,27 +26,29 @@ void nt_fmt_mac(uint32_t ip, char out[18])
 		 (ip >> 8) & 255, ip & 255);
 }
 
-/* characters that are safe in an interface name everywhere (ip, nft, udev) */
-static int safe(const char *s)
+/* VM names are [a-z0-9-] (the core checks); the short form takes only those, so it
+ * never contains the '_' that marks the lease form */
+static int short_ok(const char *s)
 {
 	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.'))
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
 			return 0;
 	return 1;
 }
 
-int nt_tap_name(const char *vm, char out[IFNAMSIZ])
+int nt_tap_fits(const char *vm)
 {
-	size_t plen = strlen(NT_PREFIX);
-	uint32_t h = 2166136261u; /* FNV-1a */
+	return *vm && strlen(NT_PREFIX) + strlen(vm) < IFNAMSIZ - 1 && short_ok(vm);
+}
 
-	if (*vm && strlen(vm) + plen < IFNAMSIZ - 1 && safe(vm)) {
+int nt_tap_name(const char *vm, long long lease, char out[IFNAMSIZ])
+{
+	if (nt_tap_fits(vm)) {
 		snprintf(out, IFNAMSIZ, NT_PREFIX "%s", vm);
 		return 0;
 	}
-	for (const unsigned char *p = (const unsigned char *)vm; *p; p++)
-		h = (h ^ *p) * 16777619u;
-	snprintf(out, IFNAMSIZ, NT_PREFIX "%08x", h);
+	if (lease < 0 || lease > NT_TAP_LEASE_MAX)
+		return -1;
+	snprintf(out, IFNAMSIZ, NT_PREFIX "_%lld", lease);
 	return 1;
 }

@@ -150,18 +150,47 @@ static void nt_close(void *state)
 	free(st);
 }
 
-/* The VM's TAP name: the one recorded at create, or derived from its name. */
-static const char *tap_name(struct lia_ctx *ctx, char buf[IFNAMSIZ])
+/* The VM's TAP name: the one recorded at create, or derived from its name or its
+ * "tap" lease.  With take, a VM without a lease gets one (create, net-up); otherwise
+ * NULL means it has no TAP name (nothing to delete). */
+static const char *tap_name(struct lia_ctx *ctx, char buf[IFNAMSIZ], int take)
 {
-	const char *t = ctx->host->vm_get(ctx, "net.tap");
+	const struct lia_host *h = ctx->host;
+	const char *t = h->vm_get(ctx, "net.tap"), *vm = h->vm_name(ctx);
+	uint64_t v;
 
 	if (t && *t && strlen(t) < IFNAMSIZ)
 		return t;
-	if (nt_tap_name(ctx->host->vm_name(ctx), buf))
-		ctx->host->log(ctx, LIA_LOG_INFO,
-			"VM name '%s' does not fit an interface name; its TAP is '%s'.",
-			ctx->host->vm_name(ctx), buf);
+	if (nt_tap_fits(vm)) {
+		nt_tap_name(vm, -1, buf);
+		return buf;
+	}
+	if (h->lease_get(ctx, "tap", &v) < 0 &&
+	    (!take || h->lease_take(ctx, "tap", 0, NT_TAP_LEASE_MAX, &v) < 0))
+		return NULL;
+	nt_tap_name(vm, (long long)v, buf);
+	h->log(ctx, LIA_LOG_INFO, "VM name '%s' does not fit an interface name; its TAP is '%s'.",
+	       vm, buf);
 	return buf;
+}
+
+/* Another VM's ledger owns the TAP `name`?  The ledger only answers "any VM", so this
+ * VM's own entry goes first (it is added back by net-up).  A crash in between leaves
+ * an unowned TAP, which is what gc removes. */
+static int owned_by_other(struct lia_ctx *ctx, const char *name, int *err)
+{
+	const struct lia_host *h = ctx->host;
+	int r;
+
+	*err = 0;
+	if (!h->ledger_owned(ctx, "tap", name))
+		return 0;
+	r = h->ledger_del(ctx, "tap", name);
+	if (r < 0 && r != -ENOENT) {
+		*err = r;
+		return 1;
+	}
+	return h->ledger_owned(ctx, "tap", name);
 }
 
 /* Test hook for the crash tests: at the end of the hook named by
@@ -176,7 +205,7 @@ static void test_stall(const char *where)
 
 	if (!f || !*f || strcmp(at && *at ? at : "net-up", where))
 		return;
-	fd = open(f, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(f, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd >= 0)
 		close(fd);
 	for (int i = 0; i < 600; i++)
@@ -208,7 +237,9 @@ static int nt_create(struct lia_ctx *ctx, void *state)
 	nt_fmt_ip4((uint32_t)v, ip);
 	nt_fmt_ip4(st->gateway, gw);
 	nt_fmt_mac((uint32_t)v, mac);
-	tap = tap_name(ctx, name);
+	if (!(tap = tap_name(ctx, name, 1)))
+		return h->error(ctx, -ENOSPC, "No TAP name for VM '%s': the tap lease failed.",
+				h->vm_name(ctx));
 	if ((r = h->vm_set(ctx, "net.ip", ip)) < 0 || (r = h->vm_set(ctx, "net.gateway", gw)) < 0 ||
 	    (r = h->vm_set_int(ctx, "net.prefix", st->prefix)) < 0 ||
 	    (r = h->vm_set(ctx, "net.mac", mac)) < 0 || (r = h->vm_set(ctx, "net.tap", tap)) < 0)
@@ -225,6 +256,9 @@ static int nt_release(struct lia_ctx *ctx, void *state)
 
 	if (r < 0 && r != -ENOENT)
 		return r;
+	r = h->lease_release(ctx, "tap");
+	if (r < 0 && r != -ENOENT)
+		return r;
 	return 0;
 }
 
@@ -237,9 +271,17 @@ static int nt_net_up(struct lia_ctx *ctx, void *state)
 	const struct lia_host *h = ctx->host;
 	struct nt_state *st = state;
 	char buf[IFNAMSIZ], name[IFNAMSIZ];
+	const char *t = tap_name(ctx, buf, 1);
 	int r, created;
 
-	snprintf(name, sizeof name, "%s", tap_name(ctx, buf));
+	if (!t)
+		return h->error(ctx, -ENOSPC, "No TAP name for VM '%s': the tap lease failed.",
+				h->vm_name(ctx));
+	snprintf(name, sizeof name, "%s", t);
+	if (owned_by_other(ctx, name, &r))
+		return r < 0 ? r : h->error(ctx, -EEXIST,
+			"TAP '%s' belongs to another VM's ledger; lia leaves it alone (VM '%s' cannot use it: destroy and re-create this VM).",
+			name, h->vm_name(ctx));
 	/* the ledger entry first: a crash after creation leaves a TAP gc can attribute */
 	if ((r = h->ledger_add(ctx, "tap", name)) < 0)
 		return r;
@@ -262,9 +304,19 @@ static int nt_net_down(struct lia_ctx *ctx, void *state)
 {
 	const struct lia_host *h = ctx->host;
 	char buf[IFNAMSIZ], name[IFNAMSIZ];
+	const char *t = tap_name(ctx, buf, 0);
 	int r;
 
-	snprintf(name, sizeof name, "%s", tap_name(ctx, buf));
+	if (!t)
+		return 0; /* never had a TAP name, so never a TAP */
+	snprintf(name, sizeof name, "%s", t);
+	if (owned_by_other(ctx, name, &r)) {
+		if (r < 0)
+			return r;
+		h->log(ctx, LIA_LOG_WARN, "TAP '%s' belongs to another VM's ledger; left alone.",
+		       name);
+		return 0;
+	}
 	r = nt_tap_delete(ctx, state, name);
 	if (r < 0)
 		return r;

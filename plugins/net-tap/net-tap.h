@@ -29,10 +29,15 @@ struct nt_state {
 int nt_parse_ip4(const char *s, uint32_t *out);
 void nt_fmt_ip4(uint32_t ip, char out[16]);
 void nt_fmt_mac(uint32_t ip, char out[18]); /* 06:00:AC:10:00:64 for 172.16.0.100 */
-/* "tap-vm-NAME" when NAME has at most 7 interface-safe characters, otherwise
- * "tap-vm-" + 8 hex digits of a hash of NAME.  The two forms differ in length, so a
- * short name never collides with a hashed one.  Returns 1 when hashed. */
-int nt_tap_name(const char *vm, char out[IFNAMSIZ]);
+/* TAP names are unique by construction: "tap-vm-NAME" when the VM name (unique, and
+ * [a-z0-9-]) has at most 7 characters, otherwise "tap-vm-_N" where N is the VM's lease
+ * of kind "tap", which the core hands out under its state lock (0..NT_TAP_LEASE_MAX, at
+ * most 8 characters after the prefix).  The '_' keeps the two forms apart, and apart
+ * from the 8-hex-digit hashes older versions recorded.  nt_tap_fits: 1 when the short
+ * form applies.  nt_tap_name: 0 short form, 1 lease form, -1 no lease given. */
+#define NT_TAP_LEASE_MAX 9999999
+int nt_tap_fits(const char *vm);
+int nt_tap_name(const char *vm, long long lease, char out[IFNAMSIZ]);
 
 /* tap.c: the TAP device */
 int nt_sock(struct lia_ctx *ctx, struct nt_state *st);

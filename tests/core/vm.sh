@@ -119,8 +119,7 @@ lia -c "$T/lia.conf" -q vm stop c2 && lia -c "$T/lia.conf" -q vm stop c3
 # kill -9 in the middle of a create: gc undoes it
 conf "sleep = \"create\";" ""
 "$LIA_CORE" -c "$T/lia.conf" -q vm create victim & vp=$!
-for _ in $(seq 50); do grep -q "stub-a run create victim" "$LOG" 2>/dev/null && break; sleep 0.1; done
-sleep 0.2
+wait_for 60 grep -q "stub-a run create victim" "$LOG"
 kill -9 "$vp"; wait "$vp" 2>/dev/null
 st=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["state"])' "$V/victim.json" 2>/dev/null)
 is "$st" "creating" "a killed create leaves a record in state creating"
@@ -134,8 +133,7 @@ like "$(calls)" "stub-a gc gc;stub-b gc gc;" "gc runs every plugin's gc hook"
 # kill -9 in the middle of a start: gc undoes the start
 conf "sleep = \"boot\";" ""
 "$LIA_CORE" -c "$T/lia.conf" -q vm start c1 & vp=$!
-for _ in $(seq 50); do grep -q "stub-a run boot c1" "$LOG" 2>/dev/null && break; sleep 0.1; done
-sleep 0.2
+wait_for 60 grep -q "stub-a run boot c1" "$LOG"
 kill -9 "$vp"; wait "$vp" 2>/dev/null
 err=$(lia -c "$T/lia.conf" -q vm start c1 2>&1); rc=$?
 is "$rc" 1 "a half-started VM cannot be started before gc"

@@ -22,11 +22,9 @@ start_server() {
 		--log "$d/requests.log" "$@" 2>"$d/server.err" &
 	pid=$!
 	cleanup "kill $pid"
-	for i in $(seq 100); do
-		[ -s "$d/port" ] && break
-		kill -0 "$pid" 2>/dev/null || bail "range_server.py died: $(cat "$d/server.err")"
-		sleep 0.05
-	done
+	port_or_dead() { [ -s "$d/port" ] || ! kill -0 "$pid" 2>/dev/null; }
+	wait_for 60 port_or_dead
+	kill -0 "$pid" 2>/dev/null || bail "range_server.py died: $(cat "$d/server.err")"
 	[ -s "$d/port" ] || bail "range_server.py did not start"
 	PORT=$(cat "$d/port")
 	BASE="http://127.0.0.1:$PORT"

@@ -40,7 +40,8 @@ done
 for i in 1 2 3; do "${L[@]}" -q vm create "r$i" && "${L[@]}" -q vm start "r$i"; done
 is "$("${L[@]}" vm list | grep -c ' running ')" 3 "three VMs running after their starters exited"
 kill -9 "$(vm_key r2 fc.pid)"
-sleep 0.2
+state_is() { [ "$(vm_key "$1" state)" = "$2" ]; }
+wait_for 60 state_is r2 stopped
 is "$(vm_key r2 state)" stopped "a VMM killed behind lia's back shows stopped"
 is "$(vm_key r1 state)" running "the others still running"
 for i in 1 2 3; do "${L[@]}" -q vm stop "r$i"; ok $? "stop r$i from a new lia-core"; done
@@ -50,7 +51,7 @@ for i in 1 2 3; do "${L[@]}" -q vm destroy "r$i"; done
 # gc removes a VMM and socket no record owns (e.g. its record was lost)
 "$FCDOUBLE" --api-sock "$S/sockets/orphan.api" --id orphan > /dev/null 2>&1 &
 op=$!
-sleep 0.3
+wait_for 60 test -S "$S/sockets/orphan.api"
 "${L[@]}" gc > "$T/gc.log" 2>&1
 like "$(cat "$T/gc.log")" "killed orphaned firecracker pid $op" "gc kills an unowned VMM"
 test -e "$S/sockets/orphan.api"; ok $((! $?)) "and removes its socket"

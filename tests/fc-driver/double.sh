@@ -27,14 +27,15 @@ put() {
 	echo
 	cat "$T/b"
 }
-wait_sock() { local i; for i in $(seq 100); do curl -s --unix-socket "$A" http://localhost/ >/dev/null 2>&1 && return 0; sleep 0.02; done; return 1; }
+answers() { curl -s --unix-socket "$A" http://localhost/ >/dev/null 2>&1; }
+wait_sock() { wait_for 60 answers; }
 
 # bind before listen: the file exists while connect() is refused
 rm -f "$A"
-FCDOUBLE_LISTEN_DELAY_MS=600 "$FCDOUBLE" --api-sock "$A" --id dbl-0 > "$T/console0" 2>&1 &
+FCDOUBLE_LISTEN_DELAY_MS=3000 "$FCDOUBLE" --api-sock "$A" --id dbl-0 > "$T/console0" 2>&1 &
 P0=$!
 cleanup "kill -9 $P0"
-for i in $(seq 50); do [ -S "$A" ] && break; sleep 0.01; done
+wait_for 60 test -S "$A"
 test -S "$A"; ok $? "socket file exists right after start"
 curl -s --unix-socket "$A" http://localhost/ >/dev/null 2>&1
 ok $((! $?)) "connect() is refused until the double listens"

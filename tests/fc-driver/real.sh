@@ -79,9 +79,7 @@ if [ $KVM = 0 ]; then
 fi
 
 wait_console() { # PATTERN
-	local i
-	for i in $(seq 100); do grep -q "$1" "$S/logs/v1.console.log" 2>/dev/null && return 0; sleep 0.05; done
-	return 1
+	wait_for 60 grep -q "$1" "$S/logs/v1.console.log"
 }
 
 "${L[@]}" -q vm start v1; ok $? "boot the tiny guest"
@@ -107,12 +105,13 @@ is "$(vm_key v1 fc.exit_status)" 137 "guest ignoring the keyboard: SIGKILL after
 t0=$(date +%s%N)
 "${L[@]}" -q vm stop --force v1
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-[ "$ms" -lt 1500 ] && [ "$(vm_key v1 fc.exit_status)" = 137 ]; ok $? "--force kills at once (${ms} ms)"
+[ "$ms" -lt $(slack 1500) ] && [ "$(vm_key v1 fc.exit_status)" = 137 ]; ok $? "--force kills at once (${ms} ms)"
 
 cp "$GUESTS/guest-exit.elf" "$S/kernel/vmlinux"
 "${L[@]}" -q vm start v1
 wait_console 'LIA-GUEST: resetting'
-sleep 0.5
+state_is() { [ "$(vm_key "$1" state)" = "$2" ]; }
+wait_for 60 state_is v1 stopped
 is "$(vm_key v1 state)" stopped "guest exits by itself: vm show says stopped"
 "${L[@]}" -q vm stop v1
 is "$(fc_leftovers)" "" "nothing left"

@@ -14,12 +14,16 @@ nb_uplink() {
 	ip -n "$1" route add default via 198.51.100.1 dev up0 onlink
 }
 
-# nb_snapshot NS: everything teardown must restore, as one text
+# nb_snapshot NS: everything teardown must restore, as one text, pretty-printed (one
+# value a line, so a difference shows where it is).  What changes by itself is left out:
+# an IPv6 address's "tentative" flag (duplicate address detection ends a moment after
+# the link comes up, sooner or later depending on load) and nftables object handles.
 nb_snapshot() {
-	echo "== link"; ip -n "$1" -j link show
-	echo; echo "== addr"; ip -n "$1" -j addr show
-	echo; echo "== route"; ip -n "$1" -j route show
-	echo; echo "== nft"; ip netns exec "$1" nft -j list ruleset
+	local volatile='walk(if type == "object" then del(.tentative, .handle) else . end)'
+	echo "== link"; ip -n "$1" -j link show | jq -S .
+	echo; echo "== addr"; ip -n "$1" -j addr show | jq -S "$volatile"
+	echo; echo "== route"; ip -n "$1" -j route show | jq -S .
+	echo; echo "== nft"; ip netns exec "$1" nft -j list ruleset | jq -S "$volatile"
 	echo; echo "== sysctl"; ip netns exec "$1" cat /proc/sys/net/ipv4/ip_forward
 }
 
@@ -30,7 +34,7 @@ nb_lia() { local ns=$1 conf=$2; shift 2; in_ns "$ns" "$LIA_CORE" -c "$conf" "$@"
 nb_need() {
 	need_root
 	[ -x "$LIA_CORE" ] || skip_all "lia-core is not built ($LIA_CORE)"
-	for p in ip nft "$@"; do
+	for p in ip nft jq "$@"; do
 		command -v "$p" >/dev/null 2>&1 || skip_all "$p is not installed"
 	done
 	[ -c /dev/net/tun ] || skip_all "/dev/net/tun is missing"

@@ -37,20 +37,25 @@ int main(void)
 	nt_fmt_mac(0x0A0000FFu, buf);
 	is(buf, "06:00:0A:00:00:FF", "MAC of 10.0.0.255");
 
-	ok(nt_tap_name("web", a) == 0, "short name is used as is");
+	ok(nt_tap_name("web", -1, a) == 0, "short name is used as is");
 	is(a, "tap-vm-web", "tap-vm-web");
-	ok(nt_tap_name("abcdefg", a) == 0 && strlen(a) == 14, "7 characters still fit");
-	ok(nt_tap_name("abcdefgh", a) == 1 && strlen(a) == IFNAMSIZ - 1,
-	   "8 characters are hashed: a short form can never equal a hashed one");
-	ok(nt_tap_name("a-very-long-vm-name-0001", a) == 1, "long name is hashed");
-	nt_tap_name("a-very-long-vm-name-0001", b);
-	is(a, b, "the hashed name is deterministic");
-	nt_tap_name("a-very-long-vm-name-0002", b);
-	ok(strcmp(a, b) != 0, "names differing only at the end get different TAPs");
-	ok(strncmp(a, NT_PREFIX, strlen(NT_PREFIX)) == 0 && strlen(a) < IFNAMSIZ,
-	   "hashed name keeps the tap-vm- prefix within IFNAMSIZ");
-	ok(nt_tap_name("a:b", a) == 1 && !strchr(a, ':'), "unsafe characters are hashed away");
-	ok(nt_tap_name("vm%d", a) == 1 && !strchr(a, '%'), "'%' (a kernel name pattern) is hashed away");
+	ok(nt_tap_name("abcdefg", -1, a) == 0 && strlen(a) == 14, "7 characters still fit");
+	ok(nt_tap_name("abcdefgh", -1, a) == -1, "8 characters need a lease");
+	ok(nt_tap_name("abcdefgh", 0, a) == 1, "and take the lease form");
+	is(a, "tap-vm-_0", "tap-vm-_0 for lease 0");
+	/* the pair whose 32-bit FNV hashes collided in the old scheme (issue 10 #3) */
+	nt_tap_name("agent-1522789", 3, a);
+	nt_tap_name("agent-1739192", 4, b);
+	ok(strcmp(a, b) != 0, "different leases give different TAPs whatever the names");
+	ok(nt_tap_name("agent-1522789", NT_TAP_LEASE_MAX, a) == 1 && strlen(a) <= IFNAMSIZ - 1,
+	   "the largest lease still fits IFNAMSIZ");
+	is(a, "tap-vm-_9999999", "tap-vm-_9999999");
+	ok(nt_tap_name("agent-1522789", NT_TAP_LEASE_MAX + 1LL, a) == -1, "a lease beyond the range is refused");
+	ok(strchr(a, '_') != NULL && !nt_tap_fits("a_b"),
+	   "the lease form has a '_', which no short form contains");
+	ok(nt_tap_name("a:b", 7, a) == 1 && !strchr(a, ':'), "unsafe characters take the lease form");
+	ok(nt_tap_name("vm%d", 7, a) == 1 && !strchr(a, '%'), "'%' (a kernel name pattern) takes the lease form");
+	ok(!nt_tap_fits("WEB"), "upper case (not a VM name) takes the lease form");
 	printf("1..%d\n", n);
 	return failed != 0;
 }

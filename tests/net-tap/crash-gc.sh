@@ -24,7 +24,7 @@ stall_and_kill() {
 	LIA_TEST_NET_TAP_STALL="$f" LIA_TEST_NET_TAP_STALL_AT="$at" \
 		ip netns exec "$ns" "$LIA_CORE" -c "$conf" "$@" >"$f.out" 2>&1 &
 	local pid=$!   # `ip netns exec` execs, so this is lia-core itself
-	for _ in $(seq 1 100); do [ -e "$f" ] && break; sleep 0.1; done
+	wait_for 120 test -e "$f"
 	test -e "$f"; ok $? "lia-core $* reached the stall point ($at)"
 	is "$(cat /proc/$pid/comm 2>/dev/null)" lia-core "the stalled process is lia-core"
 	kill -9 "$pid"; wait "$pid" 2>/dev/null

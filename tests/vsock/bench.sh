@@ -19,7 +19,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 L vm create b >/dev/null
 L vm start b >/dev/null
 "$DOUBLE" --uds "$S/sockets/b.vsock" --ports 52 & cleanup "kill $!"
-for _ in $(seq 100); do [ -S "$S/sockets/b.vsock" ] && break; sleep 0.05; done
+wait_for 60 test -S "$S/sockets/b.vsock"
 
 for i in $(seq "$N"); do t=$(ns); echo x | "$DIAL" "$S/sockets/b.vsock" 52 2000 >/dev/null 2>&1; echo $(( ($(ns) - t) / 1000 )); done | median >"$T/dial"
 for i in $(seq "$N"); do t=$(ns); echo x | L vm connect b 52 >/dev/null 2>&1; echo $(( ($(ns) - t) / 1000 )); done | median >"$T/conn"

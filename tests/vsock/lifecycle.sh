@@ -26,7 +26,7 @@ double() {
 	"$DOUBLE" --uds "$S/sockets/$name.vsock" --log "$T/$name.log" "$@" &
 	DPID=$!
 	cleanup "kill $DPID"
-	for _ in $(seq 100); do [ -S "$S/sockets/$name.vsock" ] && return 0; sleep 0.05; done
+	wait_for 60 test -S "$S/sockets/$name.vsock" && return 0
 	bail "fc-vsock-double did not bind $S/sockets/$name.vsock"
 }
 # start_with_double NAME ARGS...: `vm start NAME` in the background; once net-up has
@@ -35,7 +35,7 @@ start_with_double() {
 	local name=$1; shift
 	L vm start "$name" >"$T/start.out" 2>&1 &
 	local spid=$!
-	for _ in $(seq 200); do owns_socket "$name" && break; sleep 0.02; done
+	wait_for 60 owns_socket "$name"
 	double "$name" "$@"
 	wait $spid
 	START_RC=$?
@@ -92,7 +92,7 @@ L vm connect c 7777 </dev/null >/dev/null 2>"$T/conn.err"; rc=$?
 dt=$(( $(ms) - t0 ))
 is "$rc" 1 "connect to a port nobody listens on: exit 1"
 like "$(cat "$T/conn.err")" "guest port 7777 through vsock socket '$S/sockets/c.vsock'" "…naming port and socket"
-[ "$dt" -ge 1900 ] && [ "$dt" -lt 5000 ]; ok $? "…after connect_timeout (${dt} ms)"
+[ "$dt" -ge 1900 ] && [ "$dt" -lt $(slack 5000) ]; ok $? "…after connect_timeout (${dt} ms)"
 L vm connect c abc </dev/null >/dev/null 2>"$T/conn.err"
 is "$?" 2 "a bad PORT is a usage error"
 L vm connect c </dev/null >/dev/null 2>&1
@@ -129,7 +129,7 @@ dt=$(( $(ms) - t0 ))
 is "$START_RC" 0 "guest not listening on ready_port: vm start still succeeds"
 is "$(field c ready)" no "ready = no"
 like "$(cat "$T/start.out")" "not ready" "a warning says the VM is not ready"
-[ "$dt" -lt 6000 ]; ok $? "bounded by ready_timeout (${dt} ms)"
+[ "$dt" -lt $(slack 6000) ]; ok $? "bounded by ready_timeout (${dt} ms)"
 is "$(field c state)" running "state is running"
 L vm stop c >/dev/null 2>&1
 kill "$DPID"; wait "$DPID" 2>/dev/null
@@ -153,7 +153,7 @@ t0=$(ms)
 "$LIA_CORE" -c "$T/off.conf" vm start c >/dev/null 2>&1; rc=$?
 dt=$(( $(ms) - t0 ))
 is "$rc" 0 "ready_port = 0: vm start without any socket succeeds"
-[ "$dt" -lt 3000 ]; ok $? "…without waiting (${dt} ms)"
+[ "$dt" -lt $(slack 3000) ]; ok $? "…without waiting (${dt} ms)"
 is "$(field c ready)" "" "…and ready is left unset"
 "$LIA_CORE" -c "$T/off.conf" vm stop c >/dev/null 2>&1
 
