@@ -17,3 +17,4 @@ NEWCOMER_TESTS = tests/core/install-conf.sh tests/core/test-progress.sh tests/co
 	tests/core/readme-plugins.sh tests/core/docs.sh tests/core/tables.sh tests/core/messages.sh
 TESTS += $(NEWCOMER_TESTS)
 EXTRA_DIST += $(NEWCOMER_TESTS) tools/test.sh tools/test-progress.sh tools/build-progress.sh tools/apt-wait.sh
+include tests/api/local.mk
