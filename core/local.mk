@@ -15,7 +15,7 @@ LIA_CORE_SOURCES = \
 	core/events.c core/events.h
 # the API daemon is lia-core's alone (the unit tests do not link libmicrohttpd)
 LIA_SERVE_SOURCES = core/serve.c core/serve.h core/serve_api.c core/serve_workers.c \
-	core/serve_events.c core/serve_metrics.c
+	core/serve_events.c core/serve_metrics.c core/serve_conns.c
 lia_core_SOURCES = core/main.c $(LIA_CORE_SOURCES) $(LIA_SERVE_SOURCES)
 lia_core_CPPFLAGS = $(AM_CPPFLAGS) -DPLUGINDIR='"$(plugindir)"' -DSYSCONFDIR='"$(sysconfdir)"'
 lia_core_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS) $(MHD_CFLAGS)

@@ -343,6 +343,7 @@ int cmd_serve(struct app *a, int argc, char **argv)
 			flags |= MHD_USE_TLS;
 		l->d = MHD_start_daemon(flags, 0, NULL, NULL, api_handler, l->tcp ? (void *)1 : NULL,
 					MHD_OPTION_LISTEN_SOCKET, l->fd, MHD_OPTION_NOTIFY_COMPLETED, api_completed, NULL,
+					MHD_OPTION_NOTIFY_CONNECTION, conn_notify, NULL,
 					MHD_OPTION_CONNECTION_LIMIT, maxconn, MHD_OPTION_CONNECTION_TIMEOUT,
 					(unsigned)s->client_timeout_s, MHD_OPTION_THREAD_STACK_SIZE, (size_t)(1 << 20),
 					tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert_pem,
@@ -356,6 +357,7 @@ int cmd_serve(struct app *a, int argc, char **argv)
 		fprintf(stderr, "lia-vm-api: listening on %s%s\n", l->spec, tls ? " (TLS)" : l->tcp ? " (token)" : "");
 	}
 	if (!rc) {
+		conns_watch_start(s);
 		int sig = sigwait_stop();
 		fprintf(stderr, "lia-vm-api: %s: stopping (operations in flight may take up to %d s)\n", strsignal(sig),
 			s->op_timeout_s);
@@ -386,6 +388,7 @@ int cmd_serve(struct app *a, int argc, char **argv)
 			unlink(L[i].spec + 5);
 		free(L[i].spec);
 	}
+	conns_watch_stop();
 	pool_stop(s);
 	free(conf_specs);
 	free(cert_pem);

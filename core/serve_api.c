@@ -524,10 +524,10 @@ static enum MHD_Result route(struct MHD_Connection *c, struct req *r, const char
 		memcpy(name, p, n);
 		name[n] = 0;
 		const char *sub = slash ? slash + 1 : NULL;
-		if (sub && strcmp(sub, "start") && strcmp(sub, "stop") && strcmp(sub, "console"))
-			return reply_err(c, r, 404, "not_found", "no such path");
 		if (!vm_name_valid(name))
 			return reply_err(c, r, 400, "bad_name", "a VM name has 1-32 characters of a-z, 0-9 and '-'");
+		if (sub && strcmp(sub, "start") && strcmp(sub, "stop") && strcmp(sub, "console"))
+			return reply_err(c, r, 404, "not_found", "no such path");
 		if (!sub) {
 			if (get)
 				return vm_get(c, r, name);
@@ -559,6 +559,7 @@ enum MHD_Result api_handler(void *cls, struct MHD_Connection *c, const char *url
 		snprintf(r->method, sizeof(r->method), "%s", method);
 		r->url = xstrdup(url);
 		*con_cls = r;
+		conn_request(c, 1);
 		/* answered before the body is read: the connection is closed after it */
 		if (tcp && !token_ok(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"))) {
 			r->answered = 1;
@@ -596,7 +597,7 @@ void api_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD
 	struct req *r = *con_cls;
 	if (!r)
 		return;
-	(void)c;
+	conn_request(c, 0); /* the next request head has api_client_timeout_s from now */
 	/* one line per request, for the journal; the URL is shown without control characters */
 	for (char *p = r->url; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
