@@ -71,3 +71,17 @@ api_validate() {
 	grep -v '^seen:' <<<"$out" | sed 's/^/# /'
 	VALIDATED=$out
 }
+# unbalanced: VMs whose stub host object (stub-a's create) was not destroyed or undone
+unbalanced() {
+	python3 - "$LOG" <<'PY'
+import collections, sys
+made = collections.Counter()
+for l in open(sys.argv[1]):
+    w = l.split()
+    if len(w) < 4 or w[0] != "stub-a":
+        continue
+    if w[1:3] == ["run", "create"]: made[w[3]] += 1
+    if w[1:3] in (["run", "destroy"], ["undo", "create"]): made[w[3]] -= 1
+print(" ".join(sorted(k for k, v in made.items() if v != 0)))
+PY
+}
