@@ -57,6 +57,7 @@ ROOT=$(vm_key b1 disk.root); DATA=$(vm_key b1 disk.data)
 seed_start() { # seed_start ID: the seed's way, as tests/bench/vm-bench.sh
 	local id=$1 sock=$T/seed.$1.api vs=$T/seed.$1.vsock
 	rm -f "$sock" "$vs"
+	: > "$T/seed.$id.log"; : > "$T/seed.$id.metrics"
 	"$VMM" --api-sock "$sock" --id "seed$id" > "$T/seed.$id.console" 2>&1 &
 	echo $! > "$T/seed.$id.pid"
 	until curl -s --unix-socket "$sock" http://localhost/ > /dev/null 2>&1; do sleep 0.01; done
@@ -71,7 +72,7 @@ seed_start() { # seed_start ID: the seed's way, as tests/bench/vm-bench.sh
 	put /vsock "{\"guest_cid\":$((100 + ${id#0})),\"uds_path\":\"$vs\"}"
 	put /actions '{"action_type":"InstanceStart"}'
 }
-seed_stop() { kill -9 "$(cat "$T/seed.$1.pid")" 2>/dev/null; rm -f "$T/seed.$1".*; }
+seed_stop() { local p; p=$(cat "$T/seed.$1.pid"); kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; rm -f "$T/seed.$1".*; }
 seed=()
 for r in $(seq "$RUNS"); do
 	t0=$(now_us); seed_start 1; seed+=($(( $(now_us) - t0 ))); seed_stop 1
