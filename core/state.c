@@ -109,7 +109,7 @@ static struct vm_record *record_new(struct state *s, const char *name)
 /* one event per change of the state on disk (events.h); a lost event is only a warning */
 static void note_state(struct vm_record *r, const char *now)
 {
-	if (r->saved_state && now && strcmp(r->saved_state, now) == 0)
+	if (!r->st || (r->saved_state && now && strcmp(r->saved_state, now) == 0))
 		return;
 	int e = events_append(r->st->dir, r->name, r->saved_state, now);
 	if (e < 0)

@@ -12,7 +12,7 @@ api GET /healthz; is "$CODE $(jget "$BODY" 'j["status"]')" "200 ok" "GET /health
 api GET /v1/vms; is "$CODE $BODY" "200 []" "GET /v1/vms: 200 and no VMs"
 
 # events: a stream from now on, read in the background
-curl -s -N --unix-socket "$SOCK" --max-time 30 http://lia/v1/events > "$T/events1" 2>/dev/null &
+curl -s -N --unix-socket "$SOCK" --max-time 900 http://lia/v1/events > "$T/events1" 2>/dev/null &
 EV1=$!
 cleanup "kill $EV1"
 sleep 0.3
