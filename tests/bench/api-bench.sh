@@ -69,7 +69,7 @@ seed_start() { # seed_start ID: the seed's way, as tests/bench/vm-bench.sh
 	put /machine-config '{"vcpu_count":2,"mem_size_mib":1024,"smt":false}'
 	put /drives/rootfs "{\"drive_id\":\"rootfs\",\"path_on_host\":\"$ROOT\",\"is_root_device\":true,\"is_read_only\":false}"
 	put /drives/data "{\"drive_id\":\"data\",\"path_on_host\":\"$DATA\",\"is_root_device\":false,\"is_read_only\":false}"
-	put /vsock "{\"guest_cid\":$((100 + ${id#0})),\"uds_path\":\"$vs\"}"
+	put /vsock "{\"guest_cid\":$((100 + 10#$id)),\"uds_path\":\"$vs\"}"
 	put /actions '{"action_type":"InstanceStart"}'
 }
 seed_stop() { local p; p=$(cat "$T/seed.$1.pid"); kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; rm -f "$T/seed.$1".*; }
