@@ -24,3 +24,15 @@ uninstall-lia-conf:
 	@$(LIA_INSTALL_CONF) uninstall '$(DESTDIR)$(liaconfdir)' $(LIA_CONF_FILES:%=$(srcdir)/%)
 	@$(LIA_INSTALL_CONF) uninstall '$(DESTDIR)$(liaconfddir)' $(LIA_CONFD_FILES:%=$(srcdir)/%)
 .PHONY: install-lia-conf uninstall-lia-conf
+
+# lia-vm-api.service and .socket: `lia-core serve`, the VM API daemon (lia-vm-api(8)).
+# The host plugin's services phase writes the same units into host.unit_dir.
+EXTRA_DIST += conf/lia-vm-api.service.in conf/lia-vm-api.socket
+if HAVE_SYSTEMD
+liaunitdir = $(systemdsystemunitdir)
+liaunit_DATA = conf/lia-vm-api.service conf/lia-vm-api.socket
+CLEANFILES += conf/lia-vm-api.service
+conf/lia-vm-api.service: $(srcdir)/conf/lia-vm-api.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) conf && \
+	sed -e 's|@bindir[@]|$(bindir)|g' $(srcdir)/conf/lia-vm-api.service.in > $@.tmp && mv $@.tmp $@
+endif

@@ -1,5 +1,6 @@
 /* Loading what every command needs: configuration, state, plugins. */
 #include "config.h"
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,4 +87,22 @@ void app_free(struct app *a)
 	free(a->facts);
 	a->facts = NULL;
 	a->nfacts = 0;
+}
+
+void app_fail(struct app *a, const char *code, const char *plugin, const char *phase, const char *fmt, ...)
+{
+	if (a->fail.code[0])
+		return;
+	snprintf(a->fail.code, sizeof(a->fail.code), "%s", code);
+	snprintf(a->fail.plugin, sizeof(a->fail.plugin), "%s", plugin ? plugin : "");
+	snprintf(a->fail.phase, sizeof(a->fail.phase), "%s", phase ? phase : "");
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(a->fail.message, sizeof(a->fail.message), fmt, ap);
+	va_end(ap);
+}
+
+void app_fail_clear(struct app *a)
+{
+	memset(&a->fail, 0, sizeof(a->fail));
 }

@@ -7,6 +7,15 @@
 #include "loader.h"
 #include "state.h"
 
+/* Why the last operation failed, for callers that answer with data (the API daemon):
+ * an error code ("vm_exists", "plugin_failed"...), and the plugin and phase that failed. */
+struct op_failure {
+	char code[32];
+	char plugin[64];
+	char phase[32];
+	char message[1024];
+};
+
 struct app {
 	const char *config_path;
 	int json;
@@ -23,6 +32,7 @@ struct app {
 	int open_rc;
 	struct fact_value *facts;
 	size_t nfacts;
+	struct op_failure fail; /* the first failure of the current operation */
 };
 
 /* a fact a plugin publishes (struct lia_fact), resolved to its setting's value */
@@ -60,6 +70,12 @@ static inline struct core_ctx *CC(struct lia_ctx *ctx) { return (struct core_ctx
 
 /* set an error from the core's side (printf-style), returns code */
 int core_error(struct core_ctx *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* record the first failure of an operation (later ones are consequences); plugin and
+ * phase may be NULL */
+void app_fail(struct app *a, const char *code, const char *plugin, const char *phase, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+void app_fail_clear(struct app *a);
 
 /* every plugin's check() across its settings: 0 or EXIT_USAGE */
 int app_check_plugins(struct app *a);

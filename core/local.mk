@@ -12,11 +12,15 @@ LIA_CORE_SOURCES = \
 	core/vm_ops.c core/vm_ops.h core/vm_view.c core/cmd_plugins.c core/table.c core/table.h \
 	core/plugin_lint.c core/plugin_lint.h core/util.c core/util.h \
 	core/download.c core/download.h core/hashq.c core/hashq.h \
-	core/sshkey.c core/sshkey.h core/elf_valid.c core/elf_valid.h
-lia_core_SOURCES = core/main.c $(LIA_CORE_SOURCES)
+	core/sshkey.c core/sshkey.h core/elf_valid.c core/elf_valid.h \
+	core/events.c core/events.h
+# the API daemon is lia-core's alone (the unit tests do not link libmicrohttpd)
+LIA_SERVE_SOURCES = core/serve.c core/serve.h core/serve_api.c core/serve_workers.c \
+	core/serve_events.c core/serve_metrics.c core/serve_conns.c
+lia_core_SOURCES = core/main.c $(LIA_CORE_SOURCES) $(LIA_SERVE_SOURCES)
 lia_core_CPPFLAGS = $(AM_CPPFLAGS) -DPLUGINDIR='"$(plugindir)"' -DSYSCONFDIR='"$(sysconfdir)"'
-lia_core_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS)
-lia_core_LDADD = $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) $(LTDL_LIBS) $(DL_LIBS)
+lia_core_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS) $(MHD_CFLAGS)
+lia_core_LDADD = $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) $(LTDL_LIBS) $(DL_LIBS) $(MHD_LIBS) -lpthread
 if STATIC_PLUGINS
 lia_core_LDFLAGS = -static-libtool-libs $(PRELOAD_PLUGINS:%=-dlpreopen %)
 lia_core_DEPENDENCIES = $(PRELOAD_PLUGINS)

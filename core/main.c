@@ -21,6 +21,7 @@ static void usage(FILE *f)
 		"  plugins [-v]       list the loaded plugins, their hooks (and settings)\n"
 		"  plugins --check FILE.so...  check plugin files (for plugin authors)\n"
 		"  config check       validate every configuration file\n"
+		"  serve [--listen unix:PATH|tcp:HOST:PORT]...  the VM API daemon (lia-vm-api(8))\n"
 		"\n"
 		"options:\n"
 		"  -c, --config FILE  configuration (default $LIA_CONFIG or %s/lia/lia.conf)\n"
@@ -137,6 +138,8 @@ int main(int argc, char **argv)
 		rc = cmd_plugins(&a, vargc, vargv);
 	else if (strcmp(verb, "config") == 0)
 		rc = cmd_config(&a, vargc, vargv);
+	else if (strcmp(verb, "serve") == 0)
+		rc = cmd_serve(&a, vargc, vargv);
 	else {
 		fprintf(stderr, "lia-core: unknown command '%s'\n", verb);
 		usage(stderr);

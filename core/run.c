@@ -119,12 +119,17 @@ static int check_needs(struct app *a)
 					else
 						msg_err("setup/preflight: plugin '%s' needs the program '%s', which is not on PATH (install the package that provides it)",
 							d->name, prog);
+					app_fail(a, "plugin_failed", d->name, "preflight",
+						 "needs the program '%s', which is not on PATH", prog);
 					bad++;
 				}
 			} else {
 				struct stat st;
 				if (stat(*n, &st) < 0) {
-					msg_err("setup/preflight: plugin '%s' needs %s: %s", d->name, *n, strerror(errno));
+					int e = errno;
+					msg_err("setup/preflight: plugin '%s' needs %s: %s", d->name, *n, strerror(e));
+					app_fail(a, "plugin_failed", d->name, "preflight", "needs %s: %s", *n,
+						 strerror(e));
 					bad++;
 				}
 			}
@@ -244,6 +249,7 @@ int plan_run(struct app *a, struct plan *p, const struct run_opts *o)
 					rc = EXIT_FAIL;
 			} else {
 				msg_err("%s/%s: %s: %s", o->pipeline, phase_name(s->phase), s->lp->desc->name, c.err);
+				app_fail(a, "plugin_failed", s->lp->desc->name, phase_name(s->phase), "%s", c.err);
 				report_step(a, s, res, ms, &c);
 				ctx_fini(&c);
 				if (!o->no_rollback)

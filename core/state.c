@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <unistd.h>
 #include "state.h"
+#include "events.h"
 #include "util.h"
 
 int state_init(struct state *s, const char *state_dir)
@@ -116,7 +117,20 @@ static struct vm_record *record_new(struct state *s, const char *name)
 	r->name = xstrdup(name);
 	r->path = xasprintf("%s/%s.json", s->vms, name);
 	r->lock_fd = -1;
+	r->st = s;
 	return r;
+}
+
+/* one event per change of the state on disk (events.h); a lost event is only a warning */
+static void note_state(struct vm_record *r, const char *now)
+{
+	if (!r->st || (r->saved_state && now && strcmp(r->saved_state, now) == 0))
+		return;
+	int e = events_append(r->st->dir, r->name, r->saved_state, now);
+	if (e < 0)
+		msg_warn("cannot append to the event log in %s: %s", r->st->dir, strerror(-e));
+	free(r->saved_state);
+	r->saved_state = now ? xstrdup(now) : NULL;
 }
 
 static char *iso_now(void)
@@ -142,8 +156,10 @@ int record_save(struct vm_record *r)
 	text[len] = '\n';
 	int e = write_file_atomic(r->path, text, len + 1, 0600);
 	free(text);
-	if (e == 0)
+	if (e == 0) {
 		r->dirty = 0;
+		note_state(r, json_string_value(json_object_get(r->root, "state")));
+	}
 	return e;
 }
 
@@ -234,6 +250,8 @@ int record_open(struct state *s, const char *name, int lock, int nb, struct vm_r
 		record_close(r);
 		return e;
 	}
+	const char *now = json_string_value(json_object_get(r->root, "state"));
+	r->saved_state = xstrdup(now ? now : "?");
 	*out = r;
 	return 0;
 }
@@ -242,6 +260,7 @@ int record_delete(struct vm_record *r)
 {
 	if (unlink(r->path) < 0 && errno != ENOENT)
 		return -errno;
+	note_state(r, "deleted");
 	return 0;
 }
 
@@ -254,6 +273,7 @@ void record_close(struct vm_record *r)
 		close(r->lock_fd);
 	}
 	json_decref(r->root);
+	free(r->saved_state);
 	free(r->name);
 	free(r->path);
 	free(r);

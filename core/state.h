@@ -20,6 +20,8 @@ struct vm_record {
 	json_t *root;
 	int lock_fd;
 	int dirty; /* plugin data changed since the last save */
+	struct state *st;
+	char *saved_state; /* the state on disk: a save that changes it appends an event */
 };
 
 int state_init(struct state *s, const char *state_dir);

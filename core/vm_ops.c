@@ -17,6 +17,15 @@ int vm_name_or_usage(const char *name)
 	return EXIT_USAGE;
 }
 
+static int name_or_fail(struct app *a, const char *name)
+{
+	int rc = vm_name_or_usage(name);
+	if (rc)
+		app_fail(a, "bad_name", NULL, NULL, "'%s' is not a VM name: use 1-32 characters of a-z, 0-9 and '-'",
+			 name);
+	return rc;
+}
+
 static void set_owner(struct vm_record *r)
 {
 	json_object_set_new(r->root, "owner",
@@ -49,12 +58,13 @@ int vm_run_pipeline(struct app *a, struct vm_record *r, const struct pipeline_de
 
 int vm_open_locked(struct app *a, const char *name, struct vm_record **r)
 {
-	int rc = vm_name_or_usage(name);
+	int rc = name_or_fail(a, name);
 	if (rc)
 		return rc;
 	int e = record_open(&a->st, name, 1, 0, r);
 	if (e == -ENOENT) {
 		fprintf(stderr, "lia-core: no VM named '%s' (see `lia-core vm list`)\n", name);
+		app_fail(a, "no_such_vm", NULL, NULL, "no VM named '%s'", name);
 		return EXIT_FAIL;
 	}
 	if (e == -EACCES) {
@@ -64,6 +74,7 @@ int vm_open_locked(struct app *a, const char *name, struct vm_record **r)
 	}
 	if (e < 0) {
 		fprintf(stderr, "lia-core: cannot open the record of VM '%s': %s\n", name, strerror(-e));
+		app_fail(a, "record_error", NULL, NULL, "cannot open the record of VM '%s': %s", name, strerror(-e));
 		return EXIT_FAIL;
 	}
 	return 0;
@@ -79,7 +90,7 @@ const char *vm_effective_state(struct vm_record *r)
 
 int vm_op_create(struct app *a, const char *name, const struct vm_spec *spec)
 {
-	int rc = vm_name_or_usage(name);
+	int rc = name_or_fail(a, name);
 	if (rc || (rc = app_load(a)))
 		return rc;
 	int64_t vcpus = spec->vcpus ? spec->vcpus : strtoll(config_global(&a->cfg, "vcpus"), NULL, 10);
@@ -107,11 +118,14 @@ int vm_op_create(struct app *a, const char *name, const struct vm_spec *spec)
 	json_decref(fields);
 	if (e == -EEXIST) {
 		fprintf(stderr, "lia-core: VM '%s' already exists\n", name);
+		app_fail(a, "vm_exists", NULL, NULL, "VM '%s' already exists", name);
 		return EXIT_FAIL;
 	}
 	if (e < 0) {
 		fprintf(stderr, "lia-core: cannot create the record of VM '%s' in %s: %s\n", name, a->st.vms,
 			strerror(-e));
+		app_fail(a, "record_error", NULL, NULL, "cannot create the record of VM '%s' in %s: %s", name,
+			 a->st.vms, strerror(-e));
 		return EXIT_FAIL;
 	}
 	rc = vm_run_pipeline(a, r, &PIPE_CREATE, 0, 0, "vm");
@@ -148,6 +162,8 @@ int vm_op_start(struct app *a, const char *name)
 	if (st != VM_CREATED && st != VM_STOPPED && st != VM_RUNNING) {
 		fprintf(stderr, "lia-core: VM '%s' is %s; run `lia-core gc` to finish or undo the interrupted work\n",
 			name, rec_state_name(r));
+		app_fail(a, "wrong_state", NULL, NULL,
+			 "VM '%s' is %s; `lia-core gc` finishes or undoes the interrupted work", name, rec_state_name(r));
 		record_close(r);
 		return EXIT_FAIL;
 	}
@@ -233,6 +249,7 @@ int vm_op_destroy(struct app *a, const char *name)
 		rc = vm_pipeline_stop(a, r, 0);
 		if (rc) {
 			fprintf(stderr, "lia-core: VM '%s' did not stop; not destroying it (try `vm stop --force`)\n", name);
+			app_fail(a, "stop_failed", NULL, "stop", "VM '%s' did not stop; not destroying it", name);
 			record_close(r);
 			return rc;
 		}
@@ -253,6 +270,8 @@ int vm_op_destroy(struct app *a, const char *name)
 				 json_string_value(json_object_get(e, "id")),
 				 json_string_value(json_object_get(e, "plugin")));
 		fprintf(stderr, "lia-core: VM '%s' kept its record because of the objects above; `lia-core gc` retries\n", name);
+		app_fail(a, "objects_left", NULL, "destroy",
+			 "VM '%s' still owns host objects; it keeps its record and `lia-core gc` retries", name);
 		rc = EXIT_FAIL;
 	}
 	if (!rc) {

@@ -31,7 +31,7 @@ static void ledger_id(const char *kind, const char *id, char *buf, size_t len)
 		snprintf(buf, len, "%s", id ? id : "?");
 }
 
-static json_t *vm_summary(struct vm_record *r)
+json_t *vm_summary(struct vm_record *r)
 {
 	json_t *d = json_object_get(r->root, "data");
 	json_t *j = json_pack("{s:s,s:s,s:s}", "name", r->name, "state", vm_effective_state(r), "recorded_state",
@@ -47,11 +47,8 @@ static json_t *vm_summary(struct vm_record *r)
 	return j;
 }
 
-int vm_list(struct app *a)
+json_t *vm_list_json(struct app *a)
 {
-	int rc = app_load(a);
-	if (rc)
-		return rc;
 	char **names;
 	size_t n;
 	if ((rc = record_names(&a->st, &names, &n)) < 0) {
@@ -68,6 +65,15 @@ int vm_list(struct app *a)
 		free(names[i]);
 	}
 	free(names);
+	return arr;
+}
+
+int vm_list(struct app *a)
+{
+	int rc = app_load(a);
+	if (rc)
+		return rc;
+	json_t *arr = vm_list_json(a);
 	if (a->json) {
 		json_dumpf(arr, stdout, JSON_INDENT(2));
 		putchar('\n');
@@ -95,6 +101,14 @@ int vm_list(struct app *a)
 	return 0;
 }
 
+json_t *vm_detail(struct vm_record *r)
+{
+	json_t *j = json_deep_copy(r->root);
+	json_object_set_new(j, "state", json_string(vm_effective_state(r)));
+	json_object_set(j, "recorded_state", json_object_get(r->root, "state"));
+	return j;
+}
+
 int vm_show(struct app *a, const char *name)
 {
 	int rc = app_load(a);
@@ -114,9 +128,7 @@ int vm_show(struct app *a, const char *name)
 			fprintf(stderr, "lia-core: no VM named '%s' (see `lia-core vm list`)\n", name);
 		return EXIT_FAIL;
 	}
-	json_t *j = json_deep_copy(r->root);
-	json_object_set_new(j, "state", json_string(vm_effective_state(r)));
-	json_object_set(j, "recorded_state", json_object_get(r->root, "state"));
+	json_t *j = vm_detail(r);
 	if (a->json) {
 		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
 		putchar('\n');

@@ -29,3 +29,4 @@ TESTS += tests/core/lock-race.sh tests/core/ssh-key.sh tests/core/elf-valid.sh t
 	tests/core/corrupt-record.sh tests/core/not-root.sh tests/core/sweep.sh
 EXTRA_DIST += tests/core/lock-race.sh tests/core/ssh-key.sh tests/core/elf-valid.sh tests/core/signals.sh \
 	tests/core/corrupt-record.sh tests/core/not-root.sh tests/core/sweep.sh
+include tests/api/local.mk

@@ -14,12 +14,20 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 #include <lia/plugin.h>
+#include "api_units.h"
 
 static const struct lia_option options[] = {
 	{ .name = "kvm_device", .type = LIA_OPT_STRING, .default_value = "/dev/kvm", .kind = LIA_KIND_ABSPATH, .help = "the KVM device to check" },
 	{ .name = "tun_device", .type = LIA_OPT_STRING, .default_value = "/dev/net/tun", .kind = LIA_KIND_ABSPATH, .help = "the TUN clone device to check" },
 	{ .name = "require_kvm", .type = LIA_OPT_BOOL, .default_value = "true", .help = "a missing or unusable KVM fails preflight" },
 	{ .name = "min_kernel", .type = LIA_OPT_STRING, .default_value = "4.14", .help = "the oldest kernel lia supports" },
+	{ .name = "api_units", .type = LIA_OPT_BOOL, .default_value = "true", .help = "the services phase installs lia-vm-api.service and .socket (lia-core serve)" },
+	{ .name = "unit_dir", .type = LIA_OPT_STRING, .default_value = "/etc/systemd/system", .kind = LIA_KIND_ABSPATH, .help = "where the services phase installs the lia-vm-api units" },
+	{ .name = "enable_units", .type = LIA_OPT_BOOL, .default_value = "true", .help = "link the units into sockets.target.wants and multi-user.target.wants" },
+	{ .name = "lia_core_path", .type = LIA_OPT_STRING, .default_value = LIA_BINDIR "/lia-core", .kind = LIA_KIND_ABSPATH, .help = "the lia-core the service runs" },
+	{ .name = "unit_config", .type = LIA_OPT_STRING, .default_value = "", .kind = LIA_KIND_ABSPATH, .flags = LIA_OPT_EMPTY_OK, .help = "configuration file the service passes with -c; \"\": lia-core's default" },
+	{ .name = "api_socket", .type = LIA_OPT_STRING, .default_value = "/run/lia/api.sock", .kind = LIA_KIND_ABSPATH, .help = "the socket lia-vm-api.socket listens on (socket activation: the daemon uses it, not lia.api_listen)" },
+	{ .name = "api_group", .type = LIA_OPT_STRING, .default_value = "lia", .flags = LIA_OPT_EMPTY_OK, .help = "group of that socket, created when missing" },
 	{ 0 },
 };
 
@@ -205,11 +213,31 @@ static int dirs_plan(struct lia_ctx *ctx, void *state)
 	return dirs(ctx, state); /* honours dry_run: only notes */
 }
 
+static int services(struct lia_ctx *ctx, void *state)
+{
+	(void)state;
+	return host_api_units_install(ctx, 0);
+}
+
+static int services_plan(struct lia_ctx *ctx, void *state)
+{
+	(void)state;
+	return host_api_units_install(ctx, 1);
+}
+
+static int services_undo(struct lia_ctx *ctx, void *state)
+{
+	(void)state;
+	return host_api_units_remove(ctx);
+}
+
 static const struct lia_hook hooks[] = {
 	{ .phase = LIA_PHASE_PREFLIGHT, .priority = 100, .run = preflight, .plan = NULL,
 	  .summary = "check KVM, privileges, TUN and the kernel version" },
 	{ .phase = LIA_PHASE_DIRS, .priority = 100, .run = dirs, .plan = dirs_plan,
 	  .summary = "create state_dir and its kernel, rootfs, volumes, sockets, logs, taps, vms folders" },
+	{ .phase = LIA_PHASE_SERVICES, .priority = 500, .run = services, .plan = services_plan, .undo = services_undo,
+	  .summary = "install lia-vm-api.service and lia-vm-api.socket (the VM API daemon)" },
 	{ 0 },
 };
 
@@ -218,7 +246,7 @@ LIA_PLUGIN_DEFINE(host) = {
 	.name = "host",
 	.version = PACKAGE_VERSION,
 	.provides = "host",
-	.description = "host checks (preflight) and the state directory tree (dirs)",
+	.description = "host checks (preflight), the state directory tree (dirs), the VM API daemon's units (services)",
 	.options = options,
 	.hooks = hooks,
 };

@@ -11,7 +11,8 @@ stub_build "$P" stub_a stub-a || bail "cannot compile stubs"
 stub_build "$P" stub_b stub-b
 export LIA_PLUGIN_PATH=$P:$top_builddir/plugins/host/.libs
 LOG=$T/calls
-mk_conf "$T" "host = { require_kvm = false; };" \
+mkdir -p "$T/units"
+mk_conf "$T" "host = { require_kvm = false; unit_dir = \"$T/units\"; api_group = \"\"; };" \
 	"stub-a = { log = \"$LOG\"; lease = \"num\"; ledger = true; };" "stub-b = { log = \"$LOG\"; };" >/dev/null
 vg() { # vg NAME ARGS...: run lia-core under valgrind; one TAP line
 	local name=$1; shift

@@ -1,0 +1,102 @@
+/* Appending to the event log (see events.h).  Ids grow by one per event across rotations:
+ * the next id is read from the last line of the log (or of the rotated log) under the lock. */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "events.h"
+#include "util.h"
+
+/* id of the last complete line of the file at path, 0 when none */
+static uint64_t last_id_in(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	struct stat st;
+	uint64_t id = 0;
+	char buf[4096 + 1];
+	if (fstat(fd, &st) == 0 && st.st_size > 0) {
+		off_t from = st.st_size > 4096 ? st.st_size - 4096 : 0;
+		ssize_t n = pread(fd, buf, (size_t)(st.st_size - from), from);
+		if (n > 0) {
+			buf[n] = 0;
+			/* the last line that starts with {"id": */
+			while (n > 0 && buf[n - 1] == '\n')
+				buf[--n] = 0;
+			char *line = strrchr(buf, '\n');
+			line = line ? line + 1 : buf;
+			json_t *j = json_loads(line, 0, NULL);
+			if (j)
+				id = (uint64_t)json_integer_value(json_object_get(j, "id"));
+			json_decref(j);
+		}
+	}
+	close(fd);
+	return id;
+}
+
+uint64_t events_last_id(const char *state_dir)
+{
+	char *p = xasprintf("%s/events.log", state_dir);
+	uint64_t id = last_id_in(p);
+	if (id == 0) {
+		char *p1 = xasprintf("%s.1", p);
+		id = last_id_in(p1);
+		free(p1);
+	}
+	free(p);
+	return id;
+}
+
+int events_append(const char *state_dir, const char *name, const char *old_state, const char *new_state)
+{
+	char *lockp = xasprintf("%s/events.lock", state_dir);
+	char *logp = xasprintf("%s/events.log", state_dir);
+	char *oldp = xasprintf("%s/events.log.1", state_dir);
+	int e = 0;
+	int lfd = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (lfd < 0 || flock(lfd, LOCK_EX) < 0) {
+		e = -errno;
+		goto out;
+	}
+	struct stat st;
+	if (stat(logp, &st) == 0 && st.st_size > EVENTS_ROTATE_BYTES && rename(logp, oldp) < 0) {
+		e = -errno;
+		goto out;
+	}
+	uint64_t id = events_last_id(state_dir) + 1;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	struct tm tm;
+	char when[40];
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t k = strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(when + k, sizeof(when) - k, ".%03ldZ", ts.tv_nsec / 1000000);
+	json_t *j = json_pack("{s:I,s:s,s:s,s:s?,s:s}", "id", (json_int_t)id, "time", when, "name", name, "old",
+			      old_state, "new", new_state);
+	char *text = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	char *line = xasprintf("%s\n", text);
+	free(text);
+	int fd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (fd < 0 || write(fd, line, strlen(line)) != (ssize_t)strlen(line))
+		e = -(errno ? errno : EIO);
+	if (fd >= 0)
+		close(fd);
+	free(line);
+out:
+	if (lfd >= 0)
+		close(lfd);
+	free(lockp);
+	free(logp);
+	free(oldp);
+	return e;
+}

@@ -1,0 +1,153 @@
+#!/bin/bash
+# tests/bench/api-bench.sh - lia-core serve against the same VMM as the others, in one run:
+#   1. start-to-running of one VM: POST /v1/vms/NAME/start versus `lia-core vm start` versus
+#      the seed's way (firecracker + curl --unix-socket calls from a shell); medians, ratios
+#   2. N VMs (150) created and started by 8 concurrent API clients versus the seed's script
+#      run 8 at a time: VMs per second, ratio
+#   3. GET /v1/vms/NAME over one kept-alive connection: p50, p99
+#   4. 8 clients doing create/start/stop/destroy cycles for LOAD_S (60) seconds: failures,
+#      p50/p99 per operation, leftovers
+# Environment: BENCH_VMM=double|real, RUNS (7), N (150), LOAD_S (60); as vm-bench.sh.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+: "${top_srcdir:=$(cd "$here/../.." && pwd)}"
+: "${top_builddir:=$PWD}"
+: "${LIA_CORE:=$top_builddir/lia-core}"
+: "${LIA_PLUGIN_PATH:=$(ls -d "$top_builddir"/plugins/*/.libs | tr '\n' ':')}"
+export top_srcdir top_builddir LIA_CORE LIA_PLUGIN_PATH
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/fc-driver/lib-fc.sh"
+RUNS=${RUNS:-7}
+N=${N:-150}
+LOAD_S=${LOAD_S:-60}
+real=$(fc_real_binary || true)
+if [ -z "${BENCH_VMM:-}" ]; then
+	BENCH_VMM=double
+	[ -n "$real" ] && [ -c /dev/kvm ] && [ -w /dev/kvm ] && BENCH_VMM=real
+fi
+if [ "$BENCH_VMM" = real ]; then VMM=$real; else VMM=$FCDOUBLE; fi
+[ -x "$VMM" ] || { echo "api-bench: no VMM binary ($BENCH_VMM)"; exit 1; }
+echo "# VMM: $BENCH_VMM ($VMM)"
+FC_DRIVER_EXTRA=""
+fc_env "$VMM"
+sed -i 's/vsock = { ready_timeout = 2; };/vsock = { ready_port = 0; };/' "$CONF"
+API=$T/api.sock
+sed -i "0,/^};/s|^};|  api_listen = \"unix:$API\"; api_group = \"\"; api_workers = 8;\n};|" "$CONF"
+"${L[@]}" serve 2>"$T/daemon.log" &
+DPID=$!
+cleanup "kill -9 $DPID"
+for _ in $(seq 100); do curl -s --unix-socket "$API" http://lia/healthz >/dev/null 2>&1 && break; sleep 0.05; done
+
+now_us() { echo $(( $(date +%s%N) / 1000 )); }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
+
+# 1. one VM
+"${L[@]}" -q vm create b1 || { echo "vm create failed"; exit 1; }
+cli=(); api=()
+for r in $(seq "$RUNS"); do
+	t0=$(now_us); "${L[@]}" -q vm start b1 || { echo "vm start failed"; exit 1; }; cli+=($(( $(now_us) - t0 )))
+	"${L[@]}" -q vm stop --force b1
+	t0=$(now_us)
+	code=$(curl -s -o /dev/null -w '%{http_code}' -X POST --unix-socket "$API" http://lia/v1/vms/b1/start)
+	api+=($(( $(now_us) - t0 )))
+	[ "$code" = 200 ] || { echo "API start: $code"; cat "$T/daemon.log" | tail -5; exit 1; }
+	curl -s -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"force":true}' --unix-socket "$API" http://lia/v1/vms/b1/stop
+done
+ROOT=$(vm_key b1 disk.root); DATA=$(vm_key b1 disk.data)
+seed_start() { # seed_start ID: the seed's way, as tests/bench/vm-bench.sh
+	local id=$1 sock=$T/seed.$1.api vs=$T/seed.$1.vsock
+	rm -f "$sock" "$vs"
+	: > "$T/seed.$id.log"; : > "$T/seed.$id.metrics"
+	"$VMM" --api-sock "$sock" --id "seed$id" > "$T/seed.$id.console" 2>&1 &
+	echo $! > "$T/seed.$id.pid"
+	until curl -s --unix-socket "$sock" http://localhost/ > /dev/null 2>&1; do sleep 0.01; done
+	put() { curl -s -f --unix-socket "$sock" -X PUT -H 'Accept: application/json' \
+		-H 'Content-Type: application/json' "http://localhost$1" -d "$2" > /dev/null || echo "seed: $1 failed"; }
+	put /logger "{\"log_path\":\"$T/seed.$id.log\",\"level\":\"Info\",\"show_level\":true,\"show_log_origin\":false}"
+	put /metrics "{\"metrics_path\":\"$T/seed.$id.metrics\"}"
+	put /boot-source "{\"kernel_image_path\":\"$S/kernel/vmlinux\",\"boot_args\":\"console=ttyS0 reboot=k panic=1 pci=off init=/sbin/init\"}"
+	put /machine-config '{"vcpu_count":2,"mem_size_mib":1024,"smt":false}'
+	put /drives/rootfs "{\"drive_id\":\"rootfs\",\"path_on_host\":\"$ROOT\",\"is_root_device\":true,\"is_read_only\":false}"
+	put /drives/data "{\"drive_id\":\"data\",\"path_on_host\":\"$DATA\",\"is_root_device\":false,\"is_read_only\":false}"
+	put /vsock "{\"guest_cid\":$((100 + 10#$id)),\"uds_path\":\"$vs\"}"
+	put /actions '{"action_type":"InstanceStart"}'
+}
+seed_stop() { local p; p=$(cat "$T/seed.$1.pid"); kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; rm -f "$T/seed.$1".*; }
+seed=()
+for r in $(seq "$RUNS"); do
+	t0=$(now_us); seed_start 1; seed+=($(( $(now_us) - t0 ))); seed_stop 1
+done
+c=$(printf '%s\n' "${cli[@]}" | median); a=$(printf '%s\n' "${api[@]}" | median); s=$(printf '%s\n' "${seed[@]}" | median)
+echo "one VM, start to running (us, median of $RUNS):"
+echo "  API POST start (curl)   ${api[*]}  median $a"
+echo "  lia-core vm start       ${cli[*]}  median $c"
+echo "  seed curl script        ${seed[*]}  median $s"
+awk -v a="$a" -v c="$c" -v s="$s" 'BEGIN { printf "  ratio seed/API: %.2fx, CLI/API: %.2fx\n", s / a, c / a }'
+
+# 3. GET p50 (b1 exists)
+python3 - "$API" <<'PY'
+import http.client, socket, sys, time
+class C(http.client.HTTPConnection):
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX); self.sock.connect(sys.argv[1])
+c = C("lia"); v = []
+for i in range(1000):
+    t0 = time.perf_counter(); c.request("GET", "/v1/vms/b1"); r = c.getresponse(); r.read(); v.append(time.perf_counter() - t0)
+    assert r.status == 200
+v.sort()
+print("GET /v1/vms/b1 over one connection, 1000 requests: p50 %.3f ms, p99 %.3f ms" % (1000 * v[500], 1000 * v[990]))
+PY
+"${L[@]}" -q vm destroy b1
+
+# 2. N VMs by 8 API clients versus the seed's script 8 at a time
+python3 - "$API" "$N" <<'PY'
+import http.client, json, socket, sys, threading, time
+path, n = sys.argv[1], int(sys.argv[2])
+class C(http.client.HTTPConnection):
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX); self.sock.connect(path)
+names = ["p%03d" % i for i in range(n)]; lock = threading.Lock(); fails = []
+def call(c, m, p, body=None):
+    while True:
+        c.request(m, p, body=json.dumps(body) if body is not None else None,
+                  headers={"Content-Type": "application/json"} if body is not None else {})
+        r = c.getresponse(); d = r.read()
+        if r.status != 503: return r.status, d
+        time.sleep(0.02)
+def worker():
+    c = C("lia")
+    while True:
+        with lock:
+            if not names: return
+            name = names.pop()
+        s1, d1 = call(c, "POST", "/v1/vms", {"name": name})
+        s2, d2 = call(c, "POST", "/v1/vms/%s/start" % name)
+        if (s1, s2) != (201, 200):
+            with lock: fails.append((name, s1, s2, d1[:100], d2[:100]))
+t0 = time.time()
+ts = [threading.Thread(target=worker) for _ in range(8)]
+[t.start() for t in ts]; [t.join() for t in ts]
+dt = time.time() - t0
+print("%d VMs created and started by 8 API clients in %.2f s: %.1f VMs/s (%d failed)" % (n, dt, n / dt, len(fails)))
+if fails: print("  first failure:", fails[0])
+open("/dev/shm/lia-api-bench.rate", "w").write("%f" % (n / dt))
+PY
+api_rate=$(cat /dev/shm/lia-api-bench.rate); rm -f /dev/shm/lia-api-bench.rate
+export -f seed_start seed_stop; export VMM T S ROOT DATA
+t0=$(now_us)
+seq -w 1 "$N" | xargs -P 8 -I{} bash -c 'seed_start {}' >/dev/null
+us=$(( $(now_us) - t0 ))
+for i in $(seq -w 1 "$N"); do seed_stop "$i"; done
+seed_rate=$(awk -v n="$N" -v us="$us" 'BEGIN { printf "%.1f", n / (us / 1e6) }')
+echo "$N VMs by the seed's script, 8 at a time: $(awk -v us="$us" 'BEGIN { printf "%.2f", us / 1e6 }') s: $seed_rate VMs/s"
+awk -v a="$api_rate" -v s="$seed_rate" 'BEGIN { printf "  ratio API/seed: %.2fx\n", a / s }'
+for n in $(ls "$S/vms" | sed -n 's/\.json$//p'); do
+	curl -s -o /dev/null -X DELETE --unix-socket "$API" "http://lia/v1/vms/$n?force=true"
+done
+
+# 4. load
+out=$(python3 "$top_srcdir/tests/api/slow.py" load "$API" 8 "$LOAD_S")
+echo "load, 8 clients, $LOAD_S s: $out"
+kill -TERM "$DPID"; wait "$DPID"
+left=$(ls "$S/vms" | grep -c json); echo "records left: $left"
+lf=$(fc_leftovers); [ -z "$lf" ] || { echo "api-bench: leftovers:"; echo "$lf"; }
