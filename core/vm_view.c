@@ -36,11 +36,23 @@ json_t *vm_summary(struct vm_record *r)
 	json_t *d = json_object_get(r->root, "data");
 	json_t *j = json_pack("{s:s,s:s,s:s}", "name", r->name, "state", vm_effective_state(r), "recorded_state",
 			      rec_state_name(r));
-	const char *keys[] = { "net.ip", "net.tap", "vsock.cid", "fc.pid", "ready", NULL };
+	/* the keys of the roles (<lia/record.h>), whichever plugin plays them */
+	const char *keys[] = { "net.ip", "net.tap", "vsock.cid", "ready", NULL };
 	for (int i = 0; keys[i]; i++) {
 		json_t *v = json_object_get(d, keys[i]);
 		if (v)
 			json_object_set(j, keys[i], v);
+	}
+	/* the VM's process, from the ledger's "pid" entry (PID:STARTTIME), whatever the VMM */
+	size_t k;
+	json_t *e;
+	json_array_foreach(json_object_get(r->root, "ledger"), k, e) {
+		const char *kind = json_string_value(json_object_get(e, "kind"));
+		const char *id = json_string_value(json_object_get(e, "id"));
+		if (kind && id && strcmp(kind, "pid") == 0) {
+			json_object_set_new(j, "pid", json_integer(strtoll(id, NULL, 10)));
+			break;
+		}
 	}
 	json_object_set(j, "vcpus", json_object_get(r->root, "vcpus"));
 	json_object_set(j, "mem_mib", json_object_get(r->root, "mem_mib"));
@@ -51,9 +63,10 @@ json_t *vm_list_json(struct app *a)
 {
 	char **names;
 	size_t n;
-	if ((rc = record_names(&a->st, &names, &n)) < 0) {
+	int rc = record_names(&a->st, &names, &n);
+	if (rc < 0) {
 		msg_err("permission denied: cannot read %s: %s (run as root)", a->st.vms, strerror(-rc));
-		return EXIT_FAIL;
+		return NULL;
 	}
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++) {
@@ -74,6 +87,8 @@ int vm_list(struct app *a)
 	if (rc)
 		return rc;
 	json_t *arr = vm_list_json(a);
+	if (!arr)
+		return EXIT_FAIL;
 	if (a->json) {
 		json_dumpf(arr, stdout, JSON_INDENT(2));
 		putchar('\n');
@@ -87,7 +102,7 @@ int vm_list(struct app *a)
 		json_array_foreach(arr, i, v) {
 			char cid[24], pid[24];
 			num_or_dash(json_object_get(v, "vsock.cid"), cid, sizeof(cid));
-			num_or_dash(json_object_get(v, "fc.pid"), pid, sizeof(pid));
+			num_or_dash(json_object_get(v, "pid"), pid, sizeof(pid));
 			const char *row[6] = { json_string_value(json_object_get(v, "name")),
 					       json_string_value(json_object_get(v, "state")),
 					       json_string_value(json_object_get(v, "net.ip")),

@@ -29,7 +29,7 @@ d=json.load(open(sys.argv[1])); k=sys.argv[2]
 vals=[v.get(k) for v in d if v.get("state")=="running"]
 print(len(vals), len(set(x for x in vals if x is not None)))' "$T/list.json" "$1"; }
 is "$(count state | cut -d' ' -f1)" "$N" "$N VMs running"
-is "$(count fc.pid)" "$N $N" "$N distinct VMM processes"
+is "$(count pid)" "$N $N" "$N distinct VMM processes"
 is "$(count vsock.cid)" "$N $N" "$N distinct CIDs"
 if [ $NET = 1 ]; then
 	is "$(count net.ip)" "$N $N" "$N distinct addresses"
