@@ -50,7 +50,8 @@ static int reconcile(struct app *a, const char *name, int *failures)
 	int e = record_open(&a->st, name, 1, 1, &r);
 	if (e == -EBADMSG) {
 		/* load_json named the file and the parse error; gc must not say all is well */
-		msg_err("gc: the record of VM '%s' is corrupt: gc cannot tell what it owns; repair or remove it", name);
+		msg_err("gc: the record of VM '%s' is corrupt: gc cannot tell what it owns; repair or remove it",
+			name);
 		(*failures)++;
 		return 0;
 	}
@@ -70,9 +71,7 @@ static int reconcile(struct app *a, const char *name, int *failures)
 	msg_info("gc: VM '%s' %s", name, g->says);
 	int bad = 0;
 	switch (g->action) {
-	case GC_UNDO_DELETE:
-		bad = undo_pipeline(a, r, g->pipeline) || delete_if_empty(r) < 0;
-		break;
+	case GC_UNDO_DELETE: bad = undo_pipeline(a, r, g->pipeline) || delete_if_empty(r) < 0; break;
 	case GC_FORWARD_DELETE:
 		bad = vm_run_pipeline(a, r, g->pipeline, 1, 1, "gc") || delete_if_empty(r) < 0;
 		break;
@@ -80,11 +79,8 @@ static int reconcile(struct app *a, const char *name, int *failures)
 		bad = undo_pipeline(a, r, g->pipeline) != 0;
 		bad |= vm_save_state(r, g->to) != 0;
 		break;
-	case GC_STOP:
-		bad = vm_pipeline_stop(a, r, 1) != 0;
-		break;
-	case GC_NONE:
-		break;
+	case GC_STOP: bad = vm_pipeline_stop(a, r, 1) != 0; break;
+	case GC_NONE: break;
 	}
 	if (bad)
 		(*failures)++;

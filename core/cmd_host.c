@@ -8,7 +8,6 @@
 #include "run.h"
 #include "util.h"
 
-
 int parse_phase_list(const char *pipeline, const char *list, lia_phase_t **out, size_t *n)
 {
 	char *copy = xstrdup(list), *save = NULL;
@@ -20,7 +19,8 @@ int parse_phase_list(const char *pipeline, const char *list, lia_phase_t **out, 
 		for (size_t i = 0; i < PIPE_SETUP.n; i++)
 			ok |= PIPE_SETUP.phases[i] == p;
 		if (!ok) {
-			fprintf(stderr, "lia-core: '%s' is not a phase of %s (phases: preflight, dirs, install, kernel, image, network, services, verify)\n",
+			fprintf(stderr,
+				"lia-core: '%s' is not a phase of %s (phases: preflight, dirs, install, kernel, image, network, services, verify)\n",
 				t, pipeline);
 			free(copy);
 			free(v);
@@ -66,7 +66,9 @@ int cmd_run(struct app *a, int argc, char **argv)
 	else if (strcmp(pipeline, "teardown") == 0)
 		undo = 1;
 	else {
-		fprintf(stderr, "lia-core: unknown pipeline '%s' (setup, teardown; VM pipelines run through `lia-core vm`)\n", pipeline);
+		fprintf(stderr,
+			"lia-core: unknown pipeline '%s' (setup, teardown; VM pipelines run through `lia-core vm`)\n",
+			pipeline);
 		return EXIT_USAGE;
 	}
 	lia_phase_t *ph = NULL;

@@ -30,8 +30,8 @@ static json_t *plugin_json(const struct loaded_plugin *lp)
 		json_array_append_new(hooks, json_string(phase_name(h->phase)));
 	for (const struct lia_option *o = d->options; o && o->name; o++) {
 		json_t *j = json_pack("{s:s,s:s,s:s?,s:b,s:s?}", "name", o->name, "type", type_str(o->type),
-				      "default", o->default_value, "required", (o->flags & LIA_OPT_REQUIRED) != 0,
-				      "help", o->help);
+				      "default", o->default_value, "required",
+				      (o->flags & LIA_OPT_REQUIRED) != 0, "help", o->help);
 		if (o->flags & LIA_OPT_RANGE) {
 			json_object_set_new(j, "min", json_integer(o->min));
 			json_object_set_new(j, "max", json_integer(o->max));
@@ -59,11 +59,13 @@ static void print_table(json_t *arr)
 	table_row(&t, head);
 	size_t i;
 	json_t *p;
-	json_array_foreach(arr, i, p) {
+	json_array_foreach(arr, i, p)
+	{
 		char hooks[512] = "";
 		size_t k;
 		json_t *h;
-		json_array_foreach(json_object_get(p, "hooks"), k, h) {
+		json_array_foreach(json_object_get(p, "hooks"), k, h)
+		{
 			if (k)
 				strncat(hooks, ",", sizeof(hooks) - strlen(hooks) - 1);
 			strncat(hooks, json_string_value(h), sizeof(hooks) - strlen(hooks) - 1);
@@ -72,7 +74,8 @@ static void print_table(json_t *arr)
 				       json_string_value(json_object_get(p, "version")),
 				       json_string_value(json_object_get(p, "abi")),
 				       json_string_value(json_object_get(p, "provides")),
-				       json_string_value(json_object_get(p, "file")), hooks };
+				       json_string_value(json_object_get(p, "file")),
+				       hooks };
 		table_row(&t, row);
 	}
 	if (!lia_verbose) {
@@ -94,17 +97,22 @@ static void print_table(json_t *arr)
 	table_free(&t);
 	char *save = NULL, *line = strtok_r(out, "\n", &save);
 	printf("%s\n", line ? line : "");
-	json_array_foreach(arr, i, p) {
+	json_array_foreach(arr, i, p)
+	{
 		line = strtok_r(NULL, "\n", &save);
 		printf("%s\n", line ? line : "");
 		struct table o;
 		table_init(&o, 5);
 		size_t k;
 		json_t *opt;
-		json_array_foreach(json_object_get(p, "options"), k, opt) {
+		json_array_foreach(json_object_get(p, "options"), k, opt)
+		{
 			const char *dv = json_string_value(json_object_get(opt, "default"));
 			const char *row[5] = { "   ", json_string_value(json_object_get(opt, "name")),
-					       json_string_value(json_object_get(opt, "type")), !dv ? "(none)" : *dv ? dv : "\"\"",
+					       json_string_value(json_object_get(opt, "type")),
+					       !dv   ? "(none)"
+					       : *dv ? dv
+						     : "\"\"",
 					       json_string_value(json_object_get(opt, "help")) };
 			table_row(&o, row);
 		}
@@ -136,9 +144,9 @@ static int check_files(struct app *a, int argc, char **argv)
 			defects = plugin_lint(&lp);
 		}
 		if (defects == 0 && !a->json && !lia_quiet)
-			printf("%s: ok (plugin '%s' %s, ABI %u.%u, %zu options, %zu hooks)\n", argv[i], lp.desc->name,
-			       lp.desc->version ? lp.desc->version : "", lp.desc->abi_major, lp.desc->abi_minor,
-			       lp.noptions, lp.nhooks);
+			printf("%s: ok (plugin '%s' %s, ABI %u.%u, %zu options, %zu hooks)\n", argv[i],
+			       lp.desc->name, lp.desc->version ? lp.desc->version : "", lp.desc->abi_major,
+			       lp.desc->abi_minor, lp.noptions, lp.nhooks);
 		json_array_append_new(out, json_pack("{s:s,s:i}", "file", argv[i], "defects", defects));
 		if (defects)
 			worst = EXIT_USAGE;
@@ -169,7 +177,8 @@ int cmd_plugins(struct app *a, int argc, char **argv)
 		case 'v': lia_verbose++; break;
 		case 'j': a->json = 1; break;
 		default:
-			fprintf(stderr, "usage: lia-core plugins [-v] [--json] | lia-core plugins --check FILE.so...\n");
+			fprintf(stderr,
+				"usage: lia-core plugins [-v] [--json] | lia-core plugins --check FILE.so...\n");
 			return EXIT_USAGE;
 		}
 	}
@@ -181,7 +190,8 @@ int cmd_plugins(struct app *a, int argc, char **argv)
 		return check_files(a, argc - optind, argv + optind);
 	}
 	if (optind != argc) {
-		fprintf(stderr, "lia-core: plugins: unexpected argument '%s' (usage: lia-core plugins [-v] [--json])\n",
+		fprintf(stderr,
+			"lia-core: plugins: unexpected argument '%s' (usage: lia-core plugins [-v] [--json])\n",
 			argv[optind]);
 		return EXIT_USAGE;
 	}

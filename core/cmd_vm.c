@@ -52,12 +52,9 @@ static char *read_key(const char *path)
 static int vm_create(struct app *a, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "vcpus", required_argument, NULL, 'c' },
-		{ "mem-mib", required_argument, NULL, 'm' },
-		{ "ssh-key", required_argument, NULL, 'k' },
-		{ "volume-mib", required_argument, NULL, 'V' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
+		{ "vcpus", required_argument, NULL, 'c' },   { "mem-mib", required_argument, NULL, 'm' },
+		{ "ssh-key", required_argument, NULL, 'k' }, { "volume-mib", required_argument, NULL, 'V' },
+		{ "dry-run", no_argument, NULL, 'n' },       { NULL, 0, NULL, 0 },
 	};
 	int64_t vcpus = 0, mem = 0, vol = 0;
 	const char *keyfile = NULL;
@@ -77,7 +74,8 @@ static int vm_create(struct app *a, int argc, char **argv)
 			return e;
 	}
 	if (optind + 1 != argc) {
-		fprintf(stderr, "usage: lia-core vm create NAME [--vcpus N] [--mem-mib N] [--ssh-key FILE] [--volume-mib N]\n");
+		fprintf(stderr,
+			"usage: lia-core vm create NAME [--vcpus N] [--mem-mib N] [--ssh-key FILE] [--volume-mib N]\n");
 		return EXIT_USAGE;
 	}
 	const char *name = argv[optind];

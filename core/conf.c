@@ -14,45 +14,111 @@
 /* The global `lia` block: its settings, with the same constraints plugins declare. */
 #define SZ(lo, hi) LIA_RANGE(lo, hi)
 static const struct lia_option global_options[] = {
-	{ .name = "state_dir", .type = LIA_OPT_STRING, .kind = LIA_KIND_ABSPATH, .default_value = "/var/lib/lia",
+	{ .name = "state_dir",
+	  .type = LIA_OPT_STRING,
+	  .kind = LIA_KIND_ABSPATH,
+	  .default_value = "/var/lib/lia",
 	  .help = "where VM records, images, sockets live" },
-	{ .name = "plugin_dir", .type = LIA_OPT_STRING, .kind = LIA_KIND_ABSPATH, .default_value = PLUGINDIR,
+	{ .name = "plugin_dir",
+	  .type = LIA_OPT_STRING,
+	  .kind = LIA_KIND_ABSPATH,
+	  .default_value = PLUGINDIR,
 	  .help = "where plugins are loaded from" },
-	{ .name = "mirror", .type = LIA_OPT_STRING, .kind = LIA_KIND_URL, .choices = "http|https|file",
-	  .flags = LIA_OPT_EMPTY_OK, .default_value = "", .help = "rewrite default download URLs to this mirror" },
-	{ .name = "vcpus", .type = LIA_OPT_INT, SZ(1, 256), .default_value = "2", .help = "default vCPUs of a new VM" },
-	{ .name = "mem_mib", .type = LIA_OPT_INT, SZ(32, 1 << 22), .default_value = "1024",
+	{ .name = "mirror",
+	  .type = LIA_OPT_STRING,
+	  .kind = LIA_KIND_URL,
+	  .choices = "http|https|file",
+	  .flags = LIA_OPT_EMPTY_OK,
+	  .default_value = "",
+	  .help = "rewrite default download URLs to this mirror" },
+	{ .name = "vcpus",
+	  .type = LIA_OPT_INT,
+	  SZ(1, 256),
+	  .default_value = "2",
+	  .help = "default vCPUs of a new VM" },
+	{ .name = "mem_mib",
+	  .type = LIA_OPT_INT,
+	  SZ(32, 1 << 22),
+	  .default_value = "1024",
 	  .help = "default memory of a new VM, MiB" },
-	{ .name = "volume_mib", .type = LIA_OPT_INT, SZ(8, 1 << 24), .default_value = "1024",
+	{ .name = "volume_mib",
+	  .type = LIA_OPT_INT,
+	  SZ(8, 1 << 24),
+	  .default_value = "1024",
 	  .help = "default data volume size of a new VM, MiB" },
-	{ .name = "ssh_key", .type = LIA_OPT_STRING, .kind = LIA_KIND_ABSPATH, .flags = LIA_OPT_EMPTY_OK,
-	  .default_value = "", .help = "default public key file for new VMs" },
-	{ .name = "download_stall_s", .type = LIA_OPT_INT, SZ(1, 86400), .default_value = "30",
+	{ .name = "ssh_key",
+	  .type = LIA_OPT_STRING,
+	  .kind = LIA_KIND_ABSPATH,
+	  .flags = LIA_OPT_EMPTY_OK,
+	  .default_value = "",
+	  .help = "default public key file for new VMs" },
+	{ .name = "download_stall_s",
+	  .type = LIA_OPT_INT,
+	  SZ(1, 86400),
+	  .default_value = "30",
 	  .help = "abort a download that stalls this long" },
-	{ .name = "download_retries", .type = LIA_OPT_INT, SZ(0, 100), .default_value = "3",
+	{ .name = "download_retries",
+	  .type = LIA_OPT_INT,
+	  SZ(0, 100),
+	  .default_value = "3",
 	  .help = "retries of a transient download failure" },
-	{ .name = "download_timeout", .type = LIA_OPT_INT, SZ(0, 7 * 86400), .default_value = "0",
+	{ .name = "download_timeout",
+	  .type = LIA_OPT_INT,
+	  SZ(0, 7 * 86400),
+	  .default_value = "0",
 	  .help = "whole-transfer limit in seconds, 0 = none" },
-	{ .name = "download_backoff_ms", .type = LIA_OPT_INT, SZ(0, 600000), .default_value = "1000",
+	{ .name = "download_backoff_ms",
+	  .type = LIA_OPT_INT,
+	  SZ(0, 600000),
+	  .default_value = "1000",
 	  .help = "first pause before a download retry, doubled each time" },
 	/* lia-core serve, the VM API daemon (lia-vm-api(8)) */
-	{ .name = "api_listen", .type = LIA_OPT_STRING, .default_value = "unix:/run/lia/api.sock",
+	{ .name = "api_listen",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "unix:/run/lia/api.sock",
 	  .help = "where `lia-core serve` listens: unix:PATH or tcp:HOST:PORT, several separated by ','" },
-	{ .name = "api_group", .type = LIA_OPT_STRING, .flags = LIA_OPT_EMPTY_OK, .default_value = "lia",
+	{ .name = "api_group",
+	  .type = LIA_OPT_STRING,
+	  .flags = LIA_OPT_EMPTY_OK,
+	  .default_value = "lia",
 	  .help = "group of the API's Unix socket (mode 0660), created if missing; \"\": the daemon's" },
-	{ .name = "api_token_file", .type = LIA_OPT_STRING, .kind = LIA_KIND_ABSPATH, .flags = LIA_OPT_EMPTY_OK,
-	  .default_value = "", .help = "bearer token for TCP listeners (mode 0600, owned by root); TCP needs it" },
-	{ .name = "api_tls_cert", .type = LIA_OPT_STRING, .kind = LIA_KIND_ABSPATH, .flags = LIA_OPT_EMPTY_OK,
-	  .default_value = "", .help = "PEM certificate: TCP listeners speak HTTPS (with api_tls_key)" },
-	{ .name = "api_tls_key", .type = LIA_OPT_STRING, .kind = LIA_KIND_ABSPATH, .flags = LIA_OPT_EMPTY_OK,
-	  .default_value = "", .help = "PEM private key of api_tls_cert" },
-	{ .name = "api_workers", .type = LIA_OPT_INT, SZ(1, 256), .default_value = "8",
+	{ .name = "api_token_file",
+	  .type = LIA_OPT_STRING,
+	  .kind = LIA_KIND_ABSPATH,
+	  .flags = LIA_OPT_EMPTY_OK,
+	  .default_value = "",
+	  .help = "bearer token for TCP listeners (mode 0600, owned by root); TCP needs it" },
+	{ .name = "api_tls_cert",
+	  .type = LIA_OPT_STRING,
+	  .kind = LIA_KIND_ABSPATH,
+	  .flags = LIA_OPT_EMPTY_OK,
+	  .default_value = "",
+	  .help = "PEM certificate: TCP listeners speak HTTPS (with api_tls_key)" },
+	{ .name = "api_tls_key",
+	  .type = LIA_OPT_STRING,
+	  .kind = LIA_KIND_ABSPATH,
+	  .flags = LIA_OPT_EMPTY_OK,
+	  .default_value = "",
+	  .help = "PEM private key of api_tls_cert" },
+	{ .name = "api_workers",
+	  .type = LIA_OPT_INT,
+	  SZ(1, 256),
+	  .default_value = "8",
 	  .help = "worker processes: VM operations at once; more get 503" },
-	{ .name = "api_op_timeout_s", .type = LIA_OPT_INT, SZ(1, 86400), .default_value = "300",
+	{ .name = "api_op_timeout_s",
+	  .type = LIA_OPT_INT,
+	  SZ(1, 86400),
+	  .default_value = "300",
 	  .help = "bound of one VM operation; past it the worker is killed and gc undoes the work" },
-	{ .name = "api_max_connections", .type = LIA_OPT_INT, SZ(4, 100000), .default_value = "256",
+	{ .name = "api_max_connections",
+	  .type = LIA_OPT_INT,
+	  SZ(4, 100000),
+	  .default_value = "256",
 	  .help = "open connections at once; more are closed at once" },
-	{ .name = "api_client_timeout_s", .type = LIA_OPT_INT, SZ(1, 3600), .default_value = "30",
+	{ .name = "api_client_timeout_s",
+	  .type = LIA_OPT_INT,
+	  SZ(1, 3600),
+	  .default_value = "30",
 	  .help = "close a connection idle this long (slow clients)" },
 	{ 0 },
 };
@@ -60,8 +126,7 @@ static const struct lia_option global_options[] = {
 static int cfg_errors;
 static void cfg_value_free(struct cfg_value *v);
 
-static void cfg_error(const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void cfg_error(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void cfg_error(const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
@@ -92,8 +157,8 @@ static const char *type_name(uint32_t t)
 
 /* Check one setting's type and value; fill v. 0 when good.  `owner` names it in messages
  * ("lia.vcpus", "net-tap.pool_start"). */
-static int take_value(const char *file, config_setting_t *s, const struct lia_option *o,
-		      struct cfg_value *v, const char *owner)
+static int take_value(const char *file, config_setting_t *s, const struct lia_option *o, struct cfg_value *v,
+		      const char *owner)
 {
 	int t = config_setting_type(s);
 	int line = (int)config_setting_source_line(s);
@@ -192,9 +257,7 @@ static void default_value(const struct lia_option *o, struct cfg_value *v)
 	if (!o->default_value)
 		return;
 	switch (o->type) {
-	case LIA_OPT_INT:
-		v->i = strtoll(o->default_value, NULL, 0);
-		break;
+	case LIA_OPT_INT: v->i = strtoll(o->default_value, NULL, 0); break;
 	case LIA_OPT_BOOL:
 		v->b = strcmp(o->default_value, "true") == 0 || strcmp(o->default_value, "1") == 0;
 		break;
@@ -216,8 +279,7 @@ static void default_value(const struct lia_option *o, struct cfg_value *v)
 		free(copy);
 		break;
 	}
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -236,13 +298,11 @@ static int read_one(struct lia_config *c, const char *path)
 	free(copy);
 	c->nfiles++;
 	if (!config_read_file(&c->files[i], path)) {
-		if (config_error_type(&c->files[i]) == CONFIG_ERR_FILE_IO)
-		{
+		if (config_error_type(&c->files[i]) == CONFIG_ERR_FILE_IO) {
 			fprintf(stderr, "lia-core: cannot open configuration file %s: %s\n", path,
 				strerror(errno ? errno : EIO));
 			cfg_errors++;
-		}
-		else
+		} else
 			cfg_error(config_error_file(&c->files[i]) ? config_error_file(&c->files[i]) : path,
 				  config_error_line(&c->files[i]), "%s", config_error_text(&c->files[i]));
 		return -1;
@@ -285,8 +345,8 @@ static void parse_global_block(struct lia_config *c, config_setting_t *g, const 
 			o++;
 		if (!o->name) {
 			const char *near = closest_option(global_options, name);
-			cfg_error(file, (int)config_setting_source_line(s), "unknown setting 'lia.%s'%s%s%s", name,
-				  near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+			cfg_error(file, (int)config_setting_source_line(s), "unknown setting 'lia.%s'%s%s%s",
+				  name, near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
 			continue;
 		}
 		struct cfg_value v = { 0 };
@@ -358,7 +418,8 @@ static void parse_hooks(struct plugin_block *b, config_setting_t *h, const char 
 				}
 				o->warn = strcmp(v, "warn") == 0;
 			} else {
-				cfg_error(file, sl, "unknown setting '%s' in '%s.hooks.%s' (known: priority, on_error)",
+				cfg_error(file, sl,
+					  "unknown setting '%s' in '%s.hooks.%s' (known: priority, on_error)",
 					  key, b->name, pname);
 			}
 		}
@@ -392,7 +453,8 @@ static void parse_plugin_block(struct lia_config *c, config_setting_t *g, const 
 	config_setting_t *en = config_setting_get_member(g, "enabled");
 	if (en) {
 		if (config_setting_type(en) != CONFIG_TYPE_BOOL)
-			cfg_error(file, (int)config_setting_source_line(en), "'enabled' must be true or false");
+			cfg_error(file, (int)config_setting_source_line(en),
+				  "'enabled' must be true or false");
 		else
 			b->enabled = config_setting_get_bool(en);
 	}

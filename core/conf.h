@@ -17,7 +17,7 @@ struct cfg_value {
 	size_t nlist;
 	const char *file; /* where it was set (is_set) */
 	int line;
-	char *owned_str;  /* freed with the value */
+	char *owned_str; /* freed with the value */
 	int owned_items; /* list items are ours */
 };
 

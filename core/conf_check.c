@@ -93,12 +93,12 @@ const char *option_value_problem(const struct lia_option *o, const char *s, char
 		return buf;
 	}
 	switch (o->kind) {
-	case LIA_KIND_ANY:
-		return NULL;
+	case LIA_KIND_ANY: return NULL;
 	case LIA_KIND_IPV4:
 		if (is_ipv4(s, NULL))
 			return NULL;
-		snprintf(buf, len, "\"%s\" is not an IPv4 address (allowed: a dotted quad such as 172.16.0.1)", s);
+		snprintf(buf, len,
+			 "\"%s\" is not an IPv4 address (allowed: a dotted quad such as 172.16.0.1)", s);
 		return buf;
 	case LIA_KIND_CIDR: {
 		uint32_t a;
@@ -106,9 +106,15 @@ const char *option_value_problem(const struct lia_option *o, const char *s, char
 		if (r == 0)
 			return NULL;
 		if (r == -2)
-			snprintf(buf, len, "\"%s\" has a prefix outside 0-32 (allowed: ADDRESS/PREFIX such as 172.16.0.1/24)", s);
+			snprintf(
+				buf, len,
+				"\"%s\" has a prefix outside 0-32 (allowed: ADDRESS/PREFIX such as 172.16.0.1/24)",
+				s);
 		else
-			snprintf(buf, len, "\"%s\" is not an IPv4 address with a prefix (allowed: ADDRESS/PREFIX such as 172.16.0.1/24)", s);
+			snprintf(
+				buf, len,
+				"\"%s\" is not an IPv4 address with a prefix (allowed: ADDRESS/PREFIX such as 172.16.0.1/24)",
+				s);
 		return buf;
 	}
 	case LIA_KIND_URL: {
@@ -145,7 +151,10 @@ const char *option_value_problem(const struct lia_option *o, const char *s, char
 	case LIA_KIND_IFNAME:
 		if (strlen(s) <= 15 && !strpbrk(s, "/: \t\n") && strcmp(s, ".") && strcmp(s, ".."))
 			return NULL;
-		snprintf(buf, len, "\"%s\" is not a network interface name (allowed: 1-15 characters, no '/', ':' or spaces)", s);
+		snprintf(
+			buf, len,
+			"\"%s\" is not a network interface name (allowed: 1-15 characters, no '/', ':' or spaces)",
+			s);
 		return buf;
 	}
 	snprintf(buf, len, "the plugin declares an unknown string kind %u", o->kind);
@@ -156,7 +165,8 @@ const char *int_problem(const struct lia_option *o, int64_t v, char *buf, size_t
 {
 	if (!(o->flags & LIA_OPT_RANGE) || (v >= o->min && v <= o->max))
 		return NULL;
-	snprintf(buf, len, "%" PRId64 " is out of range (allowed: %" PRId64 " to %" PRId64 ")", v, o->min, o->max);
+	snprintf(buf, len, "%" PRId64 " is out of range (allowed: %" PRId64 " to %" PRId64 ")", v, o->min,
+		 o->max);
 	return buf;
 }
 
@@ -165,7 +175,8 @@ const char *option_default_problem(const struct lia_option *o)
 	static char buf[512];
 	if (!o->default_value) {
 		if (o->type == LIA_OPT_INT || o->type == LIA_OPT_BOOL)
-			return (o->flags & LIA_OPT_REQUIRED) ? NULL : "an integer or boolean option needs a default";
+			return (o->flags & LIA_OPT_REQUIRED) ? NULL
+							     : "an integer or boolean option needs a default";
 		return NULL;
 	}
 	switch (o->type) {
@@ -181,8 +192,7 @@ const char *option_default_problem(const struct lia_option *o)
 		if (strcmp(o->default_value, "true") && strcmp(o->default_value, "false"))
 			return "its default is not \"true\" or \"false\"";
 		return NULL;
-	case LIA_OPT_STRING:
-		return option_value_problem(o, o->default_value, buf, sizeof(buf));
+	case LIA_OPT_STRING: return option_value_problem(o, o->default_value, buf, sizeof(buf));
 	case LIA_OPT_STRINGS: {
 		char *copy = xstrdup(o->default_value), *save = NULL;
 		const char *bad = NULL;

@@ -47,7 +47,6 @@ int core_error(struct core_ctx *c, int code, const char *fmt, ...)
 	return c->errcode;
 }
 
-
 /* Every plugin's check() across its settings; FILE:LINE errors through cfg_error.
  * 0, or EXIT_USAGE when any plugin found a problem. */
 int app_check_plugins(struct app *a)
@@ -91,7 +90,8 @@ int app_open_plugins(struct app *a)
 			return a->open_rc = EXIT_USAGE;
 		}
 		if (r < 0) {
-			msg_err("%s: cannot start plugin: %s", lp->desc->name, c.err[0] ? c.err : strerror(-r));
+			msg_err("%s: cannot start plugin: %s", lp->desc->name,
+				c.err[0] ? c.err : strerror(-r));
 			ctx_fini(&c);
 			return a->open_rc = EXIT_FAIL;
 		}

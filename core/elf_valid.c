@@ -64,7 +64,8 @@ static int check(int fd, uint64_t size, char *why, size_t whylen)
 		return -1;
 	}
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
-		if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (uint64_t)i * sizeof ph)) != (ssize_t)sizeof ph) {
+		if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (uint64_t)i * sizeof ph)) !=
+		    (ssize_t)sizeof ph) {
 			snprintf(why, whylen, "cannot read program header %u", i);
 			return -1;
 		}
@@ -73,7 +74,9 @@ static int check(int fd, uint64_t size, char *why, size_t whylen)
 		if (ph.p_filesz && !inside(ph.p_offset, ph.p_filesz, size)) {
 			snprintf(why, whylen,
 				 "truncated: %s segment (program header %u) ends at byte %llu of %llu",
-				 ph.p_type == PT_LOAD ? "a loadable" : ph.p_type == PT_DYNAMIC ? "the dynamic" : "a",
+				 ph.p_type == PT_LOAD      ? "a loadable"
+				 : ph.p_type == PT_DYNAMIC ? "the dynamic"
+							   : "a",
 				 i, (unsigned long long)ph.p_offset + ph.p_filesz, (unsigned long long)size);
 			return -1;
 		}

@@ -80,8 +80,8 @@ int events_append(const char *state_dir, const char *name, const char *old_state
 	gmtime_r(&ts.tv_sec, &tm);
 	size_t k = strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(when + k, sizeof(when) - k, ".%03ldZ", ts.tv_nsec / 1000000);
-	json_t *j = json_pack("{s:I,s:s,s:s,s:s?,s:s}", "id", (json_int_t)id, "time", when, "name", name, "old",
-			      old_state, "new", new_state);
+	json_t *j = json_pack("{s:I,s:s,s:s,s:s?,s:s}", "id", (json_int_t)id, "time", when, "name", name,
+			      "old", old_state, "new", new_state);
 	char *text = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	char *line = xasprintf("%s\n", text);

@@ -43,8 +43,8 @@ int phase_runs_reversed(lia_phase_t p)
 	return p == LIA_PHASE_STOP || p == LIA_PHASE_NET_DOWN || p == LIA_PHASE_DESTROY;
 }
 
-static const lia_phase_t setup_ph[] = { LIA_PHASE_PREFLIGHT, LIA_PHASE_DIRS,    LIA_PHASE_INSTALL,
-					LIA_PHASE_KERNEL,    LIA_PHASE_IMAGE,   LIA_PHASE_NETWORK,
+static const lia_phase_t setup_ph[] = { LIA_PHASE_PREFLIGHT, LIA_PHASE_DIRS,  LIA_PHASE_INSTALL,
+					LIA_PHASE_KERNEL,    LIA_PHASE_IMAGE, LIA_PHASE_NETWORK,
 					LIA_PHASE_SERVICES,  LIA_PHASE_VERIFY };
 static const lia_phase_t create_ph[] = { LIA_PHASE_CREATE };
 static const lia_phase_t start_ph[] = { LIA_PHASE_NET_UP, LIA_PHASE_BOOT, LIA_PHASE_STARTED };
@@ -58,9 +58,8 @@ const struct pipeline_def PIPE_START = { "start", start_ph, N(start_ph) };
 const struct pipeline_def PIPE_STOP = { "stop", stop_ph, N(stop_ph) };
 const struct pipeline_def PIPE_DESTROY = { "destroy", destroy_ph, N(destroy_ph) };
 const struct pipeline_def PIPE_GC = { "gc", gc_ph, N(gc_ph) };
-const struct pipeline_def *const lia_pipelines[] = { &PIPE_SETUP, &PIPE_CREATE,  &PIPE_START,
-						     &PIPE_STOP,  &PIPE_DESTROY, &PIPE_GC,
-						     NULL };
+const struct pipeline_def *const lia_pipelines[] = { &PIPE_SETUP,   &PIPE_CREATE, &PIPE_START, &PIPE_STOP,
+						     &PIPE_DESTROY, &PIPE_GC,     NULL };
 
 const struct pipeline_def *pipeline_of_phase(lia_phase_t p)
 {
@@ -72,9 +71,9 @@ const struct pipeline_def *pipeline_of_phase(lia_phase_t p)
 }
 
 static const char *const state_names[] = {
-	[VM_UNKNOWN] = "?",	      [VM_CREATING] = "creating", [VM_CREATED] = "created",
-	[VM_STARTING] = "starting",   [VM_RUNNING] = "running",	  [VM_STOPPING] = "stopping",
-	[VM_STOPPED] = "stopped",     [VM_DESTROYING] = "destroying", [VM_FAILED] = "failed",
+	[VM_UNKNOWN] = "?",         [VM_CREATING] = "creating",     [VM_CREATED] = "created",
+	[VM_STARTING] = "starting", [VM_RUNNING] = "running",       [VM_STOPPING] = "stopping",
+	[VM_STOPPED] = "stopped",   [VM_DESTROYING] = "destroying", [VM_FAILED] = "failed",
 };
 
 const char *vm_state_name(enum vm_state s)

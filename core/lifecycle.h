@@ -17,8 +17,7 @@ struct pipeline_def {
 	const lia_phase_t *phases;
 	size_t n;
 };
-extern const struct pipeline_def PIPE_SETUP, PIPE_CREATE, PIPE_START, PIPE_STOP, PIPE_DESTROY,
-	PIPE_GC;
+extern const struct pipeline_def PIPE_SETUP, PIPE_CREATE, PIPE_START, PIPE_STOP, PIPE_DESTROY, PIPE_GC;
 extern const struct pipeline_def *const lia_pipelines[]; /* NULL-terminated, for listings */
 const struct pipeline_def *pipeline_of_phase(lia_phase_t p);
 
@@ -41,7 +40,7 @@ int vm_state_transient(enum vm_state s);
 /* What gc does with a VM whose record was left in a transient state by a dead lia-core. */
 enum gc_action {
 	GC_NONE,
-	GC_UNDO_DELETE, /* undo the pipeline's hooks in reverse; delete the record when the
+	GC_UNDO_DELETE,    /* undo the pipeline's hooks in reverse; delete the record when the
 			 * ledger ends empty */
 	GC_FORWARD_DELETE, /* run the pipeline forward (no rollback); delete when empty */
 	GC_UNDO_TO,        /* undo the pipeline's hooks; set state `to` */

@@ -122,10 +122,22 @@ static void *copy_table(const void *base, uint32_t esize, size_t csize, int (*is
 	return out;
 }
 
-static int option_end(const void *p) { return ((const struct lia_option *)p)->name == NULL; }
-static int hook_end(const void *p) { return ((const struct lia_hook *)p)->phase == LIA_PHASE_NONE; }
-static int command_end(const void *p) { return ((const struct lia_command *)p)->name == NULL; }
-static int fact_end(const void *p) { return ((const struct lia_fact *)p)->name == NULL; }
+static int option_end(const void *p)
+{
+	return ((const struct lia_option *)p)->name == NULL;
+}
+static int hook_end(const void *p)
+{
+	return ((const struct lia_hook *)p)->phase == LIA_PHASE_NONE;
+}
+static int command_end(const void *p)
+{
+	return ((const struct lia_command *)p)->name == NULL;
+}
+static int fact_end(const void *p)
+{
+	return ((const struct lia_fact *)p)->name == NULL;
+}
 
 /* Normalize the exported descriptor into lp->copy (see loader.h).  0 or -1 (printed). */
 static int normalize(const char *file, struct loaded_plugin *lp)
@@ -143,7 +155,8 @@ static int normalize(const char *file, struct loaded_plugin *lp)
 	} t[] = {
 		{ "option", c->option_size, offsetof(struct lia_option, help) + sizeof(char *), c->options },
 		{ "hook", c->hook_size, offsetof(struct lia_hook, summary) + sizeof(char *), c->hooks },
-		{ "command", c->command_size, offsetof(struct lia_command, run) + sizeof(void *), c->vm_commands },
+		{ "command", c->command_size, offsetof(struct lia_command, run) + sizeof(void *),
+		  c->vm_commands },
 		{ "fact", c->fact_size, offsetof(struct lia_fact, setting) + sizeof(char *), c->facts },
 	};
 	/* until copied, the table pointers are the plugin's: loader_release must not free them */
@@ -157,7 +170,8 @@ static int normalize(const char *file, struct loaded_plugin *lp)
 				file, t[i].what, t[i].size, LIA_ABI_MAJOR, t[i].min);
 			return -1;
 		}
-	c->options = copy_table(t[0].base, c->option_size, sizeof(struct lia_option), option_end, &lp->noptions);
+	c->options =
+		copy_table(t[0].base, c->option_size, sizeof(struct lia_option), option_end, &lp->noptions);
 	c->hooks = copy_table(t[1].base, c->hook_size, sizeof(struct lia_hook), hook_end, &lp->nhooks);
 	c->vm_commands = copy_table(t[2].base, c->command_size, sizeof(struct lia_command), command_end,
 				    &lp->ncommands);
@@ -221,7 +235,8 @@ static int take_descriptor(const char *name, struct loaded_plugin *lp)
 	if (!d)
 		d = lt_dlsym(lp->handle, "lia_plugin");
 	if (!d) {
-		msg_err("%s: no plugin descriptor (a plugin must export LIA_PLUGIN_DEFINE(%s))", lp->file, name);
+		msg_err("%s: no plugin descriptor (a plugin must export LIA_PLUGIN_DEFINE(%s))", lp->file,
+			name);
 		return -1;
 	}
 	if (check_desc(lp->file, name, d) < 0)
@@ -317,7 +332,8 @@ int loader_load_all(struct lia_config *c, struct loaded_plugin **out, size_t *n)
 			if (v[i].desc->provides && v[j].desc->provides &&
 			    strcmp(v[i].desc->provides, v[j].desc->provides) == 0) {
 				msg_err("plugins '%s' (%s) and '%s' (%s) both provide '%s': set enabled = false; in one of their blocks",
-					v[i].desc->name, v[i].file, v[j].desc->name, v[j].file, v[i].desc->provides);
+					v[i].desc->name, v[i].file, v[j].desc->name, v[j].file,
+					v[i].desc->provides);
 				bad++;
 			}
 	for (size_t i = 0; i < k; i++)

@@ -69,14 +69,10 @@ int main(int argc, char **argv)
 	struct app a;
 	memset(&a, 0, sizeof(a));
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{ "config", required_argument, NULL, 'c' }, { "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },        { "json", no_argument, NULL, 'j' },
+		{ "dry-run", no_argument, NULL, 'n' },      { "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
 	};
 	int ch;
 	while ((ch = getopt_long(argc, argv, "+c:vqh", opts, NULL)) != -1) {
@@ -87,7 +83,8 @@ int main(int argc, char **argv)
 		case 'j': a.json = 1; break;
 		case 'n': a.dry_run = 1; break;
 		case 'V':
-			printf("lia-core %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, LIA_ABI_MAJOR, LIA_ABI_MINOR);
+			printf("lia-core %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, LIA_ABI_MAJOR,
+			       LIA_ABI_MINOR);
 			return EXIT_OK;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
@@ -148,7 +145,8 @@ int main(int argc, char **argv)
 	app_free(&a);
 	fflush(stdout);
 	if (lia_interrupted) {
-		fprintf(stderr, "lia-core: stopped by %s\n", lia_interrupted == SIGINT ? "SIGINT" : "SIGTERM");
+		fprintf(stderr, "lia-core: stopped by %s\n",
+			lia_interrupted == SIGINT ? "SIGINT" : "SIGTERM");
 		return 128 + lia_interrupted;
 	}
 	return rc;

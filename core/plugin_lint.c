@@ -39,8 +39,8 @@ char **elf_exported_symbols(const char *file)
 		if (sh[i].sh_type != SHT_DYNSYM || sh[i].sh_link >= eh->e_shnum)
 			continue;
 		const Elf64_Shdr *str = &sh[sh[i].sh_link];
-		if (sh[i].sh_offset > size || sh[i].sh_size > size - sh[i].sh_offset || str->sh_offset > size ||
-		    str->sh_size > size - str->sh_offset)
+		if (sh[i].sh_offset > size || sh[i].sh_size > size - sh[i].sh_offset ||
+		    str->sh_offset > size || str->sh_size > size - str->sh_offset)
 			continue;
 		const Elf64_Sym *sym = (const void *)(m + sh[i].sh_offset);
 		size_t count = sh[i].sh_size / sizeof(Elf64_Sym);
@@ -52,7 +52,8 @@ char **elf_exported_symbols(const char *file)
 			const char *name = (const char *)m + str->sh_offset + sym[k].st_name;
 			if (!memchr(name, 0, str->sh_size - sym[k].st_name))
 				continue;
-			static const char *linker[] = { "_init", "_fini", "_edata", "_end", "__bss_start", NULL };
+			static const char *linker[] = { "_init", "_fini",       "_edata",
+							"_end",  "__bss_start", NULL };
 			int skip = 0;
 			for (int l = 0; linker[l]; l++)
 				skip |= strcmp(linker[l], name) == 0;
@@ -70,17 +71,20 @@ done:
 	return out;
 }
 
-#define DEFECT(...) (fprintf(stderr, "lia-core: %s: ", lp->file), fprintf(stderr, __VA_ARGS__), fputc('\n', stderr), bad++)
+#define DEFECT(...)                                                                                      \
+	(fprintf(stderr, "lia-core: %s: ", lp->file), fprintf(stderr, __VA_ARGS__), fputc('\n', stderr), \
+	 bad++)
 
 int plugin_lint(const struct loaded_plugin *lp)
 {
 	const struct lia_plugin *d = lp->desc;
 	int bad = 0;
 	if (d->abi_minor != LIA_ABI_MINOR)
-		fprintf(stderr, "lia-core: %s: note: built for ABI %u.%u; this lia-core speaks %d.%d\n", lp->file, d->abi_major,
-			d->abi_minor, LIA_ABI_MAJOR, LIA_ABI_MINOR);
+		fprintf(stderr, "lia-core: %s: note: built for ABI %u.%u; this lia-core speaks %d.%d\n",
+			lp->file, d->abi_major, d->abi_minor, LIA_ABI_MAJOR, LIA_ABI_MINOR);
 	if (lp->raw->size < sizeof(struct lia_plugin))
-		fprintf(stderr, "lia-core: %s: note: descriptor of %u bytes (older minor); fields past it read as empty\n",
+		fprintf(stderr,
+			"lia-core: %s: note: descriptor of %u bytes (older minor); fields past it read as empty\n",
 			lp->file, lp->raw->size);
 	if (!d->version || !*d->version)
 		DEFECT("no version string");
@@ -117,7 +121,8 @@ int plugin_lint(const struct loaded_plugin *lp)
 			DEFECT("option '%s' has a name the core reserves", o->name);
 		for (const char *c = o->name; *c; c++)
 			if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_')) {
-				DEFECT("option '%s': names are [a-z0-9_] (libconfig cannot spell others)", o->name);
+				DEFECT("option '%s': names are [a-z0-9_] (libconfig cannot spell others)",
+				       o->name);
 				break;
 			}
 		if (o->type < LIA_OPT_STRING || o->type > LIA_OPT_STRINGS)
@@ -132,7 +137,8 @@ int plugin_lint(const struct loaded_plugin *lp)
 			DEFECT("option '%s' is a choice without choices", o->name);
 		const char *p = option_default_problem(o);
 		if (p)
-			DEFECT("option '%s': default \"%s\": %s", o->name, o->default_value ? o->default_value : "(none)", p);
+			DEFECT("option '%s': default \"%s\": %s", o->name,
+			       o->default_value ? o->default_value : "(none)", p);
 		if (!o->help || !*o->help)
 			DEFECT("option '%s' has no help line", o->name);
 	}
@@ -147,13 +153,16 @@ int plugin_lint(const struct loaded_plugin *lp)
 		if (!h->run && !(h->phase >= LIA_PHASE_PREFLIGHT && h->phase <= LIA_PHASE_VERIFY && h->undo))
 			DEFECT("hook for phase '%s' has no run()", phase_name(h->phase));
 		if (!h->summary || !*h->summary)
-			DEFECT("hook for phase '%s' has no summary (dry runs print it)", phase_name(h->phase));
+			DEFECT("hook for phase '%s' has no summary (dry runs print it)",
+			       phase_name(h->phase));
 	}
 	for (size_t i = 0; i < lp->ncommands; i++) {
 		const struct lia_command *c = &d->vm_commands[i];
 		if (!c->run)
 			DEFECT("vm command '%s' has no run()", c->name);
-		static const char *core_verbs[] = { "create", "start", "stop", "destroy", "list", "show", NULL };
+		static const char *core_verbs[] = {
+			"create", "start", "stop", "destroy", "list", "show", NULL
+		};
 		for (int v = 0; core_verbs[v]; v++)
 			if (strcmp(core_verbs[v], c->name) == 0)
 				DEFECT("vm command '%s' is a verb of the core", c->name);

@@ -26,8 +26,8 @@ static int cmp_step(const void *x, const void *y)
 	return strcmp(a->lp->desc->name, b->lp->desc->name);
 }
 
-void plan_build(struct app *a, const lia_phase_t *phases, size_t nphases, int undo,
-		const lia_phase_t *only, size_t nonly, struct plan *out)
+void plan_build(struct app *a, const lia_phase_t *phases, size_t nphases, int undo, const lia_phase_t *only,
+		size_t nonly, struct plan *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->undo = undo;
@@ -59,7 +59,8 @@ void plan_build(struct app *a, const lia_phase_t *phases, size_t nphases, int un
 				s->lp = lp;
 				s->hook = h;
 				s->phase = ph;
-				s->priority = (o && o->has_priority) ? o->priority : (h->priority ? h->priority : 500);
+				s->priority = (o && o->has_priority) ? o->priority
+								     : (h->priority ? h->priority : 500);
 				s->warn = o ? o->warn : 0;
 			}
 		}
@@ -127,7 +128,8 @@ static int check_needs(struct app *a)
 				struct stat st;
 				if (stat(*n, &st) < 0) {
 					int e = errno;
-					msg_err("setup/preflight: plugin '%s' needs %s: %s", d->name, *n, strerror(e));
+					msg_err("setup/preflight: plugin '%s' needs %s: %s", d->name, *n,
+						strerror(e));
 					app_fail(a, "plugin_failed", d->name, "preflight", "needs %s: %s", *n,
 						 strerror(e));
 					bad++;
@@ -138,14 +140,13 @@ static int check_needs(struct app *a)
 	return bad;
 }
 
-static void report_step(struct app *a, struct step *s, const char *result, double ms,
-			struct core_ctx *c)
+static void report_step(struct app *a, struct step *s, const char *result, double ms, struct core_ctx *c)
 {
 	if (!a->report)
 		return;
 	json_t *steps = json_object_get(a->report, "steps");
-	json_t *j = json_pack("{s:s,s:s,s:s,s:f}", "phase", phase_name(s->phase), "plugin",
-			      s->lp->desc->name, "result", result, "ms", ms);
+	json_t *j = json_pack("{s:s,s:s,s:s,s:f}", "phase", phase_name(s->phase), "plugin", s->lp->desc->name,
+			      "result", result, "ms", ms);
 	if (c) {
 		json_object_set(j, "notes", c->notes);
 		if (c->err[0])
@@ -156,8 +157,7 @@ static void report_step(struct app *a, struct step *s, const char *result, doubl
 	json_array_append_new(steps, j);
 }
 
-static int call(struct app *a, struct step *s, const struct run_opts *o, lia_hook_fn fn,
-		struct core_ctx *c)
+static int call(struct app *a, struct step *s, const struct run_opts *o, lia_hook_fn fn, struct core_ctx *c)
 {
 	ctx_init(c, a, s->lp, o->pipeline, s->phase, o->vm);
 	c->force = o->force;
@@ -172,8 +172,7 @@ static int call(struct app *a, struct step *s, const struct run_opts *o, lia_hoo
 	return r;
 }
 
-static void rollback(struct app *a, struct plan *p, size_t *done, size_t ndone,
-		     const struct run_opts *o)
+static void rollback(struct app *a, struct plan *p, size_t *done, size_t ndone, const struct run_opts *o)
 {
 	for (size_t k = ndone; k-- > 0;) {
 		struct step *s = &p->steps[done[k]];
@@ -201,8 +200,9 @@ int plan_run(struct app *a, struct plan *p, const struct run_opts *o)
 		for (size_t i = 0; i < p->n; i++) {
 			struct step *s = &p->steps[i];
 			if (!a->json)
-				printf("%s/%s: %s%s: %s\n", o->pipeline, phase_name(s->phase), s->lp->desc->name,
-				       p->undo ? " (undo)" : "", s->hook->summary ? s->hook->summary : "(no summary)");
+				printf("%s/%s: %s%s: %s\n", o->pipeline, phase_name(s->phase),
+				       s->lp->desc->name, p->undo ? " (undo)" : "",
+				       s->hook->summary ? s->hook->summary : "(no summary)");
 			if (s->hook->plan && !p->undo) {
 				struct core_ctx c;
 				int r = call(a, s, o, s->hook->plan, &c);
@@ -240,16 +240,21 @@ int plan_run(struct app *a, struct plan *p, const struct run_opts *o)
 		double t0 = now_ms();
 		int r = call(a, s, o, fn, &c);
 		double ms = now_ms() - t0;
-		const char *res = r < 0 ? (s->warn ? "warned" : "failed") : r == LIA_HOOK_SKIP ? "skipped" : "ok";
+		const char *res = r < 0                ? (s->warn ? "warned" : "failed")
+				  : r == LIA_HOOK_SKIP ? "skipped"
+						       : "ok";
 		if (r < 0) {
 			if (s->warn || p->undo) {
 				/* teardown keeps going: leave as little behind as possible */
-				msg_warn("%s/%s: %s: %s", o->pipeline, phase_name(s->phase), s->lp->desc->name, c.err);
+				msg_warn("%s/%s: %s: %s", o->pipeline, phase_name(s->phase),
+					 s->lp->desc->name, c.err);
 				if (p->undo && !s->warn)
 					rc = EXIT_FAIL;
 			} else {
-				msg_err("%s/%s: %s: %s", o->pipeline, phase_name(s->phase), s->lp->desc->name, c.err);
-				app_fail(a, "plugin_failed", s->lp->desc->name, phase_name(s->phase), "%s", c.err);
+				msg_err("%s/%s: %s: %s", o->pipeline, phase_name(s->phase), s->lp->desc->name,
+					c.err);
+				app_fail(a, "plugin_failed", s->lp->desc->name, phase_name(s->phase), "%s",
+					 c.err);
 				report_step(a, s, res, ms, &c);
 				ctx_fini(&c);
 				if (!o->no_rollback)

@@ -18,8 +18,8 @@ struct plan {
 };
 
 /* phases in pipeline order; `only` (may be NULL) filters them */
-void plan_build(struct app *a, const lia_phase_t *phases, size_t nphases, int undo,
-		const lia_phase_t *only, size_t nonly, struct plan *out);
+void plan_build(struct app *a, const lia_phase_t *phases, size_t nphases, int undo, const lia_phase_t *only,
+		size_t nonly, struct plan *out);
 void plan_free(struct plan *p);
 /* the plan of a pipeline of the lifecycle table */
 void plan_pipeline(struct app *a, const struct pipeline_def *pd, int undo, struct plan *out);

@@ -109,7 +109,8 @@ static int socket_gid(const char *group, gid_t *gid)
 		g = getgrnam(group);
 	}
 	if (!g) {
-		msg_err("serve: the group '%s' of the API socket (lia.api_group) does not exist and cannot be created", group);
+		msg_err("serve: the group '%s' of the API socket (lia.api_group) does not exist and cannot be created",
+			group);
 		return EXIT_FAIL;
 	}
 	*gid = g->gr_gid;
@@ -230,13 +231,15 @@ static int sigwait_stop(void)
 
 int cmd_serve(struct app *a, int argc, char **argv)
 {
-	static const struct option opts[] = { { "listen", required_argument, NULL, 'l' }, { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = { { "listen", required_argument, NULL, 'l' },
+					      { NULL, 0, NULL, 0 } };
 	const char *specs[MAX_LISTENERS];
 	int nspecs = 0, ch;
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch != 'l' || nspecs == MAX_LISTENERS) {
-			fprintf(stderr, "usage: lia-core serve [--listen unix:PATH | --listen tcp:HOST:PORT]...\n");
+			fprintf(stderr,
+				"usage: lia-core serve [--listen unix:PATH | --listen tcp:HOST:PORT]...\n");
 			return EXIT_USAGE;
 		}
 		specs[nspecs++] = optarg;
@@ -269,13 +272,14 @@ int cmd_serve(struct app *a, int argc, char **argv)
 			socklen_t sl = sizeof(ss);
 			L[nl] = (struct listener){ .fd = 3 + i, .spec = xasprintf("systemd:%d", 3 + i) };
 			fcntl(3 + i, F_SETFD, FD_CLOEXEC);
-			L[nl].tcp = getsockname(3 + i, (struct sockaddr *)&ss, &sl) == 0 && ss.ss_family != AF_UNIX;
+			L[nl].tcp = getsockname(3 + i, (struct sockaddr *)&ss, &sl) == 0 &&
+				    ss.ss_family != AF_UNIX;
 			nl++;
 		}
 	} else {
 		if (nspecs == 0)
-			for (char *save = NULL, *t = strtok_r(conf_specs, ",", &save); t && nspecs < MAX_LISTENERS;
-			     t = strtok_r(NULL, ",", &save))
+			for (char *save = NULL, *t = strtok_r(conf_specs, ",", &save);
+			     t && nspecs < MAX_LISTENERS; t = strtok_r(NULL, ",", &save))
 				specs[nspecs++] = t + strspn(t, " ");
 		for (int i = 0; i < nspecs; i++) {
 			L[nl] = (struct listener){ .fd = -1, .spec = xstrdup(specs[i]) };
@@ -297,7 +301,8 @@ int cmd_serve(struct app *a, int argc, char **argv)
 		any_tcp |= L[i].tcp;
 	if (any_tcp && (rc = load_token(s, config_global(&a->cfg, "api_token_file"))))
 		return rc;
-	const char *cert = config_global(&a->cfg, "api_tls_cert"), *key = config_global(&a->cfg, "api_tls_key");
+	const char *cert = config_global(&a->cfg, "api_tls_cert"),
+		   *key = config_global(&a->cfg, "api_tls_key");
 	char *cert_pem = NULL, *key_pem = NULL;
 	if (!*cert != !*key) {
 		msg_err("serve: lia.api_tls_cert and lia.api_tls_key go together");
@@ -305,8 +310,10 @@ int cmd_serve(struct app *a, int argc, char **argv)
 	}
 	if (*cert) {
 		size_t len;
-		if (!(cert_pem = read_small_file(cert, 1 << 20, &len)) || !(key_pem = read_small_file(key, 1 << 20, &len))) {
-			msg_err("serve: cannot read the TLS certificate %s or key %s: %s", cert, key, strerror(errno));
+		if (!(cert_pem = read_small_file(cert, 1 << 20, &len)) ||
+		    !(key_pem = read_small_file(key, 1 << 20, &len))) {
+			msg_err("serve: cannot read the TLS certificate %s or key %s: %s", cert, key,
+				strerror(errno));
 			return EXIT_FAIL;
 		}
 	}
@@ -336,31 +343,34 @@ int cmd_serve(struct app *a, int argc, char **argv)
 			rc = l->tcp ? bind_tcp(l, l->spec + 4) : bind_unix(l, l->spec + 5, gid);
 		if (rc)
 			break;
-		unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
-				 MHD_USE_ITC | MHD_USE_ERROR_LOG;
+		unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+				 MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 		int tls = l->tcp && cert_pem;
 		if (tls)
 			flags |= MHD_USE_TLS;
 		l->d = MHD_start_daemon(flags, 0, NULL, NULL, api_handler, l->tcp ? (void *)1 : NULL,
-					MHD_OPTION_LISTEN_SOCKET, l->fd, MHD_OPTION_NOTIFY_COMPLETED, api_completed, NULL,
-					MHD_OPTION_NOTIFY_CONNECTION, conn_notify, NULL,
+					MHD_OPTION_LISTEN_SOCKET, l->fd, MHD_OPTION_NOTIFY_COMPLETED,
+					api_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, conn_notify, NULL,
 					MHD_OPTION_CONNECTION_LIMIT, maxconn, MHD_OPTION_CONNECTION_TIMEOUT,
-					(unsigned)s->client_timeout_s, MHD_OPTION_THREAD_STACK_SIZE, (size_t)(1 << 20),
-					tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert_pem,
-					MHD_OPTION_HTTPS_MEM_KEY, key_pem, MHD_OPTION_END);
+					(unsigned)s->client_timeout_s, MHD_OPTION_THREAD_STACK_SIZE,
+					(size_t)(1 << 20), tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
+					cert_pem, MHD_OPTION_HTTPS_MEM_KEY, key_pem, MHD_OPTION_END);
 		if (!l->d) {
 			msg_err("serve: cannot serve on %s (libmicrohttpd refused%s)", l->spec,
 				tls ? "; is the TLS certificate and key valid?" : "");
 			rc = EXIT_FAIL;
 			break;
 		}
-		fprintf(stderr, "lia-vm-api: listening on %s%s\n", l->spec, tls ? " (TLS)" : l->tcp ? " (token)" : "");
+		fprintf(stderr, "lia-vm-api: listening on %s%s\n", l->spec,
+			tls      ? " (TLS)"
+			: l->tcp ? " (token)"
+				 : "");
 	}
 	if (!rc) {
 		conns_watch_start(s);
 		int sig = sigwait_stop();
-		fprintf(stderr, "lia-vm-api: %s: stopping (operations in flight may take up to %d s)\n", strsignal(sig),
-			s->op_timeout_s);
+		fprintf(stderr, "lia-vm-api: %s: stopping (operations in flight may take up to %d s)\n",
+			strsignal(sig), s->op_timeout_s);
 		s->stopping = 1;
 		for (int i = 0; i < nl; i++)
 			if (L[i].d) {

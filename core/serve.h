@@ -56,7 +56,8 @@ enum MHD_Result api_handler(void *cls, struct MHD_Connection *c, const char *url
 void api_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe);
 
 /* the request-head deadline (serve_conns.c) */
-void conn_notify(void *cls, struct MHD_Connection *c, void **socket_context, enum MHD_ConnectionNotificationCode toe);
+void conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+		 enum MHD_ConnectionNotificationCode toe);
 void conn_request(struct MHD_Connection *c, int started); /* a request head arrived (1) or was answered (0) */
 void conns_watch_start(struct serve *s);
 void conns_watch_stop(void);

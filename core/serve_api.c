@@ -50,8 +50,8 @@ static enum MHD_Result reply_json(struct MHD_Connection *c, struct req *r, int s
 		text[len++] = '\n';
 		text[len] = 0;
 	}
-	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(len, text ? text : (char *)"", text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *resp = MHD_create_response_from_buffer(
+		len, text ? text : (char *)"", text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	if (text)
 		MHD_add_response_header(resp, "Content-Type", "application/json");
 	if (status == 503)
@@ -64,11 +64,12 @@ static enum MHD_Result reply_json(struct MHD_Connection *c, struct req *r, int s
 /* err is {"code","message",["plugin","phase"]}, taken */
 static enum MHD_Result reply_err_json(struct MHD_Connection *c, struct req *r, int status, json_t *err)
 {
-	json_t *e = json_pack("{s:o?,s:o?,s:o,s:o}", "code", json_incref(json_object_get(err, "code")), "message",
-			      json_incref(json_object_get(err, "message")), "plugin",
-			      json_object_get(err, "plugin") ? json_incref(json_object_get(err, "plugin")) : json_null(),
-			      "phase",
-			      json_object_get(err, "phase") ? json_incref(json_object_get(err, "phase")) : json_null());
+	json_t *e = json_pack(
+		"{s:o?,s:o?,s:o,s:o}", "code", json_incref(json_object_get(err, "code")), "message",
+		json_incref(json_object_get(err, "message")), "plugin",
+		json_object_get(err, "plugin") ? json_incref(json_object_get(err, "plugin")) : json_null(),
+		"phase",
+		json_object_get(err, "phase") ? json_incref(json_object_get(err, "phase")) : json_null());
 	json_decref(err);
 	return reply_json(c, r, status, json_pack("{s:o}", "error", e));
 }
@@ -92,7 +93,8 @@ static enum MHD_Result reply_405(struct MHD_Connection *c, struct req *r, const 
 			      "this path does not take that method", "plugin", "phase");
 	char *text = json_dumps(e, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(e);
-	struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
 	MHD_add_response_header(resp, "Content-Type", "application/json");
 	MHD_add_response_header(resp, "Allow", allow);
 	return queue(c, r, 405, resp);
@@ -126,16 +128,17 @@ static json_t *body_object(struct MHD_Connection *c, struct req *r, int required
 	if (r->len == 0 && !required)
 		return json_object();
 	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
-	if (r->len > 0 && (!ct || strncasecmp(ct, "application/json", 16) != 0 || (ct[16] && ct[16] != ';' && ct[16] != ' '))) {
-		*ret = reply_err(c, r, 415, "unsupported_media_type", "the body must be application/json, not %s",
-				 ct ? ct : "untyped");
+	if (r->len > 0 && (!ct || strncasecmp(ct, "application/json", 16) != 0 ||
+			   (ct[16] && ct[16] != ';' && ct[16] != ' '))) {
+		*ret = reply_err(c, r, 415, "unsupported_media_type",
+				 "the body must be application/json, not %s", ct ? ct : "untyped");
 		return NULL;
 	}
 	json_error_t je;
 	json_t *j = json_loadb(r->body ? r->body : "", r->len, JSON_REJECT_DUPLICATES, &je);
 	if (!j) {
-		*ret = reply_err(c, r, 400, "bad_json", "the body is not JSON: %s (line %d, column %d)", je.text,
-				 je.line, je.column);
+		*ret = reply_err(c, r, 400, "bad_json", "the body is not JSON: %s (line %d, column %d)",
+				 je.text, je.line, je.column);
 		return NULL;
 	}
 	if (!json_is_object(j)) {
@@ -152,7 +155,8 @@ static int only_fields(struct MHD_Connection *c, struct req *r, json_t *obj, con
 {
 	const char *k;
 	json_t *v;
-	json_object_foreach(obj, k, v) {
+	json_object_foreach(obj, k, v)
+	{
 		int found = 0;
 		for (const char *const *a = allowed; *a && !found; a++)
 			found = strcmp(*a, k) == 0;
@@ -170,8 +174,8 @@ static int only_fields(struct MHD_Connection *c, struct req *r, json_t *obj, con
 }
 
 /* an optional integer field in [lo, hi]; 0 when absent */
-static int int_field(struct MHD_Connection *c, struct req *r, json_t *obj, const char *key, int64_t lo, int64_t hi,
-		     int64_t *out, enum MHD_Result *ret)
+static int int_field(struct MHD_Connection *c, struct req *r, json_t *obj, const char *key, int64_t lo,
+		     int64_t hi, int64_t *out, enum MHD_Result *ret)
 {
 	json_t *v = json_object_get(obj, key);
 	*out = 0;
@@ -227,9 +231,8 @@ static int status_of(const char *code)
 		const char *code;
 		int status;
 	} map[] = {
-		{ "bad_name", 400 },    { "bad_request", 400 }, { "no_such_vm", 404 },
-		{ "vm_exists", 409 },   { "wrong_state", 409 }, { "vm_running", 409 },
-		{ "timeout", 504 },     { NULL, 0 },
+		{ "bad_name", 400 },    { "bad_request", 400 }, { "no_such_vm", 404 }, { "vm_exists", 409 },
+		{ "wrong_state", 409 }, { "vm_running", 409 },  { "timeout", 504 },    { NULL, 0 },
 	};
 	for (int i = 0; map[i].code; i++)
 		if (strcmp(map[i].code, code) == 0)
@@ -266,11 +269,12 @@ static int run_op(struct MHD_Connection *c, struct req *r, json_t *req, enum MHD
 		const char *name = json_string_value(json_object_get(req, "name"));
 		const char *after = undone ? "; gc finished or undid its work" : "; run `lia-core gc`";
 		if (pr == POOL_TIMEOUT)
-			*ret = reply_err(c, r, 504, "timeout", "the %s of VM '%s' did not finish in %d s; its worker was killed%s",
+			*ret = reply_err(c, r, 504, "timeout",
+					 "the %s of VM '%s' did not finish in %d s; its worker was killed%s",
 					 kind, name, timeout, after);
 		else
-			*ret = reply_err(c, r, 500, "worker_crashed", "the worker running the %s of VM '%s' died%s", kind,
-					 name, after);
+			*ret = reply_err(c, r, 500, "worker_crashed",
+					 "the worker running the %s of VM '%s' died%s", kind, name, after);
 	} else if (pr == POOL_BUSY) {
 		*ret = reply_err(c, r, 503, "busy", "all %d workers are busy; try again", s->nworkers);
 	} else if (pr == POOL_NO_WORKER) {
@@ -295,14 +299,16 @@ static enum MHD_Result reply_vm(struct MHD_Connection *c, struct req *r, int sta
 	if (e == -ENOENT || e == -EINVAL)
 		return reply_err(c, r, 404, "no_such_vm", "no VM named '%s'", name);
 	if (e < 0)
-		return reply_err(c, r, 500, "record_error", "cannot read the record of VM '%s': %s", name, strerror(-e));
+		return reply_err(c, r, 500, "record_error", "cannot read the record of VM '%s': %s", name,
+				 strerror(-e));
 	json_t *j = vm_detail(rec);
 	record_close(rec);
 	if (status == 201) {
 		char *loc = xasprintf("/v1/vms/%s", name);
 		char *text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
 		json_decref(j);
-		struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+		struct MHD_Response *resp =
+			MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
 		MHD_add_response_header(resp, "Content-Type", "application/json");
 		MHD_add_response_header(resp, "Location", loc);
 		free(loc);
@@ -330,11 +336,12 @@ static enum MHD_Result vm_create(struct MHD_Connection *c, struct req *r)
 	}
 	if (keys && (!json_is_string(keys) || ssh_keys_problem(json_string_value(keys)))) {
 		ret = reply_err(c, r, 400, "bad_value", "%s",
-				json_is_string(keys) ? ssh_keys_problem(json_string_value(keys)) : "ssh_keys must be text");
+				json_is_string(keys) ? ssh_keys_problem(json_string_value(keys))
+						     : "ssh_keys must be text");
 		goto out;
 	}
-	json_t *req = json_pack("{s:s,s:O,s:I,s:I,s:I}", "op", "create", "name", name, "vcpus", (json_int_t)vcpus,
-				"mem_mib", (json_int_t)mem, "volume_mib", (json_int_t)vol);
+	json_t *req = json_pack("{s:s,s:O,s:I,s:I,s:I}", "op", "create", "name", name, "vcpus",
+				(json_int_t)vcpus, "mem_mib", (json_int_t)mem, "volume_mib", (json_int_t)vol);
 	if (keys)
 		json_object_set(req, "ssh_keys", keys);
 	if (run_op(c, r, req, &ret) == 0)
@@ -345,7 +352,8 @@ out:
 	return ret;
 }
 
-static enum MHD_Result vm_action(struct MHD_Connection *c, struct req *r, const char *name, const char *action)
+static enum MHD_Result vm_action(struct MHD_Connection *c, struct req *r, const char *name,
+				 const char *action)
 {
 	enum MHD_Result ret = MHD_NO;
 	json_t *b = body_object(c, r, 0, &ret);
@@ -381,7 +389,8 @@ static enum MHD_Result vm_delete(struct MHD_Connection *c, struct req *r, const 
 	if (r->len > 0)
 		return reply_err(c, r, 400, "bad_request", "DELETE takes no body");
 	enum MHD_Result ret = MHD_NO;
-	json_t *req = json_pack("{s:s,s:s,s:b}", "op", "destroy", "name", name, "force", f && strcmp(f, "true") == 0);
+	json_t *req = json_pack("{s:s,s:s,s:b}", "op", "destroy", "name", name, "force",
+				f && strcmp(f, "true") == 0);
 	if (run_op(c, r, req, &ret) == 0)
 		ret = reply_json(c, r, 204, NULL);
 	json_decref(req);
@@ -402,7 +411,8 @@ static enum MHD_Result vm_console(struct MHD_Connection *c, struct req *r, const
 		char *end;
 		tail = strtol(t, &end, 10);
 		if (!*t || *end || tail < 1 || tail > 10000)
-			return reply_err(c, r, 400, "bad_value", "tail must be a whole number from 1 to 10000");
+			return reply_err(c, r, 400, "bad_value",
+					 "tail must be a whole number from 1 to 10000");
 	}
 	struct vm_record *rec;
 	if (record_open(&g_serve->a->st, name, 0, 0, &rec) < 0)
@@ -450,7 +460,8 @@ static enum MHD_Result vm_console(struct MHD_Connection *c, struct req *r, const
 	/* console text is not always UTF-8: jansson escapes what it can; invalid bytes become '?' */
 	size_t i;
 	json_t *v;
-	json_array_foreach(lines, i, v) {
+	json_array_foreach(lines, i, v)
+	{
 		if (!json_dumps(v, JSON_ENCODE_ANY)) {
 			char *copy = xstrdup(json_string_value(v));
 			for (char *p = copy; *p; p++)
@@ -478,7 +489,8 @@ static enum MHD_Result route(struct MHD_Connection *c, struct req *r, const char
 		if (!get)
 			return reply_405(c, r, "GET");
 		char *text = metrics_text(g_serve);
-		struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+		struct MHD_Response *resp =
+			MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
 		MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4");
 		return queue(c, r, 200, resp);
 	}
@@ -497,7 +509,8 @@ static enum MHD_Result route(struct MHD_Connection *c, struct req *r, const char
 			char *end;
 			strtoull(last, &end, 10);
 			if (!*last || *end)
-				return reply_err(c, r, 400, "bad_value", "Last-Event-ID must be an event id (a whole number)");
+				return reply_err(c, r, 400, "bad_value",
+						 "Last-Event-ID must be an event id (a whole number)");
 		}
 		/* a stream is never idle-timed-out: it sends a comment every few seconds */
 		MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, 0);
@@ -520,20 +533,23 @@ static enum MHD_Result route(struct MHD_Connection *c, struct req *r, const char
 		size_t n = slash ? (size_t)(slash - p) : strlen(p);
 		if (n == 0 || n >= sizeof(name))
 			return reply_err(c, r, n ? 400 : 404, n ? "bad_name" : "not_found",
-					 n ? "a VM name has 1-32 characters of a-z, 0-9 and '-'" : "no such path");
+					 n ? "a VM name has 1-32 characters of a-z, 0-9 and '-'"
+					   : "no such path");
 		memcpy(name, p, n);
 		name[n] = 0;
 		const char *sub = slash ? slash + 1 : NULL;
 		if (!vm_name_valid(name))
-			return reply_err(c, r, 400, "bad_name", "a VM name has 1-32 characters of a-z, 0-9 and '-'");
+			return reply_err(c, r, 400, "bad_name",
+					 "a VM name has 1-32 characters of a-z, 0-9 and '-'");
 		if (sub && strcmp(sub, "start") && strcmp(sub, "stop") && strcmp(sub, "console"))
 			return reply_err(c, r, 404, "not_found", "no such path");
 		if (!sub) {
 			if (get)
 				return vm_get(c, r, name);
 			if (del)
-				return g_serve->stopping ? reply_err(c, r, 503, "stopping", "the daemon is stopping")
-							  : vm_delete(c, r, name);
+				return g_serve->stopping
+					       ? reply_err(c, r, 503, "stopping", "the daemon is stopping")
+					       : vm_delete(c, r, name);
 			return reply_405(c, r, "GET, DELETE");
 		}
 		if (strcmp(sub, "console") == 0)
@@ -548,7 +564,8 @@ static enum MHD_Result route(struct MHD_Connection *c, struct req *r, const char
 }
 
 enum MHD_Result api_handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-			    const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+			    const char *version, const char *upload_data, size_t *upload_data_size,
+			    void **con_cls)
 {
 	(void)version;
 	int tcp = cls != NULL;
@@ -568,7 +585,8 @@ enum MHD_Result api_handler(void *cls, struct MHD_Connection *c, const char *url
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
 		if (cl && strtoull(cl, NULL, 10) > API_MAX_BODY) {
 			r->answered = 1;
-			return reply_err(c, r, 413, "body_too_large", "the body is over %d bytes", API_MAX_BODY);
+			return reply_err(c, r, 413, "body_too_large", "the body is over %d bytes",
+					 API_MAX_BODY);
 		}
 		return MHD_YES;
 	}
@@ -602,10 +620,11 @@ void api_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD
 	for (char *p = r->url; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
-	fprintf(stderr, "lia-vm-api: %s %s %d %.1f ms%s%s%s\n", r->method, r->url, r->status, now_ms() - r->t0,
-		toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (",
-		toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" :
-		toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timed out" : "client gone",
+	fprintf(stderr, "lia-vm-api: %s %s %d %.1f ms%s%s%s\n", r->method, r->url, r->status,
+		now_ms() - r->t0, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (",
+		toe == MHD_REQUEST_TERMINATED_COMPLETED_OK      ? ""
+		: toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timed out"
+								: "client gone",
 		toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : ")");
 	free(r->body);
 	free(r->url);

@@ -25,12 +25,14 @@ static int watchdog_running;
 static volatile int watchdog_stop;
 static int cut_off; /* connections shut down, for the log */
 
-void conn_notify(void *cls, struct MHD_Connection *c, void **socket_context, enum MHD_ConnectionNotificationCode toe)
+void conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+		 enum MHD_ConnectionNotificationCode toe)
 {
 	(void)cls;
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		struct conn *k = xcalloc(1, sizeof(*k));
-		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 		k->fd = ci ? ci->connect_fd : -1;
 		k->since = now_ms();
 		pthread_mutex_lock(&cmu);

@@ -72,7 +72,8 @@ static void pump(struct stream *st)
 					continue;
 				st->last = id;
 				char head[64];
-				int h = snprintf(head, sizeof(head), "id: %llu\nevent: vm-state\ndata: ", (unsigned long long)id);
+				int h = snprintf(head, sizeof(head),
+						 "id: %llu\nevent: vm-state\ndata: ", (unsigned long long)id);
 				emit(st, head, (size_t)h);
 				emit(st, line, strlen(line));
 				emit(st, "\n\n", 2);
@@ -143,7 +144,8 @@ struct MHD_Response *events_response(struct serve *s, const char *last_event_id)
 		open_file(st, st->log);
 	}
 	emit(st, "retry: 1000\n\n", 13);
-	struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, reader, st, stream_free);
+	struct MHD_Response *r =
+		MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, reader, st, stream_free);
 	MHD_add_response_header(r, "Content-Type", "text/event-stream");
 	MHD_add_response_header(r, "Cache-Control", "no-cache");
 	return r;

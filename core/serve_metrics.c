@@ -87,14 +87,19 @@ static void scan(struct app *a, json_t **by_state, json_t **leases)
 		struct vm_record *r;
 		if (record_open(&a->st, names[i], 0, 0, &r) == 0) {
 			const char *st = vm_effective_state(r);
-			json_object_set_new(*by_state, st, json_integer(json_integer_value(json_object_get(*by_state, st)) + 1));
+			json_object_set_new(
+				*by_state, st,
+				json_integer(json_integer_value(json_object_get(*by_state, st)) + 1));
 			size_t k;
 			json_t *e;
-			json_array_foreach(json_object_get(r->root, "ledger"), k, e) {
+			json_array_foreach(json_object_get(r->root, "ledger"), k, e)
+			{
 				const char *kind = json_string_value(json_object_get(e, "kind"));
 				if (kind && strncmp(kind, "lease:", 6) == 0)
 					json_object_set_new(*leases, kind + 6,
-							    json_integer(json_integer_value(json_object_get(*leases, kind + 6)) + 1));
+							    json_integer(json_integer_value(json_object_get(
+										 *leases, kind + 6)) +
+									 1));
 			}
 			record_close(r);
 		}
@@ -110,10 +115,12 @@ char *metrics_text(struct serve *s)
 	scan(s->a, &by_state, &leases);
 	const char *k;
 	json_t *v;
-	put(&b, "# HELP lia_vms VMs by state (a running VM whose process died counts as stopped).\n# TYPE lia_vms gauge\n");
+	put(&b,
+	    "# HELP lia_vms VMs by state (a running VM whose process died counts as stopped).\n# TYPE lia_vms gauge\n");
 	json_object_foreach(by_state, k, v)
 		put(&b, "lia_vms{state=\"%s\"} %lld\n", k, (long long)json_integer_value(v));
-	put(&b, "# HELP lia_leases Leases held by VMs, by kind (addresses, CIDs).\n# TYPE lia_leases gauge\n");
+	put(&b,
+	    "# HELP lia_leases Leases held by VMs, by kind (addresses, CIDs).\n# TYPE lia_leases gauge\n");
 	json_object_foreach(leases, k, v)
 		put(&b, "lia_leases{kind=\"%s\"} %lld\n", k, (long long)json_integer_value(v));
 	json_decref(by_state);
@@ -123,36 +130,49 @@ char *metrics_text(struct serve *s)
 	pthread_mutex_lock(&s->mu);
 	int inflight = s->in_flight;
 	pthread_mutex_unlock(&s->mu);
-	put(&b, "# HELP lia_api_workers Worker processes: the bound on VM operations at once.\n# TYPE lia_api_workers gauge\n"
-		"lia_api_workers %d\n", total);
-	put(&b, "# HELP lia_api_workers_busy Workers running an operation.\n# TYPE lia_api_workers_busy gauge\nlia_api_workers_busy %d\n",
+	put(&b,
+	    "# HELP lia_api_workers Worker processes: the bound on VM operations at once.\n# TYPE lia_api_workers gauge\n"
+	    "lia_api_workers %d\n",
+	    total);
+	put(&b,
+	    "# HELP lia_api_workers_busy Workers running an operation.\n# TYPE lia_api_workers_busy gauge\nlia_api_workers_busy %d\n",
 	    busy);
-	put(&b, "# HELP lia_api_workers_alive Workers started and not dead.\n# TYPE lia_api_workers_alive gauge\nlia_api_workers_alive %d\n",
+	put(&b,
+	    "# HELP lia_api_workers_alive Workers started and not dead.\n# TYPE lia_api_workers_alive gauge\nlia_api_workers_alive %d\n",
 	    alive);
-	put(&b, "# HELP lia_api_operations_in_flight VM operations being run.\n# TYPE lia_api_operations_in_flight gauge\n"
-		"lia_api_operations_in_flight %d\n", inflight);
+	put(&b,
+	    "# HELP lia_api_operations_in_flight VM operations being run.\n# TYPE lia_api_operations_in_flight gauge\n"
+	    "lia_api_operations_in_flight %d\n",
+	    inflight);
 	pthread_mutex_lock(&mmu);
-	put(&b, "# HELP lia_api_operations_total VM operations by kind and result.\n# TYPE lia_api_operations_total counter\n");
+	put(&b,
+	    "# HELP lia_api_operations_total VM operations by kind and result.\n# TYPE lia_api_operations_total counter\n");
 	for (int i = 0; i < NK; i++)
-		put(&b, "lia_api_operations_total{kind=\"%s\",result=\"ok\"} %llu\nlia_api_operations_total{kind=\"%s\",result=\"error\"} %llu\n",
+		put(&b,
+		    "lia_api_operations_total{kind=\"%s\",result=\"ok\"} %llu\nlia_api_operations_total{kind=\"%s\",result=\"error\"} %llu\n",
 		    KINDS[i], (unsigned long long)ops[i][1], KINDS[i], (unsigned long long)ops[i][0]);
-	put(&b, "# HELP lia_api_operation_seconds Duration of VM operations.\n# TYPE lia_api_operation_seconds histogram\n");
+	put(&b,
+	    "# HELP lia_api_operation_seconds Duration of VM operations.\n# TYPE lia_api_operation_seconds histogram\n");
 	for (int i = 0; i < NK; i++) {
 		uint64_t cum = 0;
 		for (size_t j = 0; j < NB; j++) {
 			cum += hist[i][j];
-			put(&b, "lia_api_operation_seconds_bucket{kind=\"%s\",le=\"%g\"} %llu\n", KINDS[i], BUCKETS[j],
-			    (unsigned long long)cum);
+			put(&b, "lia_api_operation_seconds_bucket{kind=\"%s\",le=\"%g\"} %llu\n", KINDS[i],
+			    BUCKETS[j], (unsigned long long)cum);
 		}
 		cum += hist[i][NB];
-		put(&b, "lia_api_operation_seconds_bucket{kind=\"%s\",le=\"+Inf\"} %llu\n", KINDS[i], (unsigned long long)cum);
-		put(&b, "lia_api_operation_seconds_sum{kind=\"%s\"} %.6f\nlia_api_operation_seconds_count{kind=\"%s\"} %llu\n",
+		put(&b, "lia_api_operation_seconds_bucket{kind=\"%s\",le=\"+Inf\"} %llu\n", KINDS[i],
+		    (unsigned long long)cum);
+		put(&b,
+		    "lia_api_operation_seconds_sum{kind=\"%s\"} %.6f\nlia_api_operation_seconds_count{kind=\"%s\"} %llu\n",
 		    KINDS[i], hsum[i], KINDS[i], (unsigned long long)cum);
 	}
-	put(&b, "# HELP lia_api_requests_total HTTP requests by status code.\n# TYPE lia_api_requests_total counter\n");
+	put(&b,
+	    "# HELP lia_api_requests_total HTTP requests by status code.\n# TYPE lia_api_requests_total counter\n");
 	for (int i = 100; i < 600; i++)
 		if (statuses[i])
-			put(&b, "lia_api_requests_total{code=\"%d\"} %llu\n", i, (unsigned long long)statuses[i]);
+			put(&b, "lia_api_requests_total{code=\"%d\"} %llu\n", i,
+			    (unsigned long long)statuses[i]);
 	pthread_mutex_unlock(&mmu);
 	return b.p;
 }
@@ -165,8 +185,8 @@ json_t *host_json(struct serve *s)
 		const struct lia_plugin *d = a->plugins[i].desc;
 		char abi[16];
 		snprintf(abi, sizeof(abi), "%u.%u", d->abi_major, d->abi_minor);
-		json_array_append_new(plugins, json_pack("{s:s,s:s?,s:s,s:s?}", "name", d->name, "version", d->version,
-							 "abi", abi, "role", d->provides));
+		json_array_append_new(plugins, json_pack("{s:s,s:s?,s:s,s:s?}", "name", d->name, "version",
+							 d->version, "abi", abi, "role", d->provides));
 	}
 	json_t *by_state, *leases;
 	scan(a, &by_state, &leases);
@@ -174,8 +194,8 @@ json_t *host_json(struct serve *s)
 	pool_counts(&total, &busy, &alive);
 	char abi[16];
 	snprintf(abi, sizeof(abi), "%d.%d", LIA_ABI_MAJOR, LIA_ABI_MINOR);
-	return json_pack("{s:s,s:s,s:s,s:o,s:{s:o,s:o,s:{s:i,s:i}},s:f}", "version", PACKAGE_VERSION, "abi", abi,
-			 "state_dir", a->st.dir, "plugins", plugins, "capacity", "vms", by_state, "leases_in_use",
-			 leases, "workers", "total", total, "busy", busy, "uptime_s",
+	return json_pack("{s:s,s:s,s:s,s:o,s:{s:o,s:o,s:{s:i,s:i}},s:f}", "version", PACKAGE_VERSION, "abi",
+			 abi, "state_dir", a->st.dir, "plugins", plugins, "capacity", "vms", by_state,
+			 "leases_in_use", leases, "workers", "total", total, "busy", busy, "uptime_s",
 			 (now_ms() - s->started_ms) / 1000.0);
 }

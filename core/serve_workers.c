@@ -55,11 +55,14 @@ static int send_line(int fd, json_t *j)
 
 static json_t *failure_json(struct app *a, int rc)
 {
-	const char *code = a->fail.code[0] ? a->fail.code : rc == EXIT_USAGE ? "config_error" : "operation_failed";
+	const char *code = a->fail.code[0]    ? a->fail.code
+			   : rc == EXIT_USAGE ? "config_error"
+					      : "operation_failed";
 	const char *msg = a->fail.message[0] ? a->fail.message
-					      : "the operation failed; the daemon's log has the messages";
+					     : "the operation failed; the daemon's log has the messages";
 	return json_pack("{s:s,s:s,s:s?,s:s?}", "code", code, "message", msg, "plugin",
-			 a->fail.plugin[0] ? a->fail.plugin : NULL, "phase", a->fail.phase[0] ? a->fail.phase : NULL);
+			 a->fail.plugin[0] ? a->fail.plugin : NULL, "phase",
+			 a->fail.phase[0] ? a->fail.phase : NULL);
 }
 
 static int vm_running(struct app *a, const char *name)
@@ -98,7 +101,8 @@ static json_t *worker_do(struct app *a, json_t *req)
 		if (vm_running(a, name)) {
 			if (!force) {
 				app_fail(a, "vm_running", NULL, NULL,
-					 "VM '%s' is running: stop it first, or destroy with ?force=true", name);
+					 "VM '%s' is running: stop it first, or destroy with ?force=true",
+					 name);
 				rc = EXIT_FAIL;
 			} else {
 				rc = vm_op_stop(a, name, 1);
@@ -272,7 +276,8 @@ static int spawn(struct worker *w, int timeout_ms, json_t **why)
 	}
 	pthread_mutex_unlock(&spawn_mu);
 	if (fd < 0) {
-		*why = json_pack("{s:s,s:s}", "code", "no_worker", "message", "cannot start a worker process");
+		*why = json_pack("{s:s,s:s}", "code", "no_worker", "message",
+				 "cannot start a worker process");
 		return -1;
 	}
 	int to;
@@ -324,7 +329,8 @@ int pool_start(struct serve *s, int close_from, int close_n)
 	if (spawn(&W[0], s->op_timeout_s * 1000, &why) < 0) {
 		msg_err("serve: %s%s%s", json_string_value(json_object_get(why, "message")),
 			json_object_get(why, "plugin") ? " (plugin " : "",
-			json_object_get(why, "plugin") ? json_string_value(json_object_get(why, "plugin")) : "");
+			json_object_get(why, "plugin") ? json_string_value(json_object_get(why, "plugin"))
+						       : "");
 		json_decref(why);
 		return EXIT_FAIL;
 	}

@@ -19,14 +19,16 @@ lia_phase_t svc_phase(struct lia_ctx *ctx);
 int svc_dry_run(struct lia_ctx *ctx);
 int svc_quiet(struct lia_ctx *ctx);
 const char *svc_state_dir(struct lia_ctx *ctx);
-int svc_path(struct lia_ctx *ctx, char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int svc_path(struct lia_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 const char *svc_global(struct lia_ctx *ctx, const char *key);
 const char *svc_cfg_str(struct lia_ctx *ctx, const char *key);
 int64_t svc_cfg_int(struct lia_ctx *ctx, const char *key);
 int svc_cfg_bool(struct lia_ctx *ctx, const char *key);
 size_t svc_cfg_strings(struct lia_ctx *ctx, const char *key, const char *const **items);
 int svc_cfg_is_set(struct lia_ctx *ctx, const char *key);
-int svc_cfg_error(struct lia_ctx *ctx, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int svc_cfg_error(struct lia_ctx *ctx, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 const char *svc_cfg_where(struct lia_ctx *ctx, const char *key);
 const char *svc_fact(struct lia_ctx *ctx, const char *name);
 const char *svc_fact_where(struct lia_ctx *ctx, const char *name);

@@ -57,7 +57,8 @@ static long b64_decode(const char *in, size_t n, unsigned char *out, size_t cap)
 			if (pad || (v[k] = b64val(c)) < 0)
 				return -1;
 		}
-		uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
+		uint32_t w =
+			(uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
 		if (o + 3 - (size_t)pad > cap)
 			return -1;
 		out[o++] = (unsigned char)(w >> 16);
@@ -192,9 +193,10 @@ int sshkey_load(const char *path, char **keys, char *err, size_t errlen)
 	text[len] = 0;
 	out[0] = 0;
 	if (sshkey_is_private(text, len)) {
-		snprintf(err, errlen,
-			 "SSH key %s is a PRIVATE key: refused, and it must never leave this host; give its public key (%s.pub or `ssh-keygen -y -f %s`)",
-			 path, path, path);
+		snprintf(
+			err, errlen,
+			"SSH key %s is a PRIVATE key: refused, and it must never leave this host; give its public key (%s.pub or `ssh-keygen -y -f %s`)",
+			path, path, path);
 		goto fail;
 	}
 	if (memchr(text, 0, len)) {

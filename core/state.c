@@ -186,8 +186,8 @@ int record_create(struct state *s, const char *name, json_t *fields, struct vm_r
 		json_object_set_new(r->root, "data", json_object());
 	json_object_set_new(r->root, "ledger", json_array());
 	json_object_set_new(r->root, "owner",
-			    json_pack("{s:I,s:I}", "pid", (json_int_t)getpid(),
-				      "start", (json_int_t)proc_start_time(getpid())));
+			    json_pack("{s:I,s:I}", "pid", (json_int_t)getpid(), "start",
+				      (json_int_t)proc_start_time(getpid())));
 	/* the VM lock first (nobody else can hold it: the record does not exist yet) */
 	r->lock_fd = lock_vm(s, name, 1);
 	if (r->lock_fd < 0) {
@@ -361,7 +361,8 @@ static int ledger_find(json_t *l, const char *kind, const char *id)
 {
 	size_t i;
 	json_t *e;
-	json_array_foreach(l, i, e) {
+	json_array_foreach(l, i, e)
+	{
 		const char *k = json_string_value(json_object_get(e, "kind"));
 		const char *v = json_string_value(json_object_get(e, "id"));
 		if (k && v && strcmp(k, kind) == 0 && strcmp(v, id) == 0)
@@ -375,8 +376,8 @@ int ledger_add(struct vm_record *r, const char *kind, const char *id, const char
 	json_t *l = ledger(r);
 	if (ledger_find(l, kind, id) >= 0)
 		return 0;
-	json_array_append_new(l, json_pack("{s:s,s:s,s:s}", "kind", kind, "id", id, "plugin",
-					   plugin ? plugin : "core"));
+	json_array_append_new(
+		l, json_pack("{s:s,s:s,s:s}", "kind", kind, "id", id, "plugin", plugin ? plugin : "core"));
 	return record_save(r);
 }
 
@@ -418,7 +419,8 @@ int record_process_alive(struct vm_record *r)
 	size_t i;
 	json_t *e;
 	int any = -1;
-	json_array_foreach(ledger(r), i, e) {
+	json_array_foreach(ledger(r), i, e)
+	{
 		const char *k = json_string_value(json_object_get(e, "kind"));
 		const char *v = json_string_value(json_object_get(e, "id"));
 		if (!k || !v || strcmp(k, "pid") != 0)
@@ -436,7 +438,8 @@ int lease_get(struct vm_record *r, const char *kind, uint64_t *out)
 	size_t i;
 	json_t *e;
 	int found = -ENOENT;
-	json_array_foreach(ledger(r), i, e) {
+	json_array_foreach(ledger(r), i, e)
+	{
 		const char *ek = json_string_value(json_object_get(e, "kind"));
 		const char *v = json_string_value(json_object_get(e, "id"));
 		if (ek && v && strcmp(ek, k) == 0) {
@@ -457,8 +460,8 @@ static int cmpu64(const void *a, const void *b)
 
 /* The lowest value of [lo, hi] of `kind` that no record but `self` (may be NULL) holds;
  * the caller holds the state lock.  0 or -ENOSPC. */
-static int lowest_free(struct state *s, const char *self, const char *kind, uint64_t lo,
-		       uint64_t hi, uint64_t *out)
+static int lowest_free(struct state *s, const char *self, const char *kind, uint64_t lo, uint64_t hi,
+		       uint64_t *out)
 {
 	char *k = xasprintf("lease:%s", kind);
 	char **names;
@@ -475,7 +478,8 @@ static int lowest_free(struct state *s, const char *self, const char *kind, uint
 			corrupt |= !j && le == -EBADMSG;
 			size_t x;
 			json_t *ent;
-			json_array_foreach(json_object_get(j, "ledger"), x, ent) {
+			json_array_foreach(json_object_get(j, "ledger"), x, ent)
+			{
 				const char *ek = json_string_value(json_object_get(ent, "kind"));
 				const char *v = json_string_value(json_object_get(ent, "id"));
 				if (!ek || !v || strcmp(ek, k) != 0)

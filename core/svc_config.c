@@ -7,10 +7,22 @@
 #include "services.h"
 #include "util.h"
 
-const char *svc_pipeline(struct lia_ctx *ctx) { return CC(ctx)->pipeline; }
-lia_phase_t svc_phase(struct lia_ctx *ctx) { return CC(ctx)->phase; }
-int svc_dry_run(struct lia_ctx *ctx) { return CC(ctx)->app->dry_run; }
-int svc_quiet(struct lia_ctx *ctx) { return lia_quiet; }
+const char *svc_pipeline(struct lia_ctx *ctx)
+{
+	return CC(ctx)->pipeline;
+}
+lia_phase_t svc_phase(struct lia_ctx *ctx)
+{
+	return CC(ctx)->phase;
+}
+int svc_dry_run(struct lia_ctx *ctx)
+{
+	return CC(ctx)->app->dry_run;
+}
+int svc_quiet(struct lia_ctx *ctx)
+{
+	return lia_quiet;
+}
 const char *svc_state_dir(struct lia_ctx *ctx)
 {
 	return config_global(&CC(ctx)->app->cfg, "state_dir");
@@ -79,7 +91,6 @@ int svc_cfg_is_set(struct lia_ctx *ctx, const char *key)
 	const struct cfg_value *v = val(ctx, key);
 	return v ? v->is_set : 0;
 }
-
 
 /* "FILE:LINE" of a setting of this plugin (or of its block) */
 const char *svc_cfg_where(struct lia_ctx *ctx, const char *key)

@@ -17,7 +17,7 @@ uint64_t svc_proc_start_time(struct lia_ctx *ctx, pid_t pid);
 int svc_pid_alive(struct lia_ctx *ctx, const char *pid_id);
 
 /* designated initializers for a struct lia_host */
-#define LIA_HOST_HELPERS \
+#define LIA_HOST_HELPERS                                                                                \
 	.run = svc_run, .download = svc_download, .mkdirs = svc_mkdirs, .sha256_file = svc_sha256_file, \
 	.proc_start_time = svc_proc_start_time, .pid_alive = svc_pid_alive
 

@@ -17,8 +17,11 @@ void svc_log(struct lia_ctx *ctx, int level, const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	progress_break();
-	fprintf(stderr, "lia-core: %s%s/%s: ", lv[level < 0 ? 0 : level > 3 ? 3 : level], ctx_who(c),
-		phase_name(c->phase));
+	fprintf(stderr, "lia-core: %s%s/%s: ",
+		lv[level < 0   ? 0
+		   : level > 3 ? 3
+			       : level],
+		ctx_who(c), phase_name(c->phase));
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
@@ -48,4 +51,3 @@ void svc_note(struct lia_ctx *ctx, const char *fmt, ...)
 		printf("    %s\n", buf);
 	}
 }
-

@@ -55,4 +55,3 @@ int svc_memo_set(struct lia_ctx *ctx, const char *key, const char *value)
 	free(p);
 	return e < 0 ? e : 0;
 }
-

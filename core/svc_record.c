@@ -53,8 +53,8 @@ int64_t svc_vm_get_int(struct lia_ctx *ctx, const char *key, int64_t dflt)
 
 static int core_key(const char *key)
 {
-	static const char *keys[] = { "name", "state", "ledger", "data", "owner", "created_at",
-				      "updated_at", NULL };
+	static const char *keys[] = { "name",  "state",      "ledger",     "data",
+				      "owner", "created_at", "updated_at", NULL };
 	for (int i = 0; keys[i]; i++)
 		if (strcmp(keys[i], key) == 0)
 			return 1;
@@ -123,12 +123,18 @@ int svc_lease_take(struct lia_ctx *ctx, const char *kind, uint64_t lo, uint64_t 
 		return core_error(c, -ENOENT, "a lease needs a VM");
 	int e = lease_take(&c->app->st, c->vm, kind, lo, hi, out, ctx_who(c));
 	if (e == -ENOSPC)
-		return core_error(c, e, "the %s pool %" PRIu64 "..%" PRIu64 " is exhausted: every value is leased to a VM (see `lia-core vm list`, `lia-core gc`)",
-				  kind, lo, hi);
+		return core_error(
+			c, e,
+			"the %s pool %" PRIu64 "..%" PRIu64
+			" is exhausted: every value is leased to a VM (see `lia-core vm list`, `lia-core gc`)",
+			kind, lo, hi);
 	if (e < 0)
-		return core_error(c, e, e == -EBADMSG ?
-			"cannot take a %s lease: a corrupt VM record (named above) may hold any value, so none is handed out; repair or remove that record" :
-			"cannot take a %s lease: %s", kind, strerror(-e));
+		return core_error(
+			c, e,
+			e == -EBADMSG
+				? "cannot take a %s lease: a corrupt VM record (named above) may hold any value, so none is handed out; repair or remove that record"
+				: "cannot take a %s lease: %s",
+			kind, strerror(-e));
 	return 0;
 }
 
@@ -149,7 +155,6 @@ int svc_lease_release(struct lia_ctx *ctx, const char *kind)
 	return 0;
 }
 
-
 int svc_vm_force(struct lia_ctx *ctx)
 {
 	return CC(ctx)->force;
@@ -160,8 +165,11 @@ int svc_lease_peek(struct lia_ctx *ctx, const char *kind, uint64_t lo, uint64_t 
 	struct core_ctx *c = CC(ctx);
 	int e = lease_peek(&c->app->st, c->vm, kind, lo, hi, out);
 	if (e == -ENOSPC)
-		return core_error(c, e, "the %s pool %" PRIu64 "..%" PRIu64 " is exhausted: every value is leased to a VM (see `lia-core vm list`, `lia-core gc`)",
-				  kind, lo, hi);
+		return core_error(
+			c, e,
+			"the %s pool %" PRIu64 "..%" PRIu64
+			" is exhausted: every value is leased to a VM (see `lia-core vm list`, `lia-core gc`)",
+			kind, lo, hi);
 	if (e < 0)
 		return core_error(c, e, "cannot look at the %s leases: %s", kind, strerror(-e));
 	return 0;

@@ -57,4 +57,3 @@ int svc_run(struct lia_ctx *ctx, const char *const argv[], char *out, size_t out
 	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 	return 0;
 }
-

@@ -21,16 +21,16 @@ static int name_or_fail(struct app *a, const char *name)
 {
 	int rc = vm_name_or_usage(name);
 	if (rc)
-		app_fail(a, "bad_name", NULL, NULL, "'%s' is not a VM name: use 1-32 characters of a-z, 0-9 and '-'",
-			 name);
+		app_fail(a, "bad_name", NULL, NULL,
+			 "'%s' is not a VM name: use 1-32 characters of a-z, 0-9 and '-'", name);
 	return rc;
 }
 
 static void set_owner(struct vm_record *r)
 {
 	json_object_set_new(r->root, "owner",
-			    json_pack("{s:I,s:I}", "pid", (json_int_t)getpid(),
-				      "start", (json_int_t)proc_start_time(getpid())));
+			    json_pack("{s:I,s:I}", "pid", (json_int_t)getpid(), "start",
+				      (json_int_t)proc_start_time(getpid())));
 }
 
 int vm_save_state(struct vm_record *r, enum vm_state s)
@@ -38,8 +38,8 @@ int vm_save_state(struct vm_record *r, enum vm_state s)
 	rec_set_state(r, s);
 	int e = record_save(r);
 	if (e < 0) {
-		fprintf(stderr, "lia-core: cannot write the record of VM '%s' (%s) in state %s: %s\n", r->name,
-			r->path, vm_state_name(s), strerror(-e));
+		fprintf(stderr, "lia-core: cannot write the record of VM '%s' (%s) in state %s: %s\n",
+			r->name, r->path, vm_state_name(s), strerror(-e));
 		return EXIT_FAIL;
 	}
 	return 0;
@@ -68,13 +68,15 @@ int vm_open_locked(struct app *a, const char *name, struct vm_record **r)
 		return EXIT_FAIL;
 	}
 	if (e == -EACCES) {
-		fprintf(stderr, "lia-core: permission denied: cannot open the record of VM '%s' in %s (run as root)\n",
+		fprintf(stderr,
+			"lia-core: permission denied: cannot open the record of VM '%s' in %s (run as root)\n",
 			name, a->st.vms);
 		return EXIT_FAIL;
 	}
 	if (e < 0) {
 		fprintf(stderr, "lia-core: cannot open the record of VM '%s': %s\n", name, strerror(-e));
-		app_fail(a, "record_error", NULL, NULL, "cannot open the record of VM '%s': %s", name, strerror(-e));
+		app_fail(a, "record_error", NULL, NULL, "cannot open the record of VM '%s': %s", name,
+			 strerror(-e));
 		return EXIT_FAIL;
 	}
 	return 0;
@@ -95,7 +97,8 @@ int vm_op_create(struct app *a, const char *name, const struct vm_spec *spec)
 		return rc;
 	int64_t vcpus = spec->vcpus ? spec->vcpus : strtoll(config_global(&a->cfg, "vcpus"), NULL, 10);
 	int64_t mem = spec->mem_mib ? spec->mem_mib : strtoll(config_global(&a->cfg, "mem_mib"), NULL, 10);
-	int64_t vol = spec->volume_mib ? spec->volume_mib : strtoll(config_global(&a->cfg, "volume_mib"), NULL, 10);
+	int64_t vol =
+		spec->volume_mib ? spec->volume_mib : strtoll(config_global(&a->cfg, "volume_mib"), NULL, 10);
 	json_t *fields = json_pack("{s:I,s:I,s:I}", "vcpus", (json_int_t)vcpus, "mem_mib", (json_int_t)mem,
 				   "volume_mib", (json_int_t)vol);
 	if (spec->ssh_key)
@@ -135,7 +138,9 @@ int vm_op_create(struct app *a, const char *name, const struct vm_spec *spec)
 			record_delete(r);
 		} else {
 			vm_save_state(r, VM_FAILED);
-			fprintf(stderr, "lia-core: VM '%s' keeps objects that could not be removed; `lia-core gc` retries\n", name);
+			fprintf(stderr,
+				"lia-core: VM '%s' keeps objects that could not be removed; `lia-core gc` retries\n",
+				name);
 		}
 	} else {
 		rc = vm_save_state(r, VM_CREATED);
@@ -160,10 +165,12 @@ int vm_op_start(struct app *a, const char *name)
 		return 0;
 	}
 	if (st != VM_CREATED && st != VM_STOPPED && st != VM_RUNNING) {
-		fprintf(stderr, "lia-core: VM '%s' is %s; run `lia-core gc` to finish or undo the interrupted work\n",
+		fprintf(stderr,
+			"lia-core: VM '%s' is %s; run `lia-core gc` to finish or undo the interrupted work\n",
 			name, rec_state_name(r));
 		app_fail(a, "wrong_state", NULL, NULL,
-			 "VM '%s' is %s; `lia-core gc` finishes or undoes the interrupted work", name, rec_state_name(r));
+			 "VM '%s' is %s; `lia-core gc` finishes or undoes the interrupted work", name,
+			 rec_state_name(r));
 		record_close(r);
 		return EXIT_FAIL;
 	}
@@ -182,7 +189,8 @@ int vm_op_start(struct app *a, const char *name)
 	rc = vm_run_pipeline(a, r, &PIPE_START, 0, 0, "vm");
 	if (!a->dry_run) {
 		if (rc)
-			json_object_set_new(r->root, "last_error", json_string("start failed; see the messages of that run"));
+			json_object_set_new(r->root, "last_error",
+					    json_string("start failed; see the messages of that run"));
 		int src = vm_save_state(r, rc ? VM_STOPPED : VM_RUNNING);
 		if (!rc)
 			rc = src;
@@ -248,8 +256,11 @@ int vm_op_destroy(struct app *a, const char *name)
 	if (st != VM_STOPPED && st != VM_CREATED && st != VM_FAILED && st != VM_DESTROYING) {
 		rc = vm_pipeline_stop(a, r, 0);
 		if (rc) {
-			fprintf(stderr, "lia-core: VM '%s' did not stop; not destroying it (try `vm stop --force`)\n", name);
-			app_fail(a, "stop_failed", NULL, "stop", "VM '%s' did not stop; not destroying it", name);
+			fprintf(stderr,
+				"lia-core: VM '%s' did not stop; not destroying it (try `vm stop --force`)\n",
+				name);
+			app_fail(a, "stop_failed", NULL, "stop", "VM '%s' did not stop; not destroying it",
+				 name);
 			record_close(r);
 			return rc;
 		}
@@ -264,21 +275,23 @@ int vm_op_destroy(struct app *a, const char *name)
 	if (!rc && json_array_size(ledger) > 0) {
 		size_t i;
 		json_t *e;
-		json_array_foreach(ledger, i, e)
-			msg_warn("VM '%s' still owns %s %s (plugin %s)", name,
-				 json_string_value(json_object_get(e, "kind")),
-				 json_string_value(json_object_get(e, "id")),
-				 json_string_value(json_object_get(e, "plugin")));
-		fprintf(stderr, "lia-core: VM '%s' kept its record because of the objects above; `lia-core gc` retries\n", name);
+		json_array_foreach(ledger, i, e) msg_warn("VM '%s' still owns %s %s (plugin %s)", name,
+							  json_string_value(json_object_get(e, "kind")),
+							  json_string_value(json_object_get(e, "id")),
+							  json_string_value(json_object_get(e, "plugin")));
+		fprintf(stderr,
+			"lia-core: VM '%s' kept its record because of the objects above; `lia-core gc` retries\n",
+			name);
 		app_fail(a, "objects_left", NULL, "destroy",
-			 "VM '%s' still owns host objects; it keeps its record and `lia-core gc` retries", name);
+			 "VM '%s' still owns host objects; it keeps its record and `lia-core gc` retries",
+			 name);
 		rc = EXIT_FAIL;
 	}
 	if (!rc) {
 		int e = record_delete(r);
 		if (e < 0) {
-			fprintf(stderr, "lia-core: cannot remove the record of VM '%s' (%s): %s\n", name, r->path,
-				strerror(-e));
+			fprintf(stderr, "lia-core: cannot remove the record of VM '%s' (%s): %s\n", name,
+				r->path, strerror(-e));
 			rc = EXIT_FAIL;
 		} else {
 			char *lock = xasprintf("%s/%s.lock", a->st.vms, name);

@@ -8,7 +8,7 @@
 
 struct vm_spec {
 	int64_t vcpus, mem_mib, volume_mib; /* 0: the lia block's default */
-	const char *ssh_key;               /* key text, or NULL */
+	const char *ssh_key;                /* key text, or NULL */
 };
 
 int vm_op_create(struct app *a, const char *name, const struct vm_spec *spec);

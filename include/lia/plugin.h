@@ -102,16 +102,17 @@ typedef uint32_t lia_phase_t;
 
 /* ---- settings a plugin accepts (its block in lia.conf / conf.d) ---------------------- */
 #define LIA_OPT_STRING 1u
-#define LIA_OPT_INT 2u     /* 64-bit */
+#define LIA_OPT_INT 2u /* 64-bit */
 #define LIA_OPT_BOOL 3u
 #define LIA_OPT_STRINGS 4u /* array of strings: [ "a", "b" ]; `kind` applies to each */
 
 /* What a string must look like (LIA_OPT_STRING / LIA_OPT_STRINGS).  The core checks set
  * values and defaults; an empty string is accepted only with LIA_OPT_EMPTY_OK. */
-#define LIA_KIND_ANY 0u     /* any text without NUL bytes */
-#define LIA_KIND_IPV4 1u    /* dotted quad: 172.16.0.1 */
-#define LIA_KIND_CIDR 2u    /* IPv4 address and prefix 0-32: 172.16.0.1/24 */
-#define LIA_KIND_URL 3u     /* scheme://...; schemes allowed: `choices` ("http|https|file"),
+#define LIA_KIND_ANY 0u  /* any text without NUL bytes */
+#define LIA_KIND_IPV4 1u /* dotted quad: 172.16.0.1 */
+#define LIA_KIND_CIDR 2u /* IPv4 address and prefix 0-32: 172.16.0.1/24 */
+#define LIA_KIND_URL \
+	3u                  /* scheme://...; schemes allowed: `choices` ("http|https|file"),
 			     * default http, https, file */
 #define LIA_KIND_SHA256 4u  /* 64 hexadecimal digits */
 #define LIA_KIND_ABSPATH 5u /* an absolute path */
@@ -185,11 +186,11 @@ struct lia_fact {
 
 /* ---- downloads (host->download) ---------------------------------------------------- */
 struct lia_download {
-	uint32_t size;      /* sizeof(struct lia_download) as the plugin was built */
-	uint32_t mode;      /* of dest, e.g. 0644 */
-	const char *url;    /* http://, https:// or file:// ; the global `mirror` may rewrite it */
-	const char *dest;   /* final path; written as dest.part then renamed */
-	const char *sha256; /* expected lowercase hex, or NULL (then got_sha256 tells) */
+	uint32_t size;       /* sizeof(struct lia_download) as the plugin was built */
+	uint32_t mode;       /* of dest, e.g. 0644 */
+	const char *url;     /* http://, https:// or file:// ; the global `mirror` may rewrite it */
+	const char *dest;    /* final path; written as dest.part then renamed */
+	const char *sha256;  /* expected lowercase hex, or NULL (then got_sha256 tells) */
 	int64_t expect_size; /* -1: unknown */
 	/* out */
 	char got_sha256[65];
@@ -281,8 +282,7 @@ struct lia_host {
 	 * values with each other.  Returns 0 or -ENOSPC when the pool is exhausted (error
 	 * recorded).  A VM that already holds a lease of this kind gets the same one back.
 	 * The lease shows in the ledger as kind "lease:KIND", id the decimal value. */
-	int (*lease_take)(struct lia_ctx *ctx, const char *kind, uint64_t lo, uint64_t hi,
-			  uint64_t *out);
+	int (*lease_take)(struct lia_ctx *ctx, const char *kind, uint64_t lo, uint64_t hi, uint64_t *out);
 	int (*lease_get)(struct lia_ctx *ctx, const char *kind, uint64_t *out); /* -ENOENT */
 	int (*lease_release)(struct lia_ctx *ctx, const char *kind);
 
@@ -295,8 +295,7 @@ struct lia_host {
 	 * out (NUL-terminated, truncated to outlen; out may be NULL to discard). Returns 0 and
 	 * sets *status to the exit code (128+signal when killed), or a negative errno when it
 	 * could not be started (the error is recorded). */
-	int (*run)(struct lia_ctx *ctx, const char *const argv[], char *out, size_t outlen,
-		   int *status);
+	int (*run)(struct lia_ctx *ctx, const char *const argv[], char *out, size_t outlen, int *status);
 
 	/* Verified download: see struct lia_download.  0 or a recorded negative error. */
 	int (*download)(struct lia_ctx *ctx, struct lia_download *req);
@@ -313,22 +312,21 @@ struct lia_host {
 	/* 1 when "PID:STARTTIME" names a live process (not a zombie), else 0 */
 	int (*pid_alive)(struct lia_ctx *ctx, const char *pid_id);
 	/* The value lease_take would hand out now, without taking it (a plan), or -ENOSPC */
-	int (*lease_peek)(struct lia_ctx *ctx, const char *kind, uint64_t lo, uint64_t hi,
-			  uint64_t *out);
+	int (*lease_peek)(struct lia_ctx *ctx, const char *kind, uint64_t lo, uint64_t hi, uint64_t *out);
 
 	void *reserved[16];
 };
 
 /* 1 when the running core has service `field` (a service added in a later minor) */
-#define LIA_HOST_HAS(ctx, field) \
+#define LIA_HOST_HAS(ctx, field)                                                               \
 	((ctx)->host->size >= offsetof(struct lia_host, field) + sizeof((ctx)->host->field) && \
 	 (ctx)->host->field != NULL)
 
 /* ---- the descriptor ------------------------------------------------------------------ */
 struct lia_plugin {
-	uint32_t magic; /* LIA_PLUGIN_MAGIC */
+	uint32_t magic;                /* LIA_PLUGIN_MAGIC */
 	uint16_t abi_major, abi_minor; /* LIA_ABI_MAJOR, LIA_ABI_MINOR at build time */
-	uint32_t size; /* sizeof(struct lia_plugin) at build time */
+	uint32_t size;                 /* sizeof(struct lia_plugin) at build time */
 	/* element sizes of the tables below, at build time (LIA_PLUGIN_HEADER fills them) */
 	uint32_t option_size, hook_size, command_size, fact_size;
 	uint32_t reserved0;
@@ -351,7 +349,7 @@ struct lia_plugin {
 	/* Called once after check(), before the first hook; may be NULL.  Returns 0 or
 	 * host->error(...). *state is handed to every hook. */
 	int (*open)(struct lia_ctx *ctx, void **state);
-	void (*close)(void *state); /* may be NULL; must accept a half-opened state */
+	void (*close)(void *state);            /* may be NULL; must accept a half-opened state */
 	const struct lia_command *vm_commands; /* {NULL}-terminated, may be NULL */
 	const struct lia_fact *facts;          /* {NULL}-terminated, may be NULL */
 	void *reserved[8];
@@ -359,15 +357,15 @@ struct lia_plugin {
 
 #define LIA_PLUGIN_CAT_(a, b) a##b
 /* (stem may itself be a macro: it is expanded before the names are pasted) */
-#define LIA_PLUGIN_DEFINE(stem) \
+#define LIA_PLUGIN_DEFINE(stem)                                                \
 	extern const struct lia_plugin LIA_PLUGIN_CAT_(stem, _LTX_lia_plugin); \
 	const struct lia_plugin LIA_PLUGIN_CAT_(stem, _LTX_lia_plugin)
 
 /* Fill the header fields: LIA_PLUGIN_DEFINE(net_bridge) = { LIA_PLUGIN_HEADER, .name = ... }; */
-#define LIA_PLUGIN_HEADER \
+#define LIA_PLUGIN_HEADER                                                                  \
 	.magic = LIA_PLUGIN_MAGIC, .abi_major = LIA_ABI_MAJOR, .abi_minor = LIA_ABI_MINOR, \
-	.size = sizeof(struct lia_plugin), .option_size = sizeof(struct lia_option), \
-	.hook_size = sizeof(struct lia_hook), .command_size = sizeof(struct lia_command), \
+	.size = sizeof(struct lia_plugin), .option_size = sizeof(struct lia_option),       \
+	.hook_size = sizeof(struct lia_hook), .command_size = sizeof(struct lia_command),  \
 	.fact_size = sizeof(struct lia_fact)
 
 #ifdef __cplusplus

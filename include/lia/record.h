@@ -10,14 +10,16 @@
 #define LIA_RECORD_H
 
 /* ---- the core's keys (read-only) ---- */
-#define LIA_KEY_NAME "name"             /* 1-32 of [a-z0-9-], starting with a letter or digit */
-#define LIA_KEY_STATE "state"           /* creating created starting running stopping stopped
+#define LIA_KEY_NAME "name" /* 1-32 of [a-z0-9-], starting with a letter or digit */
+#define LIA_KEY_STATE \
+	"state"                   /* creating created starting running stopping stopped
 					 * destroying failed */
-#define LIA_KEY_VCPUS "vcpus"           /* integer >= 1 */
-#define LIA_KEY_MEM_MIB "mem_mib"       /* integer, MiB */
-#define LIA_KEY_VOLUME_MIB "volume_mib" /* integer, MiB: size of the data volume (the core owns
+#define LIA_KEY_VCPUS "vcpus"     /* integer >= 1 */
+#define LIA_KEY_MEM_MIB "mem_mib" /* integer, MiB */
+#define LIA_KEY_VOLUME_MIB \
+	"volume_mib"              /* integer, MiB: size of the data volume (the core owns
 					 * it: from `vm create --volume-mib` or lia.volume_mib) */
-#define LIA_KEY_SSH_KEY "ssh_key"       /* OpenSSH public key line(s), or unset */
+#define LIA_KEY_SSH_KEY "ssh_key" /* OpenSSH public key line(s), or unset */
 
 /* ---- role tap (net-tap) ---- */
 #define LIA_KEY_NET_IP "net.ip"           /* "172.16.0.100" */

@@ -42,8 +42,8 @@ static int add(char *out, size_t outlen, size_t *o, const char *key, const char 
 {
 	if (!val || !*val)
 		return 0;
-	int n = snprintf(out + *o, outlen - *o, "%s%s%s%s", *o ? " " : "", key ? key : "",
-			 key ? "=" : "", val);
+	int n = snprintf(out + *o, outlen - *o, "%s%s%s%s", *o ? " " : "", key ? key : "", key ? "=" : "",
+			 val);
 	if (n < 0 || (size_t)n >= outlen - *o)
 		return -1;
 	*o += (size_t)n;

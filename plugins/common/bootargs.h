@@ -19,7 +19,7 @@ struct lia_bootargs {
 	const char *prefix; /* "24"; NULL or "" leaves lia-init's default (24) */
 	const char *gateway;
 	const char *ssh_key; /* raw public key text, encoded here */
-	const char *extra; /* appended last */
+	const char *extra;   /* appended last */
 };
 
 /* Write the command line into out.  Returns its length, or -1 when it does not fit

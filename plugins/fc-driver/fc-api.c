@@ -53,8 +53,7 @@ struct fc_api *fc_api_open(const char *socket_path, long timeout_ms)
 	if (!a->curl)
 		goto fail;
 	struct curl_slist *h = NULL;
-	const char *hdrs[] = { "Content-Type: application/json", "Accept: application/json",
-			       "Expect:" };
+	const char *hdrs[] = { "Content-Type: application/json", "Accept: application/json", "Expect:" };
 	for (size_t i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++) {
 		struct curl_slist *n = curl_slist_append(h, hdrs[i]);
 		if (!n) {

@@ -38,8 +38,8 @@ int fc_boot_args(char *out, size_t outlen, const struct lia_bootargs *a)
 json_t *fc_body_logger(const char *log_path)
 {
 	/* level/show_* are all v1.6 fields; nothing newer */
-	return json_pack("{s:s, s:s, s:b, s:b}", "log_path", log_path, "level", "Info",
-			 "show_level", 1, "show_log_origin", 0);
+	return json_pack("{s:s, s:s, s:b, s:b}", "log_path", log_path, "level", "Info", "show_level", 1,
+			 "show_log_origin", 0);
 }
 
 json_t *fc_body_metrics(const char *metrics_path)
@@ -64,8 +64,8 @@ json_t *fc_body_machine(int64_t vcpus, int64_t mem_mib)
 
 json_t *fc_body_drive(const char *id, const char *path, int is_root)
 {
-	return json_pack("{s:s, s:s, s:b, s:b}", "drive_id", id, "path_on_host", path,
-			 "is_root_device", is_root ? 1 : 0, "is_read_only", 0);
+	return json_pack("{s:s, s:s, s:b, s:b}", "drive_id", id, "path_on_host", path, "is_root_device",
+			 is_root ? 1 : 0, "is_read_only", 0);
 }
 
 json_t *fc_body_net(const char *iface, const char *tap, const char *mac)
@@ -148,7 +148,10 @@ void fc_fault_text(const char *body, size_t len, char *out, size_t outlen)
 
 int fc_kernel_kind(const unsigned char *head, size_t len)
 {
-	if (len >= 4 && memcmp(head, "\x7f" "ELF", 4) == 0)
+	if (len >= 4 && memcmp(head,
+			       "\x7f"
+			       "ELF",
+			       4) == 0)
 		return 1;
 	if (len >= 0x206 && memcmp(head + 0x202, "HdrS", 4) == 0)
 		return 2;

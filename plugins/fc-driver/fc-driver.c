@@ -31,7 +31,6 @@
 #include "fc-file.h"
 #include "install.h"
 
-
 /* snprintf for messages: truncating a long path in an error text is fine */
 __attribute__((format(printf, 3, 4))) static void say(char *buf, size_t len, const char *fmt, ...)
 {
@@ -68,20 +67,20 @@ static int vm_paths(struct lia_ctx *ctx, struct fc_vm *v)
 		return ctx->host->error(ctx, -EINVAL, "fc-driver was called without a VM.");
 	if (!fc_valid_instance_id(v->name))
 		return ctx->host->error(ctx, -EINVAL,
-				"VM name '%s' is not a valid Firecracker id (1-64 letters, digits "
-				"or hyphens).",
-				v->name);
+					"VM name '%s' is not a valid Firecracker id (1-64 letters, digits "
+					"or hyphens).",
+					v->name);
 	if (ctx->host->path(ctx, v->api, sizeof(v->api), "sockets/%s.api", v->name) ||
 	    ctx->host->path(ctx, v->console, sizeof(v->console), "logs/%s.console.log", v->name) ||
 	    ctx->host->path(ctx, v->log, sizeof(v->log), "logs/%s.fc.log", v->name) ||
 	    ctx->host->path(ctx, v->metrics, sizeof(v->metrics), "logs/%s.metrics", v->name))
 		return ctx->host->error(ctx, -ENAMETOOLONG, "The state directory path %s is too long.",
-				ctx->host->state_dir(ctx));
+					ctx->host->state_dir(ctx));
 	if (strlen(v->api) >= sizeof(((struct sockaddr_un *)0)->sun_path))
 		return ctx->host->error(ctx, -ENAMETOOLONG,
-				"The API socket path %s is longer than a Unix socket allows (107 "
-				"bytes); use a shorter state_dir.",
-				v->api);
+					"The API socket path %s is longer than a Unix socket allows (107 "
+					"bytes); use a shorter state_dir.",
+					v->api);
 	if (b && *b)
 		snprintf(v->binary, sizeof(v->binary), "%s", b);
 	else
@@ -89,7 +88,8 @@ static int vm_paths(struct lia_ctx *ctx, struct fc_vm *v)
 	v->jailed = ctx->host->cfg_bool(ctx, "jailer");
 	if (v->jailed) {
 		int r = fc_jail_init(&v->jail, ctx->host->cfg_str(ctx, "chroot_base"), v->binary, v->name,
-				     (uid_t)ctx->host->cfg_int(ctx, "uid"), (gid_t)ctx->host->cfg_int(ctx, "gid"));
+				     (uid_t)ctx->host->cfg_int(ctx, "uid"),
+				     (gid_t)ctx->host->cfg_int(ctx, "gid"));
 		if (r < 0)
 			return ctx->host->error(ctx, r, "The jail path for VM '%s' is too long.", v->name);
 	}
@@ -114,9 +114,10 @@ static int open_fresh(struct lia_ctx *ctx, const char *path, int append, char *e
 {
 	int replaced, fd = fc_open_fresh(path, append, &replaced, err, errlen);
 	if (replaced)
-		ctx->host->log(ctx, LIA_LOG_WARN,
-		       "%s was not a plain file of lia's (a symbolic link, hard link or device): removed it and made a new file.",
-		       path);
+		ctx->host->log(
+			ctx, LIA_LOG_WARN,
+			"%s was not a plain file of lia's (a symbolic link, hard link or device): removed it and made a new file.",
+			path);
 	return fd;
 }
 
@@ -146,7 +147,9 @@ static int send_ctrl_alt_del(struct lia_ctx *ctx, const char *api)
 		ok = 1;
 	else
 		ctx->host->log(ctx, LIA_LOG_INFO, "SendCtrlAltDel was not accepted (%s); killing the VMM.",
-		       st < 0 ? err : err[0] ? err : "no answer");
+			       st < 0   ? err
+			       : err[0] ? err
+					: "no answer");
 	return ok;
 }
 
@@ -174,9 +177,9 @@ static int teardown(struct lia_ctx *ctx, struct fc_vm *v, int graceful, int repo
 			/* e.g. stuck in D state: keep the ledger so gc retries */
 			if (report)
 				return ctx->host->error(ctx, -EBUSY,
-						"firecracker (pid %d) of VM '%s' did not die after "
-						"SIGKILL within 5 seconds.",
-						(int)pid, v->name);
+							"firecracker (pid %d) of VM '%s' did not die after "
+							"SIGKILL within 5 seconds.",
+							(int)pid, v->name);
 			return -EBUSY;
 		}
 		/* not our child (another lia-core started it): Firecracker logs its exit code */
@@ -193,7 +196,7 @@ static int teardown(struct lia_ctx *ctx, struct fc_vm *v, int graceful, int repo
 		ctx->host->vm_set(ctx, "fc.pid", NULL);
 		ctx->host->vm_set(ctx, "fc.pid_start", NULL);
 		ctx->host->log(ctx, LIA_LOG_INFO, "firecracker (pid %d) of VM '%s' ended, status %d.",
-		       (int)pid, v->name, status);
+			       (int)pid, v->name, status);
 	}
 	/* Firecracker never removes its sockets; a stale one makes the next start fail */
 	unlink_socket(v->api);
@@ -204,7 +207,7 @@ static int teardown(struct lia_ctx *ctx, struct fc_vm *v, int graceful, int repo
 		int r = fc_jail_remove(&v->jail);
 		if (r < 0)
 			ctx->host->log(ctx, LIA_LOG_WARN, "cannot remove the jail %s: %s", v->jail.dir,
-			       strerror(-r));
+				       strerror(-r));
 	}
 	ctx->host->vm_set(ctx, "fc.api_sock", NULL);
 	return 0;
@@ -246,7 +249,7 @@ static int check_file(struct lia_ctx *ctx, const char *what, const char *path)
 {
 	if (access(path, R_OK) < 0)
 		return ctx->host->error(ctx, -errno, "The %s %s of VM '%s' cannot be read: %s.", what, path,
-				ctx->host->vm_name(ctx), strerror(errno));
+					ctx->host->vm_name(ctx), strerror(errno));
 	return 0;
 }
 
@@ -256,9 +259,9 @@ static int check_kernel(struct lia_ctx *ctx, const char *path)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return ctx->host->error(ctx, -errno,
-				"The kernel %s cannot be opened: %s (run `lia-core run setup` or set "
-				"the VM's kernel).",
-				path, strerror(errno));
+					"The kernel %s cannot be opened: %s (run `lia-core run setup` or set "
+					"the VM's kernel).",
+					path, strerror(errno));
 	ssize_t n = read(fd, head, sizeof(head));
 	close(fd);
 	int kind = fc_kernel_kind(head, n > 0 ? (size_t)n : 0);
@@ -266,9 +269,9 @@ static int check_kernel(struct lia_ctx *ctx, const char *path)
 		return 0;
 	if (kind == 2)
 		return ctx->host->error(ctx, -ENOEXEC,
-				"The kernel %s is a bzImage; Firecracker 1.6 on x86_64 boots only an "
-				"uncompressed ELF vmlinux (extract it with scripts/extract-vmlinux).",
-				path);
+					"The kernel %s is a bzImage; Firecracker 1.6 on x86_64 boots only an "
+					"uncompressed ELF vmlinux (extract it with scripts/extract-vmlinux).",
+					path);
 	return ctx->host->error(ctx, -ENOEXEC, "The kernel %s is not an ELF vmlinux.", path);
 }
 
@@ -297,7 +300,8 @@ static int plan_boot(struct lia_ctx *ctx, struct fc_vm *v, struct boot *b)
 	const char *tap = ctx->host->vm_get(ctx, "net.tap");
 	const char *uds = ctx->host->vm_get(ctx, "vsock.uds");
 	int64_t cid = ctx->host->vm_get_int(ctx, "vsock.cid", -1);
-	int64_t vcpus = ctx->host->vm_get_int(ctx, "vcpus", 1), mem = ctx->host->vm_get_int(ctx, "mem_mib", 128);
+	int64_t vcpus = ctx->host->vm_get_int(ctx, "vcpus", 1),
+		mem = ctx->host->vm_get_int(ctx, "mem_mib", 128);
 	int r;
 
 	if (k && *k)
@@ -312,32 +316,34 @@ static int plan_boot(struct lia_ctx *ctx, struct fc_vm *v, struct boot *b)
 		b->initrd[0] = '\0';
 	if (!root || !*root)
 		return ctx->host->error(ctx, -ENOENT,
-				"VM '%s' has no root disk (disk.root); is an image plugin enabled?",
-				v->name);
+					"VM '%s' has no root disk (disk.root); is an image plugin enabled?",
+					v->name);
 	if ((r = check_file(ctx, "root disk", root)) < 0)
 		return r;
 	if (data && *data && (r = check_file(ctx, "data disk", data)) < 0)
 		return r;
 	if (vcpus < 1 || vcpus > 32)
-		return ctx->host->error(ctx, -EINVAL, "VM '%s' asks for %" PRId64 " vCPUs; Firecracker allows 1 to 32.",
-				v->name, vcpus);
+		return ctx->host->error(ctx, -EINVAL,
+					"VM '%s' asks for %" PRId64 " vCPUs; Firecracker allows 1 to 32.",
+					v->name, vcpus);
 	if (mem < 1)
-		return ctx->host->error(ctx, -EINVAL, "VM '%s' asks for %" PRId64 " MiB of memory.", v->name, mem);
+		return ctx->host->error(ctx, -EINVAL, "VM '%s' asks for %" PRId64 " MiB of memory.", v->name,
+					mem);
 	if (uds && *uds && (cid < 3 || cid > UINT32_MAX))
 		return ctx->host->error(ctx, -EINVAL, "VM '%s' has vsock.uds but no valid vsock.cid (>= 3).",
-				v->name);
+					v->name);
 	if (access(v->binary, X_OK) < 0)
 		return ctx->host->error(ctx, -errno,
-				"The Firecracker binary %s cannot be run: %s (run the install phase "
-				"or set fc-driver.binary).",
-				v->binary, strerror(errno));
+					"The Firecracker binary %s cannot be run: %s (run the install phase "
+					"or set fc-driver.binary).",
+					v->binary, strerror(errno));
 	if (v->jailed) {
 		const char *jb = ctx->host->cfg_str(ctx, "jailer_binary");
 		char def[PATH_MAX];
 		snprintf(def, sizeof(def), "%s/jailer", bin_dir(ctx));
 		if (access(jb && *jb ? jb : def, X_OK) < 0)
-			return ctx->host->error(ctx, -errno, "The jailer %s cannot be run: %s.", jb && *jb ? jb : def,
-					strerror(errno));
+			return ctx->host->error(ctx, -errno, "The jailer %s cannot be run: %s.",
+						jb && *jb ? jb : def, strerror(errno));
 	}
 	struct lia_bootargs ba = {
 		.base = ctx->host->cfg_str(ctx, "boot_args"),
@@ -348,11 +354,12 @@ static int plan_boot(struct lia_ctx *ctx, struct fc_vm *v, struct boot *b)
 		.extra = ctx->host->cfg_str(ctx, "boot_args_extra"),
 	};
 	if (fc_boot_args(b->argbuf, sizeof(b->argbuf), &ba) < 0)
-		return ctx->host->error(ctx, -E2BIG,
-				"The kernel command line of VM '%s' would exceed %d bytes (Firecracker's "
-				"limit is %d including what it appends); shorten boot_args_extra or the "
-				"SSH key.",
-				v->name, FC_CMDLINE_MAX - FC_CMDLINE_RESERVE, FC_CMDLINE_MAX);
+		return ctx->host->error(
+			ctx, -E2BIG,
+			"The kernel command line of VM '%s' would exceed %d bytes (Firecracker's "
+			"limit is %d including what it appends); shorten boot_args_extra or the "
+			"SSH key.",
+			v->name, FC_CMDLINE_MAX - FC_CMDLINE_RESERVE, FC_CMDLINE_MAX);
 	/* paths for the jail are placed later (they need the jail to exist); bodies name
 	 * them now with their final inside names */
 	const char *kin = v->jailed ? "/vmlinux" : kernel;
@@ -366,7 +373,8 @@ static int plan_boot(struct lia_ctx *ctx, struct fc_vm *v, struct boot *b)
 	    (data && *data &&
 	     add_call(b, "/drives/data", fc_body_drive("data", v->jailed ? "/data.ext4" : data, 0))) ||
 	    (tap && *tap &&
-	     add_call(b, "/network-interfaces/eth0", fc_body_net("eth0", tap, ctx->host->vm_get(ctx, "net.mac")))) ||
+	     add_call(b, "/network-interfaces/eth0",
+		      fc_body_net("eth0", tap, ctx->host->vm_get(ctx, "net.mac")))) ||
 	    (uds && *uds && add_call(b, "/vsock", fc_body_vsock(cid, v->jailed ? "/vsock.sock" : uds))) ||
 	    add_call(b, "/actions", fc_body_action("InstanceStart"))) {
 		boot_free(b);
@@ -400,12 +408,12 @@ static int prepare_jail(struct lia_ctx *ctx, struct fc_vm *v)
 	snprintf(sock, sizeof(sock), "%s/run/firecracker.socket", v->jail.root);
 	if (symlink(sock, v->api) < 0)
 		return ctx->host->error(ctx, -errno, "cannot create the API socket link %s: %s.", v->api,
-				strerror(errno));
+					strerror(errno));
 	if (uds && *uds) {
 		snprintf(sock, sizeof(sock), "%s/vsock.sock", v->jail.root);
 		if (symlink(sock, uds) < 0)
-			return ctx->host->error(ctx, -errno, "cannot create the vsock socket link %s: %s.", uds,
-					strerror(errno));
+			return ctx->host->error(ctx, -errno, "cannot create the vsock socket link %s: %s.",
+						uds, strerror(errno));
 	}
 	return 0;
 }
@@ -421,7 +429,8 @@ static int launch(struct lia_ctx *ctx, struct fc_vm *v, char *err, size_t errlen
 	if (con < 0)
 		return con;
 	if (v->jailed) {
-		const char *jb = ctx->host->cfg_str(ctx, "jailer_binary"), *ns = ctx->host->cfg_str(ctx, "netns");
+		const char *jb = ctx->host->cfg_str(ctx, "jailer_binary"),
+			   *ns = ctx->host->cfg_str(ctx, "netns");
 		static char def[PATH_MAX];
 		snprintf(def, sizeof(def), "%s/jailer", bin_dir(ctx));
 		snprintf(uid, sizeof(uid), "%" PRId64, ctx->host->cfg_int(ctx, "uid"));
@@ -480,20 +489,22 @@ static int launch(struct lia_ctx *ctx, struct fc_vm *v, char *err, size_t errlen
 		return r;
 	}
 	int status;
-	r = fc_wait_socket(v->api, pid, start, (long)ctx->host->cfg_int(ctx, "socket_timeout") * 1000, &status);
+	r = fc_wait_socket(v->api, pid, start, (long)ctx->host->cfg_int(ctx, "socket_timeout") * 1000,
+			   &status);
 	if (r == -ECHILD) {
 		char tail[400];
 		fc_log_tail(v->console, tail, sizeof(tail));
 		say(err, errlen,
-			 "firecracker (%s) exited with status %d before its API socket %s was ready; "
-			 "console log %s: %s",
-			 argv[0], status, v->api, v->console, tail[0] ? tail : "(empty)");
+		    "firecracker (%s) exited with status %d before its API socket %s was ready; "
+		    "console log %s: %s",
+		    argv[0], status, v->api, v->console, tail[0] ? tail : "(empty)");
 		return r;
 	}
 	if (r < 0) {
-		say(err, errlen, "the API socket %s of firecracker (pid %d) did not accept a "
-			 "connection within %" PRId64 " s: %s",
-			 v->api, (int)pid, ctx->host->cfg_int(ctx, "socket_timeout"), strerror(-r));
+		say(err, errlen,
+		    "the API socket %s of firecracker (pid %d) did not accept a "
+		    "connection within %" PRId64 " s: %s",
+		    v->api, (int)pid, ctx->host->cfg_int(ctx, "socket_timeout"), strerror(-r));
 		return r;
 	}
 	return 0;
@@ -516,7 +527,7 @@ static int boot_run(struct lia_ctx *ctx, void *state)
 	if (old > 0 && fc_alive(old, (uint64_t)ctx->host->vm_get_int(ctx, "fc.pid_start", 0))) {
 		boot_free(&b);
 		return ctx->host->error(ctx, -EBUSY, "VM '%s' already runs (firecracker pid %d).", v.name,
-				(int)old);
+					(int)old);
 	}
 	/* ledger first, then the object */
 	if ((r = ctx->host->ledger_add(ctx, "socket", v.api)) < 0) {
@@ -564,12 +575,12 @@ static int boot_run(struct lia_ctx *ctx, void *state)
 			char tail[400];
 			fc_log_tail(v.console, tail, sizeof(tail));
 			say(msg, sizeof(msg),
-				 "PUT %s to firecracker of VM '%s' got no answer: %s (console log: %s).",
-				 b.calls[i].path, v.name, err, tail[0] ? tail : "(empty)");
+			    "PUT %s to firecracker of VM '%s' got no answer: %s (console log: %s).",
+			    b.calls[i].path, v.name, err, tail[0] ? tail : "(empty)");
 			r = -EIO;
 		} else {
 			say(msg, sizeof(msg), "Firecracker rejected PUT %s for VM '%s' (HTTP %d): %s",
-				 b.calls[i].path, v.name, st, err);
+			    b.calls[i].path, v.name, st, err);
 			r = -EINVAL;
 		}
 		fc_api_close(api);
@@ -578,7 +589,7 @@ static int boot_run(struct lia_ctx *ctx, void *state)
 	fc_api_close(api);
 	boot_free(&b);
 	ctx->host->note(ctx, "started firecracker (pid %" PRId64 ") for VM '%s'",
-		ctx->host->vm_get_int(ctx, "fc.pid", 0), v.name);
+			ctx->host->vm_get_int(ctx, "fc.pid", 0), v.name);
 	return LIA_OK;
 fail:
 	boot_free(&b);
@@ -604,9 +615,9 @@ static int boot_plan(struct lia_ctx *ctx, void *state)
 	if (vm_paths(ctx, &v) < 0)
 		return -1;
 	ctx->host->note(ctx, "start %s --api-sock %s --id %s%s", v.binary, v.api, v.name,
-		v.jailed ? " under the jailer" : "");
+			v.jailed ? " under the jailer" : "");
 	ctx->host->note(ctx, "configure logger, metrics, boot source, machine, drives, network, vsock; "
-		     "InstanceStart");
+			     "InstanceStart");
 	return 0;
 }
 
@@ -724,26 +735,72 @@ static int preflight_run(struct lia_ctx *ctx, void *state)
 	/* a warning, not a failure: the API test double and `run setup` work without KVM */
 	if (access("/dev/kvm", R_OK | W_OK) < 0)
 		ctx->host->log(ctx, LIA_LOG_WARN,
-		       "/dev/kvm is not usable (%s): firecracker will fail at InstanceStart.",
-		       strerror(errno));
+			       "/dev/kvm is not usable (%s): firecracker will fail at InstanceStart.",
+			       strerror(errno));
 	return LIA_OK;
 }
 
 static const struct lia_option options[] = {
 	FC_INSTALL_OPTIONS,
-	{ .name = "binary", .type = LIA_OPT_STRING, .kind = LIA_KIND_ABSPATH, .help = "firecracker binary (default: bin_dir/firecracker)" },
-	{ .name = "boot_args", .type = LIA_OPT_STRING, .default_value = "console=ttyS0 reboot=k panic=1 pci=off init=/sbin/init", .help = "kernel command line; lia.ip/lia.gateway/lia.ssh_key are appended" },
-	{ .name = "boot_args_extra", .type = LIA_OPT_STRING, .default_value = "", .help = "appended to the kernel command line" },
-	{ .name = "stop_timeout", .type = LIA_OPT_INT, .default_value = "10", LIA_RANGE(0, 3600), .help = "seconds to wait after SendCtrlAltDel before SIGKILL" },
-	{ .name = "api_timeout", .type = LIA_OPT_INT, .default_value = "5", LIA_RANGE(1, 600), .help = "seconds each API request may take" },
-	{ .name = "socket_timeout", .type = LIA_OPT_INT, .default_value = "5", LIA_RANGE(1, 600), .help = "seconds to wait for the API socket after spawning" },
-	{ .name = "jailer", .type = LIA_OPT_BOOL, .default_value = "false", .help = "start firecracker through the jailer" },
-	{ .name = "jailer_binary", .type = LIA_OPT_STRING, .kind = LIA_KIND_ABSPATH, .help = "jailer binary (default: bin_dir/jailer)" },
-	{ .name = "uid", .type = LIA_OPT_INT, .default_value = "0", LIA_RANGE(0, 4294967294), .help = "jailer: uid firecracker runs as" },
-	{ .name = "gid", .type = LIA_OPT_INT, .default_value = "0", LIA_RANGE(0, 4294967294), .help = "jailer: gid firecracker runs as" },
-	{ .name = "chroot_base", .type = LIA_OPT_STRING, .default_value = "/srv/jailer", .kind = LIA_KIND_ABSPATH, .help = "jailer: chroot base directory" },
-	{ .name = "cgroup_version", .type = LIA_OPT_INT, .default_value = "2", LIA_RANGE(1, 2), .help = "jailer: cgroup version (1 or 2)" },
-	{ .name = "netns", .type = LIA_OPT_STRING, .kind = LIA_KIND_ABSPATH, .help = "jailer: network namespace path to join" },
+	{ .name = "binary",
+	  .type = LIA_OPT_STRING,
+	  .kind = LIA_KIND_ABSPATH,
+	  .help = "firecracker binary (default: bin_dir/firecracker)" },
+	{ .name = "boot_args",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "console=ttyS0 reboot=k panic=1 pci=off init=/sbin/init",
+	  .help = "kernel command line; lia.ip/lia.gateway/lia.ssh_key are appended" },
+	{ .name = "boot_args_extra",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "",
+	  .help = "appended to the kernel command line" },
+	{ .name = "stop_timeout",
+	  .type = LIA_OPT_INT,
+	  .default_value = "10",
+	  LIA_RANGE(0, 3600),
+	  .help = "seconds to wait after SendCtrlAltDel before SIGKILL" },
+	{ .name = "api_timeout",
+	  .type = LIA_OPT_INT,
+	  .default_value = "5",
+	  LIA_RANGE(1, 600),
+	  .help = "seconds each API request may take" },
+	{ .name = "socket_timeout",
+	  .type = LIA_OPT_INT,
+	  .default_value = "5",
+	  LIA_RANGE(1, 600),
+	  .help = "seconds to wait for the API socket after spawning" },
+	{ .name = "jailer",
+	  .type = LIA_OPT_BOOL,
+	  .default_value = "false",
+	  .help = "start firecracker through the jailer" },
+	{ .name = "jailer_binary",
+	  .type = LIA_OPT_STRING,
+	  .kind = LIA_KIND_ABSPATH,
+	  .help = "jailer binary (default: bin_dir/jailer)" },
+	{ .name = "uid",
+	  .type = LIA_OPT_INT,
+	  .default_value = "0",
+	  LIA_RANGE(0, 4294967294),
+	  .help = "jailer: uid firecracker runs as" },
+	{ .name = "gid",
+	  .type = LIA_OPT_INT,
+	  .default_value = "0",
+	  LIA_RANGE(0, 4294967294),
+	  .help = "jailer: gid firecracker runs as" },
+	{ .name = "chroot_base",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "/srv/jailer",
+	  .kind = LIA_KIND_ABSPATH,
+	  .help = "jailer: chroot base directory" },
+	{ .name = "cgroup_version",
+	  .type = LIA_OPT_INT,
+	  .default_value = "2",
+	  LIA_RANGE(1, 2),
+	  .help = "jailer: cgroup version (1 or 2)" },
+	{ .name = "netns",
+	  .type = LIA_OPT_STRING,
+	  .kind = LIA_KIND_ABSPATH,
+	  .help = "jailer: network namespace path to join" },
 	{ 0 },
 };
 
@@ -755,7 +812,8 @@ static int install_undo(struct lia_ctx *ctx, void *state)
 	char fc[PATH_MAX];
 	snprintf(fc, sizeof(fc), "%s/firecracker", bin_dir(ctx));
 	if (access(fc, F_OK) == 0)
-		ctx->host->note(ctx, "kept the installed firecracker and jailer in %s: teardown does "
+		ctx->host->note(ctx,
+				"kept the installed firecracker and jailer in %s: teardown does "
 				"not uninstall them (remove them by hand if they are not wanted)",
 				bin_dir(ctx));
 	return 0;

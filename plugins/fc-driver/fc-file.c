@@ -30,8 +30,10 @@ int fc_open_fresh(const char *path, int append, int *replaced, char *err, size_t
 	}
 	/* O_NONBLOCK: a FIFO planted after the check must not hang us; O_NOFOLLOW: a link
 	 * planted after it fails with ELOOP instead of being followed */
-	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
-				(append ? O_APPEND : 0), 0640);
+	fd = open(path,
+		  O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
+			  (append ? O_APPEND : 0),
+		  0640);
 	if (fd < 0) {
 		e = errno;
 		snprintf(err, errlen, "cannot create %s: %s", path,
@@ -40,8 +42,8 @@ int fc_open_fresh(const char *path, int append, int *replaced, char *err, size_t
 	}
 	if (fstat(fd, &st) < 0 || !own_regular(&st)) {
 		close(fd);
-		snprintf(err, errlen, "cannot create %s: something other than a plain file appeared in its place",
-			 path);
+		snprintf(err, errlen,
+			 "cannot create %s: something other than a plain file appeared in its place", path);
 		return -EEXIST;
 	}
 	if (ftruncate(fd, 0) < 0 || fcntl(fd, F_SETFL, append ? O_APPEND : 0) < 0) {

@@ -12,15 +12,14 @@
 
 #include "fc-jail.h"
 
-int fc_jail_init(struct fc_jail *j, const char *base, const char *binary, const char *id,
-		 uid_t uid, gid_t gid)
+int fc_jail_init(struct fc_jail *j, const char *base, const char *binary, const char *id, uid_t uid,
+		 gid_t gid)
 {
 	char tmp[PATH_MAX];
 	if (snprintf(tmp, sizeof(tmp), "%s", binary) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 	/* the jailer names the directory after the exec file's base name */
-	if (snprintf(j->dir, sizeof(j->dir), "%s/%s/%s", base, basename(tmp), id) >=
-		    (int)sizeof(j->dir) ||
+	if (snprintf(j->dir, sizeof(j->dir), "%s/%s/%s", base, basename(tmp), id) >= (int)sizeof(j->dir) ||
 	    snprintf(j->root, sizeof(j->root), "%s/root", j->dir) >= (int)sizeof(j->root))
 		return -ENAMETOOLONG;
 	j->uid = uid;
@@ -96,8 +95,8 @@ int fc_jail_place(struct lia_ctx *ctx, const struct fc_jail *j, const char *src,
 	}
 	if (chown(dst, j->uid, j->gid) < 0) {
 		int e = errno;
-		snprintf(err, errlen, "cannot give %s to uid %d gid %d: %s", dst, (int)j->uid,
-			 (int)j->gid, strerror(e));
+		snprintf(err, errlen, "cannot give %s to uid %d gid %d: %s", dst, (int)j->uid, (int)j->gid,
+			 strerror(e));
 		return -e;
 	}
 	snprintf(inside, insidelen, "/%s", name);

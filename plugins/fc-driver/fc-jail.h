@@ -17,14 +17,14 @@ struct fc_jail {
 };
 
 /* Compute the paths; 0 or -ENAMETOOLONG. */
-int fc_jail_init(struct fc_jail *j, const char *base, const char *binary, const char *id,
-		 uid_t uid, gid_t gid);
+int fc_jail_init(struct fc_jail *j, const char *base, const char *binary, const char *id, uid_t uid,
+		 gid_t gid);
 
 /* Make root/name refer to src: a hard link, or a copy when copy_ok (read-only files such
  * as the kernel).  chowns it to uid:gid.  inside gets "/name".  0 or a negative errno
  * with err set. */
-int fc_jail_place(struct lia_ctx *ctx, const struct fc_jail *j, const char *src, const char *name, int copy_ok,
-		  char *inside, size_t insidelen, char *err, size_t errlen);
+int fc_jail_place(struct lia_ctx *ctx, const struct fc_jail *j, const char *src, const char *name,
+		  int copy_ok, char *inside, size_t insidelen, char *err, size_t errlen);
 
 /* Remove dir recursively (it lies under base by construction).  0 or negative errno. */
 int fc_jail_remove(const struct fc_jail *j);

@@ -48,8 +48,7 @@ int fc_spawn(const char *const argv[], int console_fd, pid_t *pid, char *err, si
 	/* own session: a Ctrl-C on lia-core's terminal must not reach the VM, and the VM
 	 * outlives lia-core; default dispositions and no blocked signals, whatever the
 	 * core ignores (SIGPIPE) */
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
-					      POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setsigdefault(&at, &all);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);

@@ -30,7 +30,8 @@
 #include "install.h"
 
 #define ARCH "x86_64"
-#define DEFAULT_RELEASE "https://github.com/firecracker-microvm/firecracker/releases/download/%s/firecracker-%s-" ARCH ".tgz"
+#define DEFAULT_RELEASE \
+	"https://github.com/firecracker-microvm/firecracker/releases/download/%s/firecracker-%s-" ARCH ".tgz"
 
 enum { FC = 0, JAILER = 1, NBIN = 2 };
 static const char *const bin_name[NBIN] = { "firecracker", "jailer" };
@@ -39,10 +40,10 @@ struct inst {
 	struct lia_ctx *ctx;
 	const struct lia_host *h;
 	const char *version, *bin_dir;
-	char *url; /* release tarball */
+	char *url;              /* release tarball */
 	char member[NBIN][512]; /* release-V-x86_64/firecracker-V-x86_64 ... */
 	char final[NBIN][4096]; /* bin_dir/firecracker ... */
-	char tmp[NBIN][4096]; /* temp files in bin_dir, "" when none */
+	char tmp[NBIN][4096];   /* temp files in bin_dir, "" when none */
 };
 
 /* A version goes into URLs, member names and file names: keep it plain. */
@@ -51,8 +52,8 @@ static int version_ok(const char *v)
 	if (!*v || strlen(v) > 64)
 		return 0;
 	for (; *v; v++)
-		if (!(*v == '.' || *v == '-' || *v == '_' || (*v >= '0' && *v <= '9') || (*v >= 'a' && *v <= 'z') ||
-		      (*v >= 'A' && *v <= 'Z')))
+		if (!(*v == '.' || *v == '-' || *v == '_' || (*v >= '0' && *v <= '9') ||
+		      (*v >= 'a' && *v <= 'z') || (*v >= 'A' && *v <= 'Z')))
 			return 0;
 	return 1;
 }
@@ -69,8 +70,8 @@ static int reports_version(const char *out, const char *v)
 	for (p = out; (p = memmem(p, ll - (size_t)(p - out), v, vl)) != NULL; p++) {
 		char before = p > out ? p[-1] : ' ', after = p[vl];
 		int word_start = before == ' ' || before == 'v' || before == 'V' || before == '\t';
-		int word_end = (size_t)(p - out) + vl >= ll || after == ' ' || after == '\t' || after == '\r' ||
-			       after == ',' || after == ')';
+		int word_end = (size_t)(p - out) + vl >= ll || after == ' ' || after == '\t' ||
+			       after == '\r' || after == ',' || after == ')';
 		if (word_start && word_end)
 			return 1;
 		if ((size_t)(p - out) + vl >= ll)
@@ -97,7 +98,8 @@ static int binary_reports(struct inst *in, const char *path, char *out, size_t o
 static int installed(struct inst *in)
 {
 	char out[512];
-	return binary_reports(in, in->final[FC], out, sizeof out) == 1 && access(in->final[JAILER], X_OK) == 0;
+	return binary_reports(in, in->final[FC], out, sizeof out) == 1 &&
+	       access(in->final[JAILER], X_OK) == 0;
 }
 
 /* Would the path, taken relative to the folder `base` inside the archive, leave the
@@ -162,7 +164,8 @@ static int write_member(struct inst *in, struct archive *a, int i, const char *t
 	if (fd < 0) {
 		int e = errno;
 		in->tmp[i][0] = 0;
-		return h->error(in->ctx, -e, "Cannot create a temporary file in %s: %s.", in->bin_dir, strerror(e));
+		return h->error(in->ctx, -e, "Cannot create a temporary file in %s: %s.", in->bin_dir,
+				strerror(e));
 	}
 	while ((n = archive_read_data(a, buf, sizeof buf)) > 0) {
 		for (la_ssize_t off = 0; off < n;) {
@@ -198,22 +201,28 @@ static int check_entry(struct inst *in, struct archive_entry *e, const char *tgz
 	char dir[1024];
 
 	if (!name || !*name)
-		return in->h->error(in->ctx, -EBADMSG, "%s has an entry without a name; refusing the archive.", tgz);
+		return in->h->error(in->ctx, -EBADMSG,
+				    "%s has an entry without a name; refusing the archive.", tgz);
 	if (name[0] == '/')
-		return in->h->error(in->ctx, -EPERM, "%s has an entry with an absolute path (%s); refusing the archive.",
-				    tgz, name);
+		return in->h->error(in->ctx, -EPERM,
+				    "%s has an entry with an absolute path (%s); refusing the archive.", tgz,
+				    name);
 	if (has_dotdot(name))
-		return in->h->error(in->ctx, -EPERM, "%s has an entry with `..` in its path (%s); refusing the archive.",
-				    tgz, name);
+		return in->h->error(in->ctx, -EPERM,
+				    "%s has an entry with `..` in its path (%s); refusing the archive.", tgz,
+				    name);
 	snprintf(dir, sizeof dir, "%s", name);
 	*(strrchr(dir, '/') ? strrchr(dir, '/') : dir) = 0;
 	if ((link = archive_entry_symlink(e)) && escapes(dir, link))
-		return in->h->error(in->ctx, -EPERM,
-				    "%s has a symbolic link %s -> %s that leaves the archive; refusing the archive.", tgz,
-				    name, link);
+		return in->h->error(
+			in->ctx, -EPERM,
+			"%s has a symbolic link %s -> %s that leaves the archive; refusing the archive.", tgz,
+			name, link);
 	if ((link = archive_entry_hardlink(e)) && (link[0] == '/' || has_dotdot(link)))
-		return in->h->error(in->ctx, -EPERM, "%s has a hard link %s -> %s that leaves the archive; refusing the archive.",
-				    tgz, name, link);
+		return in->h->error(
+			in->ctx, -EPERM,
+			"%s has a hard link %s -> %s that leaves the archive; refusing the archive.", tgz,
+			name, link);
 	return 0;
 }
 
@@ -229,7 +238,8 @@ static int extract(struct inst *in, const char *tgz)
 	archive_read_support_filter_all(a);
 	archive_read_support_format_all(a);
 	if (archive_read_open_filename(a, tgz, 65536) != ARCHIVE_OK) {
-		rc = h->error(in->ctx, -EBADMSG, "Cannot open the archive %s: %s.", tgz, archive_error_string(a));
+		rc = h->error(in->ctx, -EBADMSG, "Cannot open the archive %s: %s.", tgz,
+			      archive_error_string(a));
 		goto out;
 	}
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
@@ -242,11 +252,14 @@ static int extract(struct inst *in, const char *tgz)
 			if (strcmp(name, in->member[i]))
 				continue;
 			if (in->tmp[i][0]) {
-				rc = h->error(in->ctx, -EBADMSG, "%s holds %s twice; refusing the archive.", tgz, name);
+				rc = h->error(in->ctx, -EBADMSG, "%s holds %s twice; refusing the archive.",
+					      tgz, name);
 				goto out;
 			}
 			if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e)) {
-				rc = h->error(in->ctx, -EBADMSG, "%s in %s is not a regular file; refusing the archive.", name, tgz);
+				rc = h->error(in->ctx, -EBADMSG,
+					      "%s in %s is not a regular file; refusing the archive.", name,
+					      tgz);
 				goto out;
 			}
 			if ((rc = write_member(in, a, i, tgz)) < 0)
@@ -254,12 +267,14 @@ static int extract(struct inst *in, const char *tgz)
 		}
 	}
 	if (r != ARCHIVE_EOF) {
-		rc = h->error(in->ctx, -EBADMSG, "Cannot read the archive %s: %s.", tgz, archive_error_string(a));
+		rc = h->error(in->ctx, -EBADMSG, "Cannot read the archive %s: %s.", tgz,
+			      archive_error_string(a));
 		goto out;
 	}
 	for (int i = 0; i < NBIN; i++)
 		if (!in->tmp[i][0]) {
-			rc = h->error(in->ctx, -ENOENT, "%s (from %s) does not contain %s.", tgz, in->url, in->member[i]);
+			rc = h->error(in->ctx, -ENOENT, "%s (from %s) does not contain %s.", tgz, in->url,
+				      in->member[i]);
 			goto out;
 		}
 out:
@@ -285,12 +300,14 @@ static int expected_sum(struct inst *in, char out[65])
 		snprintf(out, 65, "%s", cfg);
 		return 0;
 	}
-	if (!slash || asprintf(&sum_url, "%.*s/firecracker-%s-" ARCH ".tgz.sha256.txt", (int)(slash - in->url), in->url,
-			       in->version) < 0)
+	if (!slash || asprintf(&sum_url, "%.*s/firecracker-%s-" ARCH ".tgz.sha256.txt",
+			       (int)(slash - in->url), in->url, in->version) < 0)
 		return h->error(in->ctx, -ENOMEM, "Out of memory.");
-	if (h->path(in->ctx, path, sizeof path, "install/firecracker-%s-" ARCH ".tgz.sha256.txt", in->version) < 0) {
+	if (h->path(in->ctx, path, sizeof path, "install/firecracker-%s-" ARCH ".tgz.sha256.txt",
+		    in->version) < 0) {
 		free(sum_url);
-		return h->error(in->ctx, -ENAMETOOLONG, "The state_dir %s is too long a path.", h->state_dir(in->ctx));
+		return h->error(in->ctx, -ENAMETOOLONG, "The state_dir %s is too long a path.",
+				h->state_dir(in->ctx));
 	}
 	unlink(path); /* always the published one of today, never a stale copy */
 	req.url = sum_url;
@@ -308,7 +325,8 @@ static int expected_sum(struct inst *in, char out[65])
 	text[n > 0 ? n : 0] = 0;
 	k = strspn(text, "0123456789abcdefABCDEF");
 	if (k != 64 || (text[k] && text[k] != ' ' && text[k] != '\t' && text[k] != '\n')) {
-		rc = h->error(in->ctx, -EBADMSG, "%s does not start with a SHA-256 (64 hex digits).", sum_url);
+		rc = h->error(in->ctx, -EBADMSG, "%s does not start with a SHA-256 (64 hex digits).",
+			      sum_url);
 		free(sum_url);
 		return rc;
 	}
@@ -342,11 +360,12 @@ static int setup(struct lia_ctx *ctx, struct inst *in)
 	if (!in->url)
 		return h->error(ctx, -ENOMEM, "Out of memory.");
 	for (int i = 0; i < NBIN; i++) {
-		snprintf(in->member[i], sizeof in->member[i], "release-%s-" ARCH "/%s-%s-" ARCH, in->version, bin_name[i],
-			 in->version);
+		snprintf(in->member[i], sizeof in->member[i], "release-%s-" ARCH "/%s-%s-" ARCH, in->version,
+			 bin_name[i], in->version);
 		if ((size_t)snprintf(in->final[i], sizeof in->final[i], "%s/%s", in->bin_dir, bin_name[i]) >=
 		    sizeof in->final[i])
-			return h->error(ctx, -ENAMETOOLONG, "fc-driver: bin_dir %s is too long a path.", in->bin_dir);
+			return h->error(ctx, -ENAMETOOLONG, "fc-driver: bin_dir %s is too long a path.",
+					in->bin_dir);
 	}
 	return 0;
 }
@@ -374,14 +393,17 @@ static int do_install(struct inst *in)
 		return LIA_OK;
 	}
 	if (h->path(in->ctx, cache, sizeof cache, "install") < 0)
-		return h->error(in->ctx, -ENAMETOOLONG, "The state_dir %s is too long a path.", h->state_dir(in->ctx));
+		return h->error(in->ctx, -ENAMETOOLONG, "The state_dir %s is too long a path.",
+				h->state_dir(in->ctx));
 	/* --only install may run before the host plugin made state_dir */
 	if ((rc = h->mkdirs(in->ctx, cache, 0755)) < 0 || (rc = h->mkdirs(in->ctx, in->bin_dir, 0755)) < 0)
 		return rc;
 	if ((rc = expected_sum(in, want)) < 0)
 		return rc;
-	if (h->path(in->ctx, tgz, sizeof tgz, "install/%s", base && base[1] ? base + 1 : "firecracker.tgz") < 0)
-		return h->error(in->ctx, -ENAMETOOLONG, "The state_dir %s is too long a path.", h->state_dir(in->ctx));
+	if (h->path(in->ctx, tgz, sizeof tgz, "install/%s", base && base[1] ? base + 1 : "firecracker.tgz") <
+	    0)
+		return h->error(in->ctx, -ENAMETOOLONG, "The state_dir %s is too long a path.",
+				h->state_dir(in->ctx));
 	req.url = in->url;
 	req.dest = tgz;
 	req.sha256 = want;
@@ -396,14 +418,16 @@ static int do_install(struct inst *in)
 			drop_temps(in);
 			if (rc < 0)
 				return rc;
-			return h->error(in->ctx, -EBADMSG,
-					"The %s in %s reports \"%s\" to --version, not %s; the installed binaries in %s were left as they were.",
-					bin_name[i], in->url, out, in->version, in->bin_dir);
+			return h->error(
+				in->ctx, -EBADMSG,
+				"The %s in %s reports \"%s\" to --version, not %s; the installed binaries in %s were left as they were.",
+				bin_name[i], in->url, out, in->version, in->bin_dir);
 		}
 	}
 	for (int i = 0; i < NBIN; i++) {
 		if (rename(in->tmp[i], in->final[i]) < 0) {
-			rc = h->error(in->ctx, -errno, "Cannot rename %s to %s: %s.", in->tmp[i], in->final[i], strerror(errno));
+			rc = h->error(in->ctx, -errno, "Cannot rename %s to %s: %s.", in->tmp[i],
+				      in->final[i], strerror(errno));
 			drop_temps(in);
 			return rc;
 		}
@@ -434,9 +458,10 @@ int fc_install_preflight(struct lia_ctx *ctx)
 	given_binary(ctx, bin, sizeof bin);
 	if (access(bin, X_OK) < 0) {
 		int e = errno;
-		return h->error(ctx, -e,
-				"the Firecracker binary %s is %s (fc-driver.install = false at %s: lia never downloads it; set fc-driver.binary to one you provide)",
-				bin, e == ENOENT ? "missing" : "not executable", h->cfg_where(ctx, "install"));
+		return h->error(
+			ctx, -e,
+			"the Firecracker binary %s is %s (fc-driver.install = false at %s: lia never downloads it; set fc-driver.binary to one you provide)",
+			bin, e == ENOENT ? "missing" : "not executable", h->cfg_where(ctx, "install"));
 	}
 	return 0;
 }
@@ -479,7 +504,8 @@ int fc_install_plan(struct lia_ctx *ctx, void *state)
 	if ((rc = setup(ctx, &in)) == 0 && !installed(&in)) {
 		ctx->host->note(ctx, "download %s (checked against %s)", in.url,
 				sha && *sha ? "the configured sha256" : "the published .sha256.txt");
-		ctx->host->note(ctx, "install firecracker and jailer %s into %s (mode 0755)", in.version, in.bin_dir);
+		ctx->host->note(ctx, "install firecracker and jailer %s into %s (mode 0755)", in.version,
+				in.bin_dir);
 	}
 	free(in.url);
 	return rc;

@@ -23,27 +23,29 @@ static int unit_texts(struct lia_ctx *ctx, char *svc, size_t slen, char *sock, s
 	const struct lia_host *h = ctx->host;
 	const char *core = h->cfg_str(ctx, "lia_core_path"), *conf = h->cfg_str(ctx, "unit_config");
 	const char *path = h->cfg_str(ctx, "api_socket"), *group = h->cfg_str(ctx, "api_group");
-	int n = snprintf(svc, slen,
-			 "# Installed by lia's host plugin; `lia-core run teardown` removes it.\n"
-			 "[Unit]\nDescription=lia VM API daemon (lia-core serve)\nDocumentation=man:lia-vm-api(8)\n"
-			 "After=network.target lia-network.service lia-vm-api.socket\nWants=lia-network.service\n"
-			 "Requires=lia-vm-api.socket\n\n"
-			 "[Service]\nType=simple\nExecStart=%s%s%s serve\nRestart=on-failure\nRestartSec=2\n"
-			 "# VMs are processes of their own: stopping or restarting the daemon must not stop them\n"
-			 "KillMode=process\nTimeoutStopSec=330\n"
-			 "NoNewPrivileges=yes\nProtectSystem=full\nProtectHome=read-only\nPrivateTmp=yes\nProtectClock=yes\n"
-			 "ProtectKernelLogs=yes\nProtectControlGroups=yes\nRestrictRealtime=yes\nLockPersonality=yes\n"
-			 "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK AF_VSOCK\n\n"
-			 "[Install]\nWantedBy=multi-user.target\nAlso=lia-vm-api.socket\n",
-			 core, *conf ? " -c " : "", conf);
+	int n = snprintf(
+		svc, slen,
+		"# Installed by lia's host plugin; `lia-core run teardown` removes it.\n"
+		"[Unit]\nDescription=lia VM API daemon (lia-core serve)\nDocumentation=man:lia-vm-api(8)\n"
+		"After=network.target lia-network.service lia-vm-api.socket\nWants=lia-network.service\n"
+		"Requires=lia-vm-api.socket\n\n"
+		"[Service]\nType=simple\nExecStart=%s%s%s serve\nRestart=on-failure\nRestartSec=2\n"
+		"# VMs are processes of their own: stopping or restarting the daemon must not stop them\n"
+		"KillMode=process\nTimeoutStopSec=330\n"
+		"NoNewPrivileges=yes\nProtectSystem=full\nProtectHome=read-only\nPrivateTmp=yes\nProtectClock=yes\n"
+		"ProtectKernelLogs=yes\nProtectControlGroups=yes\nRestrictRealtime=yes\nLockPersonality=yes\n"
+		"RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK AF_VSOCK\n\n"
+		"[Install]\nWantedBy=multi-user.target\nAlso=lia-vm-api.socket\n",
+		core, *conf ? " -c " : "", conf);
 	if (n < 0 || (size_t)n >= slen)
 		return h->error(ctx, -ENAMETOOLONG, "the text of lia-vm-api.service is too long");
-	n = snprintf(sock, klen,
-		     "# Installed by lia's host plugin; `lia-core run teardown` removes it.\n"
-		     "[Unit]\nDescription=lia VM API socket\nDocumentation=man:lia-vm-api(8)\n\n"
-		     "[Socket]\nListenStream=%s\nSocketMode=0660\n%s%s%sDirectoryMode=0755\nRemoveOnStop=yes\n\n"
-		     "[Install]\nWantedBy=sockets.target\n",
-		     path, *group ? "SocketGroup=" : "", group, *group ? "\n" : "");
+	n = snprintf(
+		sock, klen,
+		"# Installed by lia's host plugin; `lia-core run teardown` removes it.\n"
+		"[Unit]\nDescription=lia VM API socket\nDocumentation=man:lia-vm-api(8)\n\n"
+		"[Socket]\nListenStream=%s\nSocketMode=0660\n%s%s%sDirectoryMode=0755\nRemoveOnStop=yes\n\n"
+		"[Install]\nWantedBy=sockets.target\n",
+		path, *group ? "SocketGroup=" : "", group, *group ? "\n" : "");
 	if (n < 0 || (size_t)n >= klen)
 		return h->error(ctx, -ENAMETOOLONG, "the text of lia-vm-api.socket is too long");
 	return 0;
@@ -97,7 +99,9 @@ static int ensure_group(struct lia_ctx *ctx, const char *group, int dry)
 	if (posix_spawnp(&pid, "groupadd", NULL, NULL, argv, environ) == 0)
 		waitpid(pid, &status, 0);
 	if (status != 0 || !getgrnam(group))
-		return ctx->host->error(ctx, -EIO, "cannot create the group '%s' (groupadd --system %s failed)", group, group);
+		return ctx->host->error(ctx, -EIO,
+					"cannot create the group '%s' (groupadd --system %s failed)", group,
+					group);
 	return ctx->host->memo_set(ctx, "api_group_created", group);
 }
 
@@ -113,7 +117,8 @@ static int install_one(struct lia_ctx *ctx, const char *dir, const char *name, c
 	int r;
 	if (!same_content(path, text)) {
 		h->note(ctx, "install %s", path);
-		if (!dry && ((r = h->memo_set(ctx, memo, path)) < 0 || (r = write_atomic(ctx, path, text)) < 0))
+		if (!dry &&
+		    ((r = h->memo_set(ctx, memo, path)) < 0 || (r = write_atomic(ctx, path, text)) < 0))
 			return r;
 	}
 	if (!h->cfg_bool(ctx, "enable_units"))
@@ -159,8 +164,10 @@ int host_api_units_install(struct lia_ctx *ctx, int dry)
 	int r;
 	if ((r = unit_texts(ctx, svc, sizeof svc, sock, sizeof sock)) < 0 ||
 	    (r = ensure_group(ctx, h->cfg_str(ctx, "api_group"), dry)) < 0 ||
-	    (r = install_one(ctx, dir, "lia-vm-api.socket", sock, "sockets.target", "api_socket_unit", dry)) < 0 ||
-	    (r = install_one(ctx, dir, "lia-vm-api.service", svc, "multi-user.target", "api_service_unit", dry)) < 0)
+	    (r = install_one(ctx, dir, "lia-vm-api.socket", sock, "sockets.target", "api_socket_unit", dry)) <
+		    0 ||
+	    (r = install_one(ctx, dir, "lia-vm-api.service", svc, "multi-user.target", "api_service_unit",
+			     dry)) < 0)
 		return r;
 	return 0;
 }
@@ -168,7 +175,8 @@ int host_api_units_install(struct lia_ctx *ctx, int dry)
 int host_api_units_remove(struct lia_ctx *ctx)
 {
 	const struct lia_host *h = ctx->host;
-	const char *keys[] = { "api_service_unit_link", "api_service_unit", "api_socket_unit_link", "api_socket_unit" };
+	const char *keys[] = { "api_service_unit_link", "api_service_unit", "api_socket_unit_link",
+			       "api_socket_unit" };
 	char path[4096];
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
 		const char *p = h->memo_get(ctx, keys[i]);

@@ -17,17 +17,58 @@
 #include "api_units.h"
 
 static const struct lia_option options[] = {
-	{ .name = "kvm_device", .type = LIA_OPT_STRING, .default_value = "/dev/kvm", .kind = LIA_KIND_ABSPATH, .help = "the KVM device to check" },
-	{ .name = "tun_device", .type = LIA_OPT_STRING, .default_value = "/dev/net/tun", .kind = LIA_KIND_ABSPATH, .help = "the TUN clone device to check" },
-	{ .name = "require_kvm", .type = LIA_OPT_BOOL, .default_value = "true", .help = "a missing or unusable KVM fails preflight" },
-	{ .name = "min_kernel", .type = LIA_OPT_STRING, .default_value = "4.14", .help = "the oldest kernel lia supports" },
-	{ .name = "api_units", .type = LIA_OPT_BOOL, .default_value = "true", .help = "the services phase installs lia-vm-api.service and .socket (lia-core serve)" },
-	{ .name = "unit_dir", .type = LIA_OPT_STRING, .default_value = "/etc/systemd/system", .kind = LIA_KIND_ABSPATH, .help = "where the services phase installs the lia-vm-api units" },
-	{ .name = "enable_units", .type = LIA_OPT_BOOL, .default_value = "true", .help = "link the units into sockets.target.wants and multi-user.target.wants" },
-	{ .name = "lia_core_path", .type = LIA_OPT_STRING, .default_value = LIA_BINDIR "/lia-core", .kind = LIA_KIND_ABSPATH, .help = "the lia-core the service runs" },
-	{ .name = "unit_config", .type = LIA_OPT_STRING, .default_value = "", .kind = LIA_KIND_ABSPATH, .flags = LIA_OPT_EMPTY_OK, .help = "configuration file the service passes with -c; \"\": lia-core's default" },
-	{ .name = "api_socket", .type = LIA_OPT_STRING, .default_value = "/run/lia/api.sock", .kind = LIA_KIND_ABSPATH, .help = "the socket lia-vm-api.socket listens on (socket activation: the daemon uses it, not lia.api_listen)" },
-	{ .name = "api_group", .type = LIA_OPT_STRING, .default_value = "lia", .flags = LIA_OPT_EMPTY_OK, .help = "group of that socket, created when missing" },
+	{ .name = "kvm_device",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "/dev/kvm",
+	  .kind = LIA_KIND_ABSPATH,
+	  .help = "the KVM device to check" },
+	{ .name = "tun_device",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "/dev/net/tun",
+	  .kind = LIA_KIND_ABSPATH,
+	  .help = "the TUN clone device to check" },
+	{ .name = "require_kvm",
+	  .type = LIA_OPT_BOOL,
+	  .default_value = "true",
+	  .help = "a missing or unusable KVM fails preflight" },
+	{ .name = "min_kernel",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "4.14",
+	  .help = "the oldest kernel lia supports" },
+	{ .name = "api_units",
+	  .type = LIA_OPT_BOOL,
+	  .default_value = "true",
+	  .help = "the services phase installs lia-vm-api.service and .socket (lia-core serve)" },
+	{ .name = "unit_dir",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "/etc/systemd/system",
+	  .kind = LIA_KIND_ABSPATH,
+	  .help = "where the services phase installs the lia-vm-api units" },
+	{ .name = "enable_units",
+	  .type = LIA_OPT_BOOL,
+	  .default_value = "true",
+	  .help = "link the units into sockets.target.wants and multi-user.target.wants" },
+	{ .name = "lia_core_path",
+	  .type = LIA_OPT_STRING,
+	  .default_value = LIA_BINDIR "/lia-core",
+	  .kind = LIA_KIND_ABSPATH,
+	  .help = "the lia-core the service runs" },
+	{ .name = "unit_config",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "",
+	  .kind = LIA_KIND_ABSPATH,
+	  .flags = LIA_OPT_EMPTY_OK,
+	  .help = "configuration file the service passes with -c; \"\": lia-core's default" },
+	{ .name = "api_socket",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "/run/lia/api.sock",
+	  .kind = LIA_KIND_ABSPATH,
+	  .help = "the socket lia-vm-api.socket listens on (socket activation: the daemon uses it, not lia.api_listen)" },
+	{ .name = "api_group",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "lia",
+	  .flags = LIA_OPT_EMPTY_OK,
+	  .help = "group of that socket, created when missing" },
 	{ 0 },
 };
 
@@ -72,18 +113,23 @@ static int check_kvm(struct lia_ctx *ctx, const char *dev, char *why, size_t n)
 		const char *flag = cpu_virt_flag();
 		/* say what fits the cause: a missing device is not a permission problem */
 		if (e == EACCES || e == EPERM)
-			snprintf(why, n, "%s cannot be opened (%s): run lia as root, or add this user to "
-				 "the group that owns it (usermod -aG kvm USER)", dev, strerror(e));
+			snprintf(why, n,
+				 "%s cannot be opened (%s): run lia as root, or add this user to "
+				 "the group that owns it (usermod -aG kvm USER)",
+				 dev, strerror(e));
 		else if (e == ENOENT && flag)
-			snprintf(why, n, "%s does not exist, though the CPU has virtualization (%s): load "
+			snprintf(why, n,
+				 "%s does not exist, though the CPU has virtualization (%s): load "
 				 "the KVM module (modprobe %s); without KVM set `require_kvm = false;` "
 				 "in the host block (VMs then cannot boot here)",
 				 dev, flag, strcmp(flag, "vmx") == 0 ? "kvm_intel" : "kvm_amd");
 		else if (e == ENOENT)
-			snprintf(why, n, "%s does not exist and the CPU shows no virtualization (no vmx or "
+			snprintf(why, n,
+				 "%s does not exist and the CPU shows no virtualization (no vmx or "
 				 "svm flag): enable VT-x/AMD-V in the firmware, or nested virtualization "
 				 "if this machine is itself a VM; without KVM set `require_kvm = false;` "
-				 "in the host block (VMs then cannot boot here)", dev);
+				 "in the host block (VMs then cannot boot here)",
+				 dev);
 		else
 			snprintf(why, n, "%s cannot be opened (%s)", dev, strerror(e));
 		return -1;
@@ -91,7 +137,8 @@ static int check_kvm(struct lia_ctx *ctx, const char *dev, char *why, size_t n)
 	int v = ioctl(fd, KVM_GET_API_VERSION, 0);
 	close(fd);
 	if (v != KVM_API_VERSION) {
-		snprintf(why, n, "%s answers KVM_GET_API_VERSION with %d, expected %d", dev, v, KVM_API_VERSION);
+		snprintf(why, n, "%s answers KVM_GET_API_VERSION with %d, expected %d", dev, v,
+			 KVM_API_VERSION);
 		return -1;
 	}
 	return 0;
@@ -122,7 +169,8 @@ static int preflight(struct lia_ctx *ctx, void *state)
 		h->note(ctx, "KVM: %s answers API version %d", kvm, KVM_API_VERSION);
 	}
 	if (geteuid() != 0 && !(has_cap(CAP_NET_ADMIN) && has_cap(CAP_SYS_ADMIN))) {
-		h->log(ctx, LIA_LOG_ERROR, "lia needs root or the capabilities CAP_NET_ADMIN and CAP_SYS_ADMIN: run it as root");
+		h->log(ctx, LIA_LOG_ERROR,
+		       "lia needs root or the capabilities CAP_NET_ADMIN and CAP_SYS_ADMIN: run it as root");
 		bad++;
 	} else {
 		h->note(ctx, "privileges: %s", geteuid() == 0 ? "root" : "CAP_NET_ADMIN, CAP_SYS_ADMIN");
@@ -130,7 +178,8 @@ static int preflight(struct lia_ctx *ctx, void *state)
 	const char *tun = h->cfg_str(ctx, "tun_device");
 	int fd = open(tun, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
-		h->log(ctx, LIA_LOG_ERROR, "%s cannot be opened (%s): the kernel needs CONFIG_TUN, and the device node must exist (mknod %s c 10 200)",
+		h->log(ctx, LIA_LOG_ERROR,
+		       "%s cannot be opened (%s): the kernel needs CONFIG_TUN, and the device node must exist (mknod %s c 10 200)",
 		       tun, strerror(errno), tun);
 		bad++;
 	} else {
@@ -141,7 +190,8 @@ static int preflight(struct lia_ctx *ctx, void *state)
 	uname(&u);
 	const char *min = h->cfg_str(ctx, "min_kernel");
 	if (!kernel_at_least(u.release, min)) {
-		h->log(ctx, LIA_LOG_ERROR, "kernel %s is older than %s, the oldest lia supports", u.release, min);
+		h->log(ctx, LIA_LOG_ERROR, "kernel %s is older than %s, the oldest lia supports", u.release,
+		       min);
 		bad++;
 	} else {
 		h->note(ctx, "kernel: %s (>= %s)", u.release, min);
@@ -155,8 +205,8 @@ static const struct {
 	const char *sub;
 	mode_t mode;
 } tree[] = {
-	{ "", 0755 },	     { "kernel", 0755 }, { "rootfs", 0755 }, { "volumes", 0750 }, { "sockets", 0700 },
-	{ "logs", 0750 }, { "taps", 0755 },	 { "vms", 0700 },    { "host", 0700 },
+	{ "", 0755 },     { "kernel", 0755 }, { "rootfs", 0755 }, { "volumes", 0750 }, { "sockets", 0700 },
+	{ "logs", 0750 }, { "taps", 0755 },   { "vms", 0700 },    { "host", 0700 },
 };
 
 static int dirs(struct lia_ctx *ctx, void *state)
@@ -178,7 +228,8 @@ static int dirs(struct lia_ctx *ctx, void *state)
 				if (dry) {
 					h->note(ctx, "chmod %04o %s", tree[i].mode, p);
 				} else if (chmod(p, tree[i].mode) < 0) {
-					return h->error(ctx, -errno, "cannot chmod %s: %s", p, strerror(errno));
+					return h->error(ctx, -errno, "cannot chmod %s: %s", p,
+							strerror(errno));
 				} else {
 					h->note(ctx, "chmod %04o %s", tree[i].mode, p);
 				}
@@ -232,11 +283,21 @@ static int services_undo(struct lia_ctx *ctx, void *state)
 }
 
 static const struct lia_hook hooks[] = {
-	{ .phase = LIA_PHASE_PREFLIGHT, .priority = 100, .run = preflight, .plan = NULL,
+	{ .phase = LIA_PHASE_PREFLIGHT,
+	  .priority = 100,
+	  .run = preflight,
+	  .plan = NULL,
 	  .summary = "check KVM, privileges, TUN and the kernel version" },
-	{ .phase = LIA_PHASE_DIRS, .priority = 100, .run = dirs, .plan = dirs_plan,
+	{ .phase = LIA_PHASE_DIRS,
+	  .priority = 100,
+	  .run = dirs,
+	  .plan = dirs_plan,
 	  .summary = "create state_dir and its kernel, rootfs, volumes, sockets, logs, taps, vms folders" },
-	{ .phase = LIA_PHASE_SERVICES, .priority = 500, .run = services, .plan = services_plan, .undo = services_undo,
+	{ .phase = LIA_PHASE_SERVICES,
+	  .priority = 500,
+	  .run = services,
+	  .plan = services_plan,
+	  .undo = services_undo,
 	  .summary = "install lia-vm-api.service and lia-vm-api.socket (the VM API daemon)" },
 	{ 0 },
 };
@@ -246,7 +307,8 @@ LIA_PLUGIN_DEFINE(host) = {
 	.name = "host",
 	.version = PACKAGE_VERSION,
 	.provides = "host",
-	.description = "host checks (preflight), the state directory tree (dirs), the VM API daemon's units (services)",
+	.description =
+		"host checks (preflight), the state directory tree (dirs), the VM API daemon's units (services)",
 	.options = options,
 	.hooks = hooks,
 };

@@ -8,7 +8,7 @@
 struct alpine {
 	const char *version, *arch, *mirror;
 	char mirror_dir[PATH_MAX]; /* the mirror as a local folder, or "" when remote */
-	char url[PATH_MAX]; /* the minirootfs tarball */
+	char url[PATH_MAX];        /* the minirootfs tarball */
 	const char *const *pkgs;
 	size_t npkgs;
 	const char *const *npm;
@@ -20,13 +20,11 @@ struct alpine {
 int alpine_cfg(struct lia_ctx *ctx, struct alpine *a);
 /* download (or read from a local mirror) the minirootfs and its .sha256, verify;
  * *tarball is the verified file (a cache file or the mirror's own) */
-int alpine_fetch(struct lia_ctx *ctx, const struct alpine *a, char tarball[PATH_MAX],
-		 char sha[65]);
+int alpine_fetch(struct lia_ctx *ctx, const struct alpine *a, char tarball[PATH_MAX], char sha[65]);
 /* remove the download cache state_dir/rootfs/cache */
 int alpine_cache_remove(struct lia_ctx *ctx);
 
 /* packages.c: apk add PACKAGES, npm install -g NPM_PACKAGES, chrooted in the tree */
-int alpine_packages(struct lia_ctx *ctx, const struct alpine *a, const char *staging,
-		    int rootfd);
+int alpine_packages(struct lia_ctx *ctx, const struct alpine *a, const char *staging, int rootfd);
 
 #endif

@@ -40,14 +40,16 @@ int alpine_cfg(struct lia_ctx *ctx, struct alpine *a)
 			       a->arch ? a->arch : "");
 	for (size_t i = 0; i < a->npkgs; i++)
 		if (!img_check_name(a->pkgs[i]))
-			return IMG_ERR(ctx, -EINVAL,
-				       "The package name '%s' is not valid (empty, blank or starting with '-').",
-				       a->pkgs[i]);
+			return IMG_ERR(
+				ctx, -EINVAL,
+				"The package name '%s' is not valid (empty, blank or starting with '-').",
+				a->pkgs[i]);
 	for (size_t i = 0; i < a->nnpm; i++)
 		if (!img_check_name(a->npm[i]))
-			return IMG_ERR(ctx, -EINVAL,
-				       "The npm package name '%s' is not valid (empty, blank or starting with '-').",
-				       a->npm[i]);
+			return IMG_ERR(
+				ctx, -EINVAL,
+				"The npm package name '%s' is not valid (empty, blank or starting with '-').",
+				a->npm[i]);
 	if (!a->mirror || !*a->mirror)
 		return IMG_ERR(ctx, -EINVAL, "mirror is empty.");
 	/* the mirror: http(s)://, file:///folder or /folder */
@@ -55,8 +57,7 @@ int alpine_cfg(struct lia_ctx *ctx, struct alpine *a)
 	if (strncmp(a->mirror, "file://", 7) == 0 || a->mirror[0] == '/') {
 		const char *dir = a->mirror[0] == '/' ? a->mirror : a->mirror + 7;
 		if (dir[0] != '/')
-			return IMG_ERR(ctx, -EINVAL, "The mirror '%s' is not an absolute folder.",
-				       a->mirror);
+			return IMG_ERR(ctx, -EINVAL, "The mirror '%s' is not an absolute folder.", a->mirror);
 		snprintf(a->mirror_dir, sizeof a->mirror_dir, "%s", dir);
 		size_t n = strlen(a->mirror_dir);
 		while (n > 1 && a->mirror_dir[n - 1] == '/')
@@ -68,9 +69,10 @@ int alpine_cfg(struct lia_ctx *ctx, struct alpine *a)
 		while (n && base[n - 1] == '/')
 			base[--n] = '\0';
 	} else {
-		return IMG_ERR(ctx, -EINVAL,
-			       "The mirror '%s' is neither an http(s):// or file:// URL nor an absolute folder.",
-			       a->mirror);
+		return IMG_ERR(
+			ctx, -EINVAL,
+			"The mirror '%s' is neither an http(s):// or file:// URL nor an absolute folder.",
+			a->mirror);
 	}
 	if (!mini || !*mini)
 		return IMG_ERR(ctx, -EINVAL, "minirootfs is empty.");
@@ -87,11 +89,12 @@ int alpine_cfg(struct lia_ctx *ctx, struct alpine *a)
 		char want[64];
 		snprintf(want, sizeof want, "alpine-minirootfs-%s.", a->version);
 		if (!h->cfg_is_set(ctx, "minirootfs") && strncmp(mini, want, strlen(want)) != 0)
-			return IMG_ERR(ctx, -EINVAL,
-				       "version is \"%s\" but minirootfs is the default '%s'; set minirootfs to the release's tarball name.",
-				       a->version, mini);
-		if (snprintf(a->url, sizeof a->url, "%s/v%s/releases/%s/%s", base, a->version,
-			     a->arch, mini) >= (int)sizeof a->url)
+			return IMG_ERR(
+				ctx, -EINVAL,
+				"version is \"%s\" but minirootfs is the default '%s'; set minirootfs to the release's tarball name.",
+				a->version, mini);
+		if (snprintf(a->url, sizeof a->url, "%s/v%s/releases/%s/%s", base, a->version, a->arch,
+			     mini) >= (int)sizeof a->url)
 			return IMG_ERR(ctx, -ENAMETOOLONG, "The minirootfs URL is too long.");
 	}
 	return 0;
@@ -118,25 +121,24 @@ static int cache_path(struct lia_ctx *ctx, char *buf, const char *url, const cha
 }
 
 /* one download; *used is the file that holds the bytes (dest, or the local source) */
-static int get(struct lia_ctx *ctx, const char *url, const char *dest, const char *sha,
-	       const char **used)
+static int get(struct lia_ctx *ctx, const char *url, const char *dest, const char *sha, const char **used)
 {
-	struct lia_download d = { .size = sizeof d, .url = url, .dest = dest, .sha256 = sha,
-				  .expect_size = -1, .mode = 0644 };
+	struct lia_download d = {
+		.size = sizeof d, .url = url, .dest = dest, .sha256 = sha, .expect_size = -1, .mode = 0644
+	};
 	int r = ctx->host->download(ctx, &d);
 	*used = dest;
 	if (r == -ENOSYS && local_path(url)) {
-		ctx->host->log(ctx, LIA_LOG_INFO,
-			       "the core cannot download yet; reading %s in place", url);
+		ctx->host->log(ctx, LIA_LOG_INFO, "the core cannot download yet; reading %s in place", url);
 		*used = local_path(url);
-		return access(*used, R_OK) == 0 ? 0
-			: IMG_ERR(ctx, -errno, "Cannot read '%s': %s.", *used, strerror(errno));
+		return access(*used, R_OK) == 0
+			       ? 0
+			       : IMG_ERR(ctx, -errno, "Cannot read '%s': %s.", *used, strerror(errno));
 	}
 	return r;
 }
 
-int alpine_fetch(struct lia_ctx *ctx, const struct alpine *a, char tarball[PATH_MAX],
-		 char sha[65])
+int alpine_fetch(struct lia_ctx *ctx, const struct alpine *a, char tarball[PATH_MAX], char sha[65])
 {
 	char sha_url[PATH_MAX + 8], sha_dest[PATH_MAX], dest[PATH_MAX];
 	const char *used;
@@ -154,8 +156,7 @@ int alpine_fetch(struct lia_ctx *ctx, const struct alpine *a, char tarball[PATH_
 	size_t n = strspn(text, "0123456789abcdefABCDEF");
 	if (n != 64 || (text[64] && !isspace((unsigned char)text[64]))) {
 		free(text);
-		return IMG_ERR(ctx, -EINVAL, "The checksum file '%s' does not start with a sha256.",
-			       sha_url);
+		return IMG_ERR(ctx, -EINVAL, "The checksum file '%s' does not start with a sha256.", sha_url);
 	}
 	for (int i = 0; i < 64; i++)
 		sha[i] = (char)tolower((unsigned char)text[i]);
@@ -170,9 +171,10 @@ int alpine_fetch(struct lia_ctx *ctx, const struct alpine *a, char tarball[PATH_
 	if (strcmp(got, sha) != 0) {
 		if (used == dest)
 			unlink(dest);
-		return IMG_ERR(ctx, -EBADMSG,
-			       "The minirootfs '%s' has sha256 %s but its published checksum '%s' says %s; refused.",
-			       a->url, got, sha_url, sha);
+		return IMG_ERR(
+			ctx, -EBADMSG,
+			"The minirootfs '%s' has sha256 %s but its published checksum '%s' says %s; refused.",
+			a->url, got, sha_url, sha);
 	}
 	snprintf(tarball, PATH_MAX, "%s", used);
 	return 0;

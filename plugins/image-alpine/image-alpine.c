@@ -43,8 +43,7 @@ static json_t *inputs(struct lia_ctx *ctx, const struct alpine *a)
 	return in;
 }
 
-static int populate(struct lia_ctx *ctx, void *arg, const char *staging, int rootfd,
-		    json_t *info)
+static int populate(struct lia_ctx *ctx, void *arg, const char *staging, int rootfd, json_t *info)
 {
 	const struct alpine *a = arg;
 	char tarball[PATH_MAX], sha[65];
@@ -96,8 +95,8 @@ static int image_plan(struct lia_ctx *ctx, void *state)
 			h->note(ctx, "npm install -g %zu package(s)", a.nnpm);
 		h->note(ctx, "lay the overlay %s; hostname %s; %zu nameserver(s); ttyS0 getty",
 			a.guest.overlay, a.guest.hostname, a.guest.ndns);
-		h->note(ctx, "write %s (%lld MiB, sparse) with mkfs.ext4 -d, check with e2fsck -fn",
-			img, (long long)a.guest.size_mib);
+		h->note(ctx, "write %s (%lld MiB, sparse) with mkfs.ext4 -d, check with e2fsck -fn", img,
+			(long long)a.guest.size_mib);
 	}
 	json_decref(in);
 	return r;
@@ -112,26 +111,67 @@ static int image_undo(struct lia_ctx *ctx, void *state)
 
 static const struct lia_option options[] = {
 	{ .name = "version", .type = LIA_OPT_STRING, .default_value = "3.19", .help = "Alpine release" },
-	{ .name = "mirror", .type = LIA_OPT_STRING, .default_value = "https://dl-cdn.alpinelinux.org/alpine", .help = "Alpine mirror: http(s):// URL, file:// URL or a local folder" },
-	{ .name = "arch", .type = LIA_OPT_STRING, .default_value = "x86_64", .kind = LIA_KIND_CHOICE, .choices = "x86_64|aarch64", .help = "guest architecture" },
-	{ .name = "minirootfs", .type = LIA_OPT_STRING, .default_value = "alpine-minirootfs-3.19.1-x86_64.tar.gz", .help = "minirootfs tarball: a file name under <mirror>/v<version>/releases/<arch>/, a path or a URL" },
-	{ .name = "size_mib", .type = LIA_OPT_INT, .default_value = "2048", LIA_RANGE(16, 1048576), .help = "size of the sparse template image" },
-	{ .name = "packages", .type = LIA_OPT_STRINGS, .default_value = "alpine-base,openrc,busybox-initscripts,nodejs,npm,git,curl,wget,bash,python3,py3-pip,"    "build-base,linux-headers,ca-certificates,tzdata,sudo,openssh-server,openssh-client", .help = "apk packages installed into the image" },
-	{ .name = "npm_packages", .type = LIA_OPT_STRINGS, .default_value = "@anthropic-ai/claude-code", .help = "npm packages installed globally into the image" },
-	{ .name = "overlay", .type = LIA_OPT_STRING, .default_value = LIA_ROOTFS_DIR, .kind = LIA_KIND_ABSPATH, .help = "folder laid over the image (env LIA_ROOTFS_OVERLAY when unset)" },
-	{ .name = "dns", .type = LIA_OPT_STRINGS, .default_value = "8.8.8.8,8.8.4.4", .kind = LIA_KIND_IPV4, .help = "guest nameservers" },
-	{ .name = "hostname", .type = LIA_OPT_STRING, .default_value = "lia-agent", .help = "guest host name" },
+	{ .name = "mirror",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "https://dl-cdn.alpinelinux.org/alpine",
+	  .help = "Alpine mirror: http(s):// URL, file:// URL or a local folder" },
+	{ .name = "arch",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "x86_64",
+	  .kind = LIA_KIND_CHOICE,
+	  .choices = "x86_64|aarch64",
+	  .help = "guest architecture" },
+	{ .name = "minirootfs",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "alpine-minirootfs-3.19.1-x86_64.tar.gz",
+	  .help = "minirootfs tarball: a file name under <mirror>/v<version>/releases/<arch>/, a path or a URL" },
+	{ .name = "size_mib",
+	  .type = LIA_OPT_INT,
+	  .default_value = "2048",
+	  LIA_RANGE(16, 1048576),
+	  .help = "size of the sparse template image" },
+	{ .name = "packages",
+	  .type = LIA_OPT_STRINGS,
+	  .default_value =
+		  "alpine-base,openrc,busybox-initscripts,nodejs,npm,git,curl,wget,bash,python3,py3-pip,"
+		  "build-base,linux-headers,ca-certificates,tzdata,sudo,openssh-server,openssh-client",
+	  .help = "apk packages installed into the image" },
+	{ .name = "npm_packages",
+	  .type = LIA_OPT_STRINGS,
+	  .default_value = "@anthropic-ai/claude-code",
+	  .help = "npm packages installed globally into the image" },
+	{ .name = "overlay",
+	  .type = LIA_OPT_STRING,
+	  .default_value = LIA_ROOTFS_DIR,
+	  .kind = LIA_KIND_ABSPATH,
+	  .help = "folder laid over the image (env LIA_ROOTFS_OVERLAY when unset)" },
+	{ .name = "dns",
+	  .type = LIA_OPT_STRINGS,
+	  .default_value = "8.8.8.8,8.8.4.4",
+	  .kind = LIA_KIND_IPV4,
+	  .help = "guest nameservers" },
+	{ .name = "hostname",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "lia-agent",
+	  .help = "guest host name" },
 	{ 0 },
 };
 
 static const struct lia_hook hooks[] = {
-	{ .phase = LIA_PHASE_IMAGE, .run = image_run, .undo = image_undo, .plan = image_plan,
+	{ .phase = LIA_PHASE_IMAGE,
+	  .run = image_run,
+	  .undo = image_undo,
+	  .plan = image_plan,
 	  .summary = "build the Alpine template image rootfs.ext4" },
-	{ .phase = LIA_PHASE_CREATE, .run = img_vm_create, .undo = img_vm_destroy,
+	{ .phase = LIA_PHASE_CREATE,
+	  .run = img_vm_create,
+	  .undo = img_vm_destroy,
 	  .summary = "clone the root disk and make the data volume" },
-	{ .phase = LIA_PHASE_DESTROY, .run = img_vm_destroy,
+	{ .phase = LIA_PHASE_DESTROY,
+	  .run = img_vm_destroy,
 	  .summary = "remove the VM's root disk and data volume" },
-	{ .phase = LIA_PHASE_GC, .run = img_gc,
+	{ .phase = LIA_PHASE_GC,
+	  .run = img_gc,
 	  .summary = "remove disks no VM owns and leftovers of interrupted builds" },
 	{ 0 },
 };

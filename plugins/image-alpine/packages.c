@@ -23,8 +23,7 @@ static const char *const chroot_env[] = {
 	NULL,
 };
 
-static int step(struct lia_ctx *ctx, const struct img_chroot *c, const char *what,
-		const char *const argv[])
+static int step(struct lia_ctx *ctx, const struct img_chroot *c, const char *what, const char *const argv[])
 {
 	char out[4096];
 	int status = 0;
@@ -36,8 +35,8 @@ static int step(struct lia_ctx *ctx, const struct img_chroot *c, const char *wha
 		size_t n = strlen(out);
 		while (n && (out[n - 1] == '\n' || out[n - 1] == ' '))
 			out[--n] = '\0';
-		return IMG_ERR(ctx, -EIO, "%s failed in the image tree (exit status %d)%s%s", what,
-			       status, *out ? ": " : ".", out);
+		return IMG_ERR(ctx, -EIO, "%s failed in the image tree (exit status %d)%s%s", what, status,
+			       *out ? ": " : ".", out);
 	}
 	return 0;
 }
@@ -57,15 +56,13 @@ static int lend_resolv_conf(int rootfd)
 	return r;
 }
 
-int alpine_packages(struct lia_ctx *ctx, const struct alpine *a, const char *staging,
-		    int rootfd)
+int alpine_packages(struct lia_ctx *ctx, const struct alpine *a, const char *staging, int rootfd)
 {
 	int r;
 	if (a->npkgs == 0 && a->nnpm == 0)
 		return 0;
 	if ((r = lend_resolv_conf(rootfd)) < 0)
-		return IMG_ERR(ctx, r, "Cannot write etc/resolv.conf in the image tree: %s.",
-			       strerror(-r));
+		return IMG_ERR(ctx, r, "Cannot write etc/resolv.conf in the image tree: %s.", strerror(-r));
 	struct img_chroot c = { .root = staging, .rootfd = rootfd, .envp = chroot_env };
 	if (a->npkgs) {
 		/* the repositories apk reads during the build; the image keeps its own
@@ -75,8 +72,8 @@ int alpine_packages(struct lia_ctx *ctx, const struct alpine *a, const char *sta
 		size_t bl = strlen(base);
 		while (bl > 1 && base[bl - 1] == '/')
 			bl--;
-		int n = snprintf(repos, sizeof repos, "%.*s/v%s/main\n%.*s/v%s/community\n",
-				 (int)bl, base, a->version, (int)bl, base, a->version);
+		int n = snprintf(repos, sizeof repos, "%.*s/v%s/main\n%.*s/v%s/community\n", (int)bl, base,
+				 a->version, (int)bl, base, a->version);
 		if ((r = img_root_mkdir(rootfd, "tmp", 01777)) < 0 ||
 		    (r = img_root_write(rootfd, REPOS_TMP, repos, (size_t)n, 0644)) < 0)
 			return IMG_ERR(ctx, r, "Cannot write /%s in the image tree: %s.", REPOS_TMP,

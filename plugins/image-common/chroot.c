@@ -78,9 +78,8 @@ static void child(const struct img_chroot *c, const char *const argv[], int pipe
 			child_fail(dst);
 	}
 	if (symlink("/proc/self/fd", "/dev/fd") < 0 || symlink("/proc/self/fd/0", "/dev/stdin") < 0 ||
-	    symlink("/proc/self/fd/1", "/dev/stdout") < 0 ||
-	    symlink("/proc/self/fd/2", "/dev/stderr") < 0 || mkdir("/dev/shm", 01777) < 0 ||
-	    mkdir("/dev/pts", 0755) < 0)
+	    symlink("/proc/self/fd/1", "/dev/stdout") < 0 || symlink("/proc/self/fd/2", "/dev/stderr") < 0 ||
+	    mkdir("/dev/shm", 01777) < 0 || mkdir("/dev/pts", 0755) < 0)
 		child_fail("/dev links");
 	if (mirror >= 0) {
 		char dst[PATH_MAX];
@@ -100,13 +99,11 @@ static void child(const struct img_chroot *c, const char *const argv[], int pipe
 static int make_mountpoint(struct lia_ctx *ctx, int rootfd, const char *rel)
 {
 	int r = img_root_mkdir(rootfd, rel, 0755);
-	return r < 0 ? IMG_ERR(ctx, r, "Cannot prepare /%s in the image tree: %s.", rel,
-			       strerror(-r))
-		     : 0;
+	return r < 0 ? IMG_ERR(ctx, r, "Cannot prepare /%s in the image tree: %s.", rel, strerror(-r)) : 0;
 }
 
-int img_chroot_run(struct lia_ctx *ctx, const struct img_chroot *c, const char *const argv[],
-		   char *out, size_t outlen, int *status)
+int img_chroot_run(struct lia_ctx *ctx, const struct img_chroot *c, const char *const argv[], char *out,
+		   size_t outlen, int *status)
 {
 	int pipefd[2] = { -1, -1 };
 	int r = 0;

@@ -93,20 +93,18 @@ int img_extract(struct lia_ctx *ctx, const char *path, int rootfd, const char *W
 	archive_read_support_filter_all(in);
 	archive_read_support_format_all(in);
 	/* numeric owners (no name lookup on the host), modes, times, xattrs */
-	archive_write_disk_set_options(out, ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM |
-						    ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR |
-						    ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-						    ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-						    ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS |
-						    ARCHIVE_EXTRACT_UNLINK);
+	archive_write_disk_set_options(
+		out, ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
+			     ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+			     ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS |
+			     ARCHIVE_EXTRACT_UNLINK);
 	if (archive_read_open_filename(in, path, 1 << 16) != ARCHIVE_OK) {
-		r = IMG_ERR(ctx, -EIO, "Cannot read %s '%s': %s.", what, path,
-			    archive_error_string(in));
+		r = IMG_ERR(ctx, -EIO, "Cannot read %s '%s': %s.", what, path, archive_error_string(in));
 		goto out;
 	}
 	if (fchdir(rootfd) < 0) {
-		r = IMG_ERR(ctx, -errno, "Cannot enter the staging folder to extract '%s': %s.",
-			    path, strerror(errno));
+		r = IMG_ERR(ctx, -errno, "Cannot enter the staging folder to extract '%s': %s.", path,
+			    strerror(errno));
 		goto out;
 	}
 	struct archive_entry *e;
@@ -135,9 +133,10 @@ int img_extract(struct lia_ctx *ctx, const char *path, int rootfd, const char *W
 		if (hl) {
 			const char *h2 = clean_name(hl);
 			if (!h2 || !*h2) {
-				r = IMG_ERR(ctx, -EPERM,
-					    "%s '%s': the hard link '%s' points outside the tree ('%s'); refused.",
-					    What, path, name, hl);
+				r = IMG_ERR(
+					ctx, -EPERM,
+					"%s '%s': the hard link '%s' points outside the tree ('%s'); refused.",
+					What, path, name, hl);
 				break;
 			}
 			archive_entry_copy_hardlink(e, h2);
@@ -145,15 +144,15 @@ int img_extract(struct lia_ctx *ctx, const char *path, int rootfd, const char *W
 		const char *sl = archive_entry_symlink(e);
 		if (sl && archive_entry_filetype(e) == AE_IFLNK && link_escapes(name, sl)) {
 			r = IMG_ERR(ctx, -EPERM,
-				    "%s '%s': the link '%s' -> '%s' climbs above the root; refused.",
-				    What, path, name, sl);
+				    "%s '%s': the link '%s' -> '%s' climbs above the root; refused.", What,
+				    path, name, sl);
 			break;
 		}
 		if (archive_write_header(out, e) < ARCHIVE_WARN ||
 		    (archive_entry_size(e) > 0 && copy_data(in, out) != ARCHIVE_OK) ||
 		    archive_write_finish_entry(out) < ARCHIVE_WARN) {
-			r = IMG_ERR(ctx, -EIO, "Cannot extract '%s' from %s '%s': %s.", name, what,
-				    path, archive_error_string(out));
+			r = IMG_ERR(ctx, -EIO, "Cannot extract '%s' from %s '%s': %s.", name, what, path,
+				    archive_error_string(out));
 			break;
 		}
 		count++;

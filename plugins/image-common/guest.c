@@ -20,13 +20,12 @@
 #define TTYS0_LINE "ttyS0::respawn:/sbin/getty -L 115200 ttyS0 vt100"
 
 /* Alpine's own /etc/inittab, for trees that come without one */
-static const char default_inittab[] =
-	"# /etc/inittab (written by lia: the tree had none)\n"
-	"::sysinit:/sbin/openrc sysinit\n"
-	"::sysinit:/sbin/openrc boot\n"
-	"::wait:/sbin/openrc default\n"
-	"::ctrlaltdel:/sbin/reboot\n"
-	"::shutdown:/sbin/openrc shutdown\n";
+static const char default_inittab[] = "# /etc/inittab (written by lia: the tree had none)\n"
+				      "::sysinit:/sbin/openrc sysinit\n"
+				      "::sysinit:/sbin/openrc boot\n"
+				      "::wait:/sbin/openrc default\n"
+				      "::ctrlaltdel:/sbin/reboot\n"
+				      "::shutdown:/sbin/openrc shutdown\n";
 
 /* OpenRC services linked into their runlevels when the tree has their script.
  * required: the build fails without it (they come from the overlay). */
@@ -34,13 +33,11 @@ static const struct {
 	const char *level, *name;
 	int required;
 } services[] = {
-	{ "sysinit", "devfs", 0 },     { "sysinit", "dmesg", 0 },   { "sysinit", "mdev", 0 },
-	{ "boot", "root", 0 },         { "boot", "localmount", 0 }, { "boot", "hostname", 0 },
-	{ "boot", "bootmisc", 0 },     { "boot", "sysctl", 0 },     { "boot", "syslog", 0 },
-	{ "default", "sshd", 0 },      { "default", "lia-init", 1 },
-	{ "default", "agent-sidecar", 1 },
-	{ "shutdown", "killprocs", 0 }, { "shutdown", "mount-ro", 0 },
-	{ "shutdown", "savecache", 0 },
+	{ "sysinit", "devfs", 0 },      { "sysinit", "dmesg", 0 },     { "sysinit", "mdev", 0 },
+	{ "boot", "root", 0 },          { "boot", "localmount", 0 },   { "boot", "hostname", 0 },
+	{ "boot", "bootmisc", 0 },      { "boot", "sysctl", 0 },       { "boot", "syslog", 0 },
+	{ "default", "sshd", 0 },       { "default", "lia-init", 1 },  { "default", "agent-sidecar", 1 },
+	{ "shutdown", "killprocs", 0 }, { "shutdown", "mount-ro", 0 }, { "shutdown", "savecache", 0 },
 };
 
 static int valid_hostname(const char *h)
@@ -78,12 +75,11 @@ int img_guest_from_cfg(struct lia_ctx *ctx, struct img_guest *g)
 	for (size_t i = 0; i < g->ndns; i++) {
 		unsigned char a[16];
 		if (inet_pton(AF_INET, g->dns[i], a) != 1 && inet_pton(AF_INET6, g->dns[i], a) != 1)
-			return IMG_ERR(ctx, -EINVAL,
-				       "The dns entry '%s' is not an IPv4 or IPv6 address.", g->dns[i]);
+			return IMG_ERR(ctx, -EINVAL, "The dns entry '%s' is not an IPv4 or IPv6 address.",
+				       g->dns[i]);
 	}
 	if (g->size_mib < 64 || g->size_mib > 1024 * 1024)
-		return IMG_ERR(ctx, -EINVAL,
-			       "size_mib = %lld is out of range (64 to 1048576 MiB).",
+		return IMG_ERR(ctx, -EINVAL, "size_mib = %lld is out of range (64 to 1048576 MiB).",
 			       (long long)g->size_mib);
 	return 0;
 }
@@ -117,8 +113,7 @@ static int fix_inittab(struct lia_ctx *ctx, const struct img_guest *g, int rootf
 		r = old ? 0 : -ENOMEM;
 	}
 	if (r < 0)
-		return IMG_ERR(ctx, r, "Cannot read etc/inittab of the image tree: %s.",
-			       strerror(-r));
+		return IMG_ERR(ctx, r, "Cannot read etc/inittab of the image tree: %s.", strerror(-r));
 	char *out = malloc(len + strlen(g->ttys0_line ? g->ttys0_line : TTYS0_LINE) + 2);
 	if (!out) {
 		free(old);
@@ -141,9 +136,7 @@ static int fix_inittab(struct lia_ctx *ctx, const struct img_guest *g, int rootf
 	r = img_root_write(rootfd, "etc/inittab", out, n, 0644);
 	free(old);
 	free(out);
-	return r < 0 ? IMG_ERR(ctx, r, "Cannot write etc/inittab of the image tree: %s.",
-			       strerror(-r))
-		     : 0;
+	return r < 0 ? IMG_ERR(ctx, r, "Cannot write etc/inittab of the image tree: %s.", strerror(-r)) : 0;
 }
 
 static int enable_services(struct lia_ctx *ctx, int rootfd)
@@ -152,14 +145,14 @@ static int enable_services(struct lia_ctx *ctx, int rootfd)
 		char script[128], link[160], target[128];
 		snprintf(script, sizeof script, "etc/init.d/%s", services[i].name);
 		snprintf(target, sizeof target, "/etc/init.d/%s", services[i].name);
-		snprintf(link, sizeof link, "etc/runlevels/%s/%s", services[i].level,
-			 services[i].name);
+		snprintf(link, sizeof link, "etc/runlevels/%s/%s", services[i].level, services[i].name);
 		int fd = img_root_open(rootfd, script, O_RDONLY, 0);
 		if (fd < 0) {
 			if (services[i].required)
-				return IMG_ERR(ctx, -ENOENT,
-					       "The service script /%s is missing from the image tree (is the overlay complete?).",
-					       script);
+				return IMG_ERR(
+					ctx, -ENOENT,
+					"The service script /%s is missing from the image tree (is the overlay complete?).",
+					script);
 			ctx->host->log(ctx, LIA_LOG_DEBUG, "no /%s in the tree: not enabled", script);
 			continue;
 		}
@@ -194,8 +187,7 @@ static int drop_host_keys(struct lia_ctx *ctx, int rootfd)
 		if (strncmp(de->d_name, "ssh_host_", 9) != 0)
 			continue;
 		if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT)
-			r = IMG_ERR(ctx, -errno, "Cannot remove the baked host key /etc/ssh/%s.",
-				    de->d_name);
+			r = IMG_ERR(ctx, -errno, "Cannot remove the baked host key /etc/ssh/%s.", de->d_name);
 	}
 	closedir(d);
 	return r;

@@ -58,8 +58,8 @@ int img_extract(struct lia_ctx *ctx, const char *path, int rootfd, const char *W
 
 /* ---- tree.c ---- */
 struct img_tree_entry {
-	const char *rel; /* "" for the top folder, else "etc/ssh/sshd_config" */
-	int dirfd; /* the parent folder (the top folder itself for rel "") */
+	const char *rel;  /* "" for the top folder, else "etc/ssh/sshd_config" */
+	int dirfd;        /* the parent folder (the top folder itself for rel "") */
 	const char *name; /* name in dirfd ("." for the top folder) */
 	const struct stat *st;
 };
@@ -105,15 +105,14 @@ struct img_chroot {
 /* Run ARGV (argv[0] absolute inside the root) chrooted, with /proc, a minimal /dev and
  * the optional bind, in a private mount namespace that vanishes with the program.
  * Output tail goes to OUT.  Returns 0 and *status, or a recorded -errno. */
-int img_chroot_run(struct lia_ctx *ctx, const struct img_chroot *c, const char *const argv[],
-		   char *out, size_t outlen, int *status);
+int img_chroot_run(struct lia_ctx *ctx, const struct img_chroot *c, const char *const argv[], char *out,
+		   size_t outlen, int *status);
 
 /* ---- build.c ---- */
 struct img_build {
 	json_t *inputs; /* what decides a rebuild; owned by the caller */
 	/* fill the staging root; may add facts to INFO (source_sha256...) */
-	int (*populate)(struct lia_ctx *ctx, void *arg, const char *staging, int rootfd,
-			json_t *info);
+	int (*populate)(struct lia_ctx *ctx, void *arg, const char *staging, int rootfd, json_t *info);
 	void *arg;
 	const struct img_guest *guest;
 	/* optional: last touches after the guest settings (a distribution's runlevels) */

@@ -18,14 +18,12 @@ static int skip_dots(const struct dirent *d)
 	return strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0;
 }
 
-static int walk_dir(struct lia_ctx *ctx, int dfd, const char *rel, const char *top,
-		    img_tree_fn fn, void *arg)
+static int walk_dir(struct lia_ctx *ctx, int dfd, const char *rel, const char *top, img_tree_fn fn, void *arg)
 {
 	struct dirent **names;
 	int n = scandirat(dfd, ".", &names, skip_dots, alphasort);
 	if (n < 0)
-		return IMG_ERR(ctx, -errno, "Cannot list the folder '%s/%s': %s.", top, rel,
-			       strerror(errno));
+		return IMG_ERR(ctx, -errno, "Cannot list the folder '%s/%s': %s.", top, rel, strerror(errno));
 	int r = 0;
 	for (int i = 0; i < n; i++) {
 		const char *name = names[i]->d_name;
@@ -33,15 +31,12 @@ static int walk_dir(struct lia_ctx *ctx, int dfd, const char *rel, const char *t
 		struct stat st;
 		if (r < 0)
 			goto next;
-		if (snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", name) >=
-		    (int)sizeof sub) {
-			r = IMG_ERR(ctx, -ENAMETOOLONG, "The path '%s/%s/%s' is too long.", top,
-				    rel, name);
+		if (snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", name) >= (int)sizeof sub) {
+			r = IMG_ERR(ctx, -ENAMETOOLONG, "The path '%s/%s/%s' is too long.", top, rel, name);
 			goto next;
 		}
 		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			r = IMG_ERR(ctx, -errno, "Cannot stat '%s/%s': %s.", top, sub,
-				    strerror(errno));
+			r = IMG_ERR(ctx, -errno, "Cannot stat '%s/%s': %s.", top, sub, strerror(errno));
 			goto next;
 		}
 		struct img_tree_entry e = { .rel = sub, .dirfd = dfd, .name = name, .st = &st };
@@ -67,8 +62,7 @@ int img_tree_walk(struct lia_ctx *ctx, const char *dir, img_tree_fn fn, void *ar
 {
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
-		return IMG_ERR(ctx, -errno, "Cannot open the folder '%s': %s.", dir,
-			       strerror(errno));
+		return IMG_ERR(ctx, -errno, "Cannot open the folder '%s': %s.", dir, strerror(errno));
 	struct stat st;
 	int r = fstat(dfd, &st) < 0 ? -errno : 0;
 	if (r == 0) {
@@ -98,15 +92,12 @@ static int sum_file(struct lia_ctx *ctx, struct sum *s, const struct img_tree_en
 {
 	int fd = openat(e->dirfd, e->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return IMG_ERR(ctx, -errno, "Cannot read '%s/%s': %s.", s->top, e->rel,
-			       strerror(errno));
+		return IMG_ERR(ctx, -errno, "Cannot read '%s/%s': %s.", s->top, e->rel, strerror(errno));
 	char buf[1 << 16];
 	ssize_t n;
 	while ((n = read(fd, buf, sizeof buf)) > 0)
 		EVP_DigestUpdate(s->md, buf, (size_t)n);
-	int r = n < 0 ? IMG_ERR(ctx, -errno, "Cannot read '%s/%s': %s.", s->top, e->rel,
-				strerror(errno))
-		      : 0;
+	int r = n < 0 ? IMG_ERR(ctx, -errno, "Cannot read '%s/%s': %s.", s->top, e->rel, strerror(errno)) : 0;
 	close(fd);
 	return r;
 }
@@ -123,15 +114,15 @@ static int sum_one(struct lia_ctx *ctx, const struct img_tree_entry *e, void *ar
 		n += snprintf(head + n, sizeof head - (size_t)n, " %u:%u", (unsigned)st->st_uid,
 			      (unsigned)st->st_gid);
 	if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode))
-		n += snprintf(head + n, sizeof head - (size_t)n, " %u:%u",
-			      major(st->st_rdev), minor(st->st_rdev));
+		n += snprintf(head + n, sizeof head - (size_t)n, " %u:%u", major(st->st_rdev),
+			      minor(st->st_rdev));
 	EVP_DigestUpdate(s->md, head, (size_t)n + 1);
 	if (S_ISLNK(st->st_mode)) {
 		char t[PATH_MAX];
 		ssize_t l = readlinkat(e->dirfd, e->name, t, sizeof t);
 		if (l < 0)
-			return IMG_ERR(ctx, -errno, "Cannot read the link '%s/%s': %s.", s->top,
-				       e->rel, strerror(errno));
+			return IMG_ERR(ctx, -errno, "Cannot read the link '%s/%s': %s.", s->top, e->rel,
+				       strerror(errno));
 		EVP_DigestUpdate(s->md, t, (size_t)l);
 	} else if (S_ISREG(st->st_mode)) {
 		char size[32];
@@ -166,13 +157,12 @@ struct copy {
 	const char *top;
 };
 
-static int copy_reg(struct lia_ctx *ctx, struct copy *c, const struct img_tree_entry *e,
-		    int dfd, const char *last)
+static int copy_reg(struct lia_ctx *ctx, struct copy *c, const struct img_tree_entry *e, int dfd,
+		    const char *last)
 {
 	int in = openat(e->dirfd, e->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (in < 0)
-		return IMG_ERR(ctx, -errno, "Cannot read '%s/%s': %s.", c->top, e->rel,
-			       strerror(errno));
+		return IMG_ERR(ctx, -errno, "Cannot read '%s/%s': %s.", c->top, e->rel, strerror(errno));
 	int out = openat(dfd, last, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	int r = out < 0 ? -errno : 0;
 	char buf[1 << 16];
@@ -196,8 +186,8 @@ static int copy_reg(struct lia_ctx *ctx, struct copy *c, const struct img_tree_e
 		r = -errno;
 	close(in);
 	if (r < 0)
-		return IMG_ERR(ctx, r, "Cannot copy '%s/%s' into the image tree: %s.", c->top,
-			       e->rel, strerror(-r));
+		return IMG_ERR(ctx, r, "Cannot copy '%s/%s' into the image tree: %s.", c->top, e->rel,
+			       strerror(-r));
 	return 0;
 }
 
@@ -216,8 +206,7 @@ static int copy_one(struct lia_ctx *ctx, const struct img_tree_entry *e, void *a
 	gid_t gid = c->root_owned ? 0 : st->st_gid;
 	int r = 0;
 	if (!*e->rel) { /* the top folder: its mode and owner go to the root itself */
-		if (!c->root_owned && (fchmod(c->rootfd, mode) < 0 ||
-				       fchown(c->rootfd, uid, gid) < 0))
+		if (!c->root_owned && (fchmod(c->rootfd, mode) < 0 || fchown(c->rootfd, uid, gid) < 0))
 			return IMG_ERR(ctx, -errno, "Cannot set the mode of the image root.");
 		return 0;
 	}
@@ -225,29 +214,26 @@ static int copy_one(struct lia_ctx *ctx, const struct img_tree_entry *e, void *a
 		r = img_root_mkdir(c->rootfd, e->rel, mode);
 		int fd = r < 0 ? r : img_root_open(c->rootfd, e->rel, O_DIRECTORY | O_RDONLY, 0);
 		if (fd < 0)
-			return IMG_ERR(ctx, fd, "Cannot make the folder '%s' in the image tree: %s.",
-				       e->rel, strerror(-fd));
+			return IMG_ERR(ctx, fd, "Cannot make the folder '%s' in the image tree: %s.", e->rel,
+				       strerror(-fd));
 		if (fchmod(fd, mode) < 0 || fchown(fd, uid, gid) < 0)
 			r = -errno;
 		close(fd);
-		return r < 0 ? IMG_ERR(ctx, r, "Cannot set the mode of '%s' in the image tree.",
-				       e->rel)
-			     : 0;
+		return r < 0 ? IMG_ERR(ctx, r, "Cannot set the mode of '%s' in the image tree.", e->rel) : 0;
 	}
 	const char *last;
 	int dfd = img_root_parent(c->rootfd, e->rel, &last);
 	if (dfd < 0)
-		return IMG_ERR(ctx, dfd, "Cannot open the folder of '%s' in the image tree: %s.",
-			       e->rel, strerror(-dfd));
+		return IMG_ERR(ctx, dfd, "Cannot open the folder of '%s' in the image tree: %s.", e->rel,
+			       strerror(-dfd));
 	struct stat old;
 	if (fstatat(dfd, last, &old, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (S_ISDIR(old.st_mode))
-			r = IMG_ERR(ctx, -EISDIR,
-				    "'%s/%s' is a file but the image tree has a folder there.",
+			r = IMG_ERR(ctx, -EISDIR, "'%s/%s' is a file but the image tree has a folder there.",
 				    c->top, e->rel);
 		else if (unlinkat(dfd, last, 0) < 0)
-			r = IMG_ERR(ctx, -errno, "Cannot replace '%s' in the image tree: %s.",
-				    e->rel, strerror(errno));
+			r = IMG_ERR(ctx, -errno, "Cannot replace '%s' in the image tree: %s.", e->rel,
+				    strerror(errno));
 	}
 	if (r == 0 && S_ISREG(st->st_mode)) {
 		r = copy_reg(ctx, c, e, dfd, last);
@@ -255,13 +241,12 @@ static int copy_one(struct lia_ctx *ctx, const struct img_tree_entry *e, void *a
 		char t[PATH_MAX];
 		ssize_t l = readlinkat(e->dirfd, e->name, t, sizeof t - 1);
 		if (l < 0 || (t[l] = '\0', symlinkat(t, dfd, last) < 0))
-			r = IMG_ERR(ctx, -errno, "Cannot copy the link '%s/%s': %s.", c->top,
-				    e->rel, strerror(errno));
-	} else if (r == 0 && (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode) ||
-			      S_ISFIFO(st->st_mode))) {
+			r = IMG_ERR(ctx, -errno, "Cannot copy the link '%s/%s': %s.", c->top, e->rel,
+				    strerror(errno));
+	} else if (r == 0 && (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode) || S_ISFIFO(st->st_mode))) {
 		if (mknodat(dfd, last, st->st_mode, st->st_rdev) < 0)
-			r = IMG_ERR(ctx, -errno, "Cannot copy the special file '%s/%s': %s.",
-				    c->top, e->rel, strerror(errno));
+			r = IMG_ERR(ctx, -errno, "Cannot copy the special file '%s/%s': %s.", c->top, e->rel,
+				    strerror(errno));
 	} else if (r == 0) {
 		/* sockets and the like mean nothing in an image */
 		ctx->host->log(ctx, LIA_LOG_DEBUG, "skipping the socket '%s/%s'", c->top, e->rel);
@@ -269,12 +254,12 @@ static int copy_one(struct lia_ctx *ctx, const struct img_tree_entry *e, void *a
 		return 0;
 	}
 	if (r == 0 && fchownat(dfd, last, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
-		r = IMG_ERR(ctx, -errno, "Cannot set the owner of '%s' in the image tree: %s.",
-			    e->rel, strerror(errno));
+		r = IMG_ERR(ctx, -errno, "Cannot set the owner of '%s' in the image tree: %s.", e->rel,
+			    strerror(errno));
 	/* after chown: chown clears setuid bits */
 	if (r == 0 && !S_ISLNK(st->st_mode) && fchmodat(dfd, last, mode, 0) < 0)
-		r = IMG_ERR(ctx, -errno, "Cannot set the mode of '%s' in the image tree: %s.",
-			    e->rel, strerror(errno));
+		r = IMG_ERR(ctx, -errno, "Cannot set the mode of '%s' in the image tree: %s.", e->rel,
+			    strerror(errno));
 	close(dfd);
 	return r;
 }

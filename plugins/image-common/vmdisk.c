@@ -37,8 +37,7 @@ static int copy_range(int in, int out, off_t off, off_t len)
 				return -EIO; /* the source shrank under us */
 			if (errno == EINTR)
 				continue;
-			if (errno != EXDEV && errno != ENOSYS && errno != EOPNOTSUPP &&
-			    errno != EINVAL)
+			if (errno != EXDEV && errno != ENOSYS && errno != EOPNOTSUPP && errno != EINVAL)
 				return -errno;
 			no_cfr = 1;
 		}
@@ -93,8 +92,7 @@ int img_clone_file(struct lia_ctx *ctx, const char *src, const char *dst, int *r
 {
 	int in = open(src, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
-		return IMG_ERR(ctx, -errno, "Cannot open the template image '%s': %s.", src,
-			       strerror(errno));
+		return IMG_ERR(ctx, -errno, "Cannot open the template image '%s': %s.", src, strerror(errno));
 	struct stat st;
 	int r = fstat(in, &st) < 0 ? -errno : 0;
 	int out = r < 0 ? -1 : open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -119,8 +117,7 @@ int img_clone_file(struct lia_ctx *ctx, const char *src, const char *dst, int *r
 	if (r < 0) {
 		if (out >= 0)
 			unlink(dst);
-		return IMG_ERR(ctx, r, "Cannot copy the template '%s' to '%s': %s.", src, dst,
-			       strerror(-r));
+		return IMG_ERR(ctx, r, "Cannot copy the template '%s' to '%s': %s.", src, dst, strerror(-r));
 	}
 	return 0;
 }
@@ -134,8 +131,7 @@ static int disk_paths(struct lia_ctx *ctx, char *root, char *data)
 {
 	const char *name = ctx->host->vm_name(ctx);
 	if (!valid_vm_name(name))
-		return IMG_ERR(ctx, -EINVAL, "The VM name '%s' cannot name a disk file.",
-			       name ? name : "");
+		return IMG_ERR(ctx, -EINVAL, "The VM name '%s' cannot name a disk file.", name ? name : "");
 	if (ctx->host->path(ctx, root, PATH_MAX, "volumes/%s.rootfs.ext4", name) < 0 ||
 	    ctx->host->path(ctx, data, PATH_MAX, "volumes/%s.data.ext4", name) < 0)
 		return IMG_ERR(ctx, -ENAMETOOLONG, "The disk paths of VM '%s' are too long.", name);
@@ -147,9 +143,10 @@ static int claim(struct lia_ctx *ctx, const char *path)
 {
 	struct stat st;
 	if (lstat(path, &st) == 0 && !ctx->host->ledger_owned(ctx, "disk", path))
-		return IMG_ERR(ctx, -EEXIST,
-			       "The disk '%s' already exists and no VM owns it; remove it or run `lia-core gc`.",
-			       path);
+		return IMG_ERR(
+			ctx, -EEXIST,
+			"The disk '%s' already exists and no VM owns it; remove it or run `lia-core gc`.",
+			path);
 	return ctx->host->ledger_add(ctx, "disk", path);
 }
 
@@ -157,15 +154,15 @@ static int make_data_volume(struct lia_ctx *ctx, const char *path, int64_t mib)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return IMG_ERR(ctx, -errno, "Cannot create the data volume '%s': %s.", path,
-			       strerror(errno));
+		return IMG_ERR(ctx, -errno, "Cannot create the data volume '%s': %s.", path, strerror(errno));
 	int r = ftruncate(fd, (off_t)mib * 1048576) < 0 ? -errno : 0;
 	close(fd);
 	if (r < 0)
 		return IMG_ERR(ctx, r, "Cannot size the data volume '%s' to %lld MiB: %s.", path,
 			       (long long)mib, strerror(-r));
-	const char *argv[] = { "mkfs.ext4", "-q", "-F", "-L", "lia-data", "-E",
-			       "root_owner=0:0", path, NULL };
+	const char *argv[] = {
+		"mkfs.ext4", "-q", "-F", "-L", "lia-data", "-E", "root_owner=0:0", path, NULL
+	};
 	return img_run(ctx, "mkfs.ext4 formatting the data volume", argv);
 }
 
@@ -183,9 +180,10 @@ int img_vm_create(struct lia_ctx *ctx, void *state)
 		return IMG_ERR(ctx, -EINVAL, "volume_mib = %lld is out of range (8 to 16777216 MiB).",
 			       (long long)mib);
 	if (access(tmpl, R_OK) < 0)
-		return IMG_ERR(ctx, -ENOENT,
-			       "The template image '%s' does not exist; build it with `lia-core run setup --only image`.",
-			       tmpl);
+		return IMG_ERR(
+			ctx, -ENOENT,
+			"The template image '%s' does not exist; build it with `lia-core run setup --only image`.",
+			tmpl);
 	if (h->path(ctx, vols, sizeof vols, "volumes") < 0 || (r = h->mkdirs(ctx, vols, 0700)) < 0)
 		return IMG_ERR(ctx, r < 0 ? r : -ENAMETOOLONG, "Cannot make the folder '%s'.", vols);
 	if (h->dry_run(ctx)) {

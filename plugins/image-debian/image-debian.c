@@ -29,7 +29,6 @@
 #define LIA_ROOTFS_DIR "/usr/share/lia/rootfs"
 #endif
 
-
 struct debian {
 	const char *suite, *mirror, *variant;
 	const char *const *pkgs;
@@ -48,10 +47,14 @@ struct debian {
 static const struct {
 	const char *level, *name;
 } runlevels[] = {
-	{ "sysinit", "mountkernfs.sh" }, { "sysinit", "mountdevsubfs.sh" },
-	{ "sysinit", "hostname.sh" },    { "boot", "lia-init" },
-	{ "default", "ssh" },            { "default", "acpid" },
-	{ "default", "agent-sidecar" },  { "default", "rmnologin" },
+	{ "sysinit", "mountkernfs.sh" },
+	{ "sysinit", "mountdevsubfs.sh" },
+	{ "sysinit", "hostname.sh" },
+	{ "boot", "lia-init" },
+	{ "default", "ssh" },
+	{ "default", "acpid" },
+	{ "default", "agent-sidecar" },
+	{ "default", "rmnologin" },
 };
 
 static const char powerbtn_event[] =
@@ -77,15 +80,19 @@ static int debian_cfg(struct lia_ctx *ctx, struct debian *d)
 	d->variant = ctx->host->cfg_str(ctx, "variant");
 	d->npkgs = ctx->host->cfg_strings(ctx, "packages", &d->pkgs);
 	if (!img_check_name(d->suite))
-		return IMG_ERR(ctx, -EINVAL, "image-debian.suite = \"%s\" is not a suite name.", d->suite ? d->suite : "");
+		return IMG_ERR(ctx, -EINVAL, "image-debian.suite = \"%s\" is not a suite name.",
+			       d->suite ? d->suite : "");
 	if (!img_check_name(d->variant))
 		return IMG_ERR(ctx, -EINVAL, "image-debian.variant = \"%s\" is not an mmdebstrap variant.",
 			       d->variant ? d->variant : "");
 	if (d->mirror && *d->mirror && (d->mirror[0] == '-' || strchr(d->mirror, '\n')))
-		return IMG_ERR(ctx, -EINVAL, "image-debian.mirror = \"%s\" is not a mirror URL or sources file.", d->mirror);
+		return IMG_ERR(ctx, -EINVAL,
+			       "image-debian.mirror = \"%s\" is not a mirror URL or sources file.",
+			       d->mirror);
 	for (size_t i = 0; i < d->npkgs; i++)
 		if (!img_check_name(d->pkgs[i]) || strchr(d->pkgs[i], ','))
-			return IMG_ERR(ctx, -EINVAL, "image-debian.packages: '%s' is not a package name.", d->pkgs[i]);
+			return IMG_ERR(ctx, -EINVAL, "image-debian.packages: '%s' is not a package name.",
+				       d->pkgs[i]);
 	const char *c = ctx->host->cfg_str(ctx, "cache_dir");
 	d->cache_is_ours = !(c && *c);
 	if (c && *c)
@@ -98,9 +105,9 @@ static int debian_cfg(struct lia_ctx *ctx, struct debian *d)
 	d->guest.ttys0_line = "T0:2345:respawn:/sbin/getty -L 115200 ttyS0 vt100";
 	d->guest.ttys0_prefix = "T0:";
 	/* the tarball's name: everything that decides what mmdebstrap makes */
-	json_t *in = json_pack("{s:s,s:s,s:s,s:o,s:i}", "suite", d->suite, "mirror",
-			       d->mirror ? d->mirror : "", "variant", d->variant, "packages",
-			       strings(d->pkgs, d->npkgs), "format", 1);
+	json_t *in =
+		json_pack("{s:s,s:s,s:s,s:o,s:i}", "suite", d->suite, "mirror", d->mirror ? d->mirror : "",
+			  "variant", d->variant, "packages", strings(d->pkgs, d->npkgs), "format", 1);
 	char *s = in ? json_dumps(in, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(in);
 	if (!s)
@@ -187,7 +194,7 @@ static int make_tarball(struct lia_ctx *ctx, struct debian *d)
 		argv[n++] = d->mirror;
 	argv[n] = NULL;
 	ctx->host->note(ctx, "mmdebstrap --variant=%s %s with %zu package(s) into %s", d->variant, d->suite,
-		d->npkgs, d->tarball);
+			d->npkgs, d->tarball);
 	unlink(tmp);
 	char what[600];
 	snprintf(what, sizeof(what), "mmdebstrap %s (see its output above)", d->suite);
@@ -217,8 +224,10 @@ static int quiet_vts(struct lia_ctx *ctx, int rootfd)
 	size_t len = 0;
 	int r = img_root_read(rootfd, "etc/inittab", &old, &len);
 	if (r < 0)
-		return IMG_ERR(ctx, r, "Cannot read etc/inittab of the Debian tree: %s (is sysvinit-core in packages?).",
-			       strerror(-r));
+		return IMG_ERR(
+			ctx, r,
+			"Cannot read etc/inittab of the Debian tree: %s (is sysvinit-core in packages?).",
+			strerror(-r));
 	char *out = malloc(len * 2 + 1);
 	size_t n = 0;
 	if (!out) {
@@ -252,7 +261,8 @@ static int clear_level(struct lia_ctx *ctx, int rootfd, const char *level)
 	struct dirent *e;
 	while (dir && (e = readdir(dir)))
 		if (e->d_name[0] != '.' && unlinkat(fd, e->d_name, 0) < 0 && errno != ENOENT) {
-			r = IMG_ERR(ctx, -errno, "Cannot remove /%s/%s: %s.", rel, e->d_name, strerror(errno));
+			r = IMG_ERR(ctx, -errno, "Cannot remove /%s/%s: %s.", rel, e->d_name,
+				    strerror(errno));
 			break;
 		}
 	if (dir)
@@ -308,7 +318,9 @@ static int image_run(struct lia_ctx *ctx, void *state)
 	json_t *in = inputs(ctx, &d);
 	if (!in)
 		return -EIO;
-	struct img_build b = { .inputs = in, .populate = populate, .arg = &d, .guest = &d.guest, .finish = finish };
+	struct img_build b = {
+		.inputs = in, .populate = populate, .arg = &d, .guest = &d.guest, .finish = finish
+	};
 	r = img_build_run(ctx, &b);
 	json_decref(in);
 	return r;
@@ -327,16 +339,18 @@ static int image_plan(struct lia_ctx *ctx, void *state)
 	char img[PATH_MAX];
 	r = img_rootfs_path(ctx, img, sizeof img, "rootfs.ext4");
 	if (r == 0 && img_up_to_date(ctx, in)) {
-		ctx->host->note(ctx, "%s is up to date (same inputs as its build record); nothing to do", img);
+		ctx->host->note(ctx, "%s is up to date (same inputs as its build record); nothing to do",
+				img);
 	} else if (r == 0) {
 		if (access(d.tarball, R_OK) == 0)
 			ctx->host->note(ctx, "use the cached mmdebstrap tarball %s", d.tarball);
 		else
-			ctx->host->note(ctx, "mmdebstrap --variant=%s %s with %zu package(s) into %s", d.variant,
-				d.suite, d.npkgs, d.tarball);
-		ctx->host->note(ctx, "lay the overlay %s; hostname %s; trim the OpenRC runlevels", d.guest.overlay,
-			d.guest.hostname);
-		ctx->host->note(ctx, "write %s (%lld MiB, sparse) with mkfs.ext4 -d", img, (long long)d.guest.size_mib);
+			ctx->host->note(ctx, "mmdebstrap --variant=%s %s with %zu package(s) into %s",
+					d.variant, d.suite, d.npkgs, d.tarball);
+		ctx->host->note(ctx, "lay the overlay %s; hostname %s; trim the OpenRC runlevels",
+				d.guest.overlay, d.guest.hostname);
+		ctx->host->note(ctx, "write %s (%lld MiB, sparse) with mkfs.ext4 -d", img,
+				(long long)d.guest.size_mib);
 	}
 	json_decref(in);
 	return r;
@@ -378,33 +392,62 @@ static int preflight_run(struct lia_ctx *ctx, void *state)
 
 static const struct lia_option options[] = {
 	{ .name = "suite", .type = LIA_OPT_STRING, .default_value = "bookworm", .help = "Debian suite" },
-	{ .name = "mirror", .type = LIA_OPT_STRING, .default_value = "", .flags = LIA_OPT_EMPTY_OK,
+	{ .name = "mirror",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "",
+	  .flags = LIA_OPT_EMPTY_OK,
 	  .help = "mmdebstrap mirror: a URL, a sources file (e.g. /etc/apt/sources.list.d/debian.sources), "
 		  "or empty for mmdebstrap's default" },
-	{ .name = "variant", .type = LIA_OPT_STRING, .default_value = "minbase", .help = "mmdebstrap variant" },
-	{ .name = "packages", .type = LIA_OPT_STRINGS,
+	{ .name = "variant",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "minbase",
+	  .help = "mmdebstrap variant" },
+	{ .name = "packages",
+	  .type = LIA_OPT_STRINGS,
 	  .default_value = "openssh-server,iproute2,iputils-ping,openrc,sysvinit-core,initscripts,acpid",
 	  .help = "packages installed into the image (lia-init needs iproute2, openrc and sysvinit-core)" },
-	{ .name = "cache_dir", .type = LIA_OPT_STRING, .kind = LIA_KIND_ABSPATH,
+	{ .name = "cache_dir",
+	  .type = LIA_OPT_STRING,
+	  .kind = LIA_KIND_ABSPATH,
 	  .help = "where mmdebstrap tarballs are kept (default state_dir/cache/image-debian)" },
-	{ .name = "size_mib", .type = LIA_OPT_INT, .default_value = "1024", LIA_RANGE(64, 1048576),
+	{ .name = "size_mib",
+	  .type = LIA_OPT_INT,
+	  .default_value = "1024",
+	  LIA_RANGE(64, 1048576),
 	  .help = "size of the sparse template image" },
-	{ .name = "overlay", .type = LIA_OPT_STRING, .kind = LIA_KIND_ABSPATH, .default_value = LIA_ROOTFS_DIR,
+	{ .name = "overlay",
+	  .type = LIA_OPT_STRING,
+	  .kind = LIA_KIND_ABSPATH,
+	  .default_value = LIA_ROOTFS_DIR,
 	  .help = "folder laid over the image (env LIA_ROOTFS_OVERLAY when unset)" },
-	{ .name = "dns", .type = LIA_OPT_STRINGS, .default_value = "8.8.8.8,8.8.4.4", .kind = LIA_KIND_IPV4, .help = "guest nameservers" },
-	{ .name = "hostname", .type = LIA_OPT_STRING, .default_value = "lia-agent", .help = "guest host name" },
+	{ .name = "dns",
+	  .type = LIA_OPT_STRINGS,
+	  .default_value = "8.8.8.8,8.8.4.4",
+	  .kind = LIA_KIND_IPV4,
+	  .help = "guest nameservers" },
+	{ .name = "hostname",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "lia-agent",
+	  .help = "guest host name" },
 	{ 0 },
 };
 
 static const struct lia_hook hooks[] = {
 	{ .phase = LIA_PHASE_PREFLIGHT, .run = preflight_run, .summary = "check mmdebstrap" },
-	{ .phase = LIA_PHASE_IMAGE, .run = image_run, .undo = image_undo, .plan = image_plan,
+	{ .phase = LIA_PHASE_IMAGE,
+	  .run = image_run,
+	  .undo = image_undo,
+	  .plan = image_plan,
 	  .summary = "build the Debian template image rootfs.ext4 with mmdebstrap" },
-	{ .phase = LIA_PHASE_CREATE, .run = img_vm_create, .undo = img_vm_destroy,
+	{ .phase = LIA_PHASE_CREATE,
+	  .run = img_vm_create,
+	  .undo = img_vm_destroy,
 	  .summary = "clone the root disk and make the data volume" },
-	{ .phase = LIA_PHASE_DESTROY, .run = img_vm_destroy,
+	{ .phase = LIA_PHASE_DESTROY,
+	  .run = img_vm_destroy,
 	  .summary = "remove the VM's root disk and data volume" },
-	{ .phase = LIA_PHASE_GC, .run = img_gc,
+	{ .phase = LIA_PHASE_GC,
+	  .run = img_gc,
 	  .summary = "remove disks no VM owns and leftovers of interrupted builds" },
 	{ 0 },
 };

@@ -28,8 +28,7 @@ static int read_cfg(struct lia_ctx *ctx, struct dirsrc *d)
 		return IMG_ERR(ctx, -EINVAL, "source '%s' must be an absolute folder or tarball path.",
 			       d->source ? d->source : "");
 	if (stat(d->source, &st) < 0)
-		return IMG_ERR(ctx, -errno, "Cannot use source '%s': %s.", d->source,
-			       strerror(errno));
+		return IMG_ERR(ctx, -errno, "Cannot use source '%s': %s.", d->source, strerror(errno));
 	d->is_dir = S_ISDIR(st.st_mode);
 	return img_guest_from_cfg(ctx, &d->guest);
 }
@@ -53,8 +52,7 @@ static json_t *inputs(struct lia_ctx *ctx, const struct dirsrc *d)
 	return in;
 }
 
-static int populate(struct lia_ctx *ctx, void *arg, const char *staging, int rootfd,
-		    json_t *info)
+static int populate(struct lia_ctx *ctx, void *arg, const char *staging, int rootfd, json_t *info)
 {
 	(void)staging;
 	(void)info;
@@ -102,20 +100,45 @@ static int image_undo(struct lia_ctx *ctx, void *state)
 }
 
 static const struct lia_option options[] = {
-	{ .name = "source", .type = LIA_OPT_STRING, .kind = LIA_KIND_ABSPATH, .flags = LIA_OPT_REQUIRED, .help = "the guest tree: a folder or a tarball" },
-	{ .name = "size_mib", .type = LIA_OPT_INT, .default_value = "2048", LIA_RANGE(16, 1048576), .help = "size of the sparse template image" },
-	{ .name = "overlay", .type = LIA_OPT_STRING, .default_value = LIA_ROOTFS_DIR, .kind = LIA_KIND_ABSPATH, .help = "folder laid over the image (env LIA_ROOTFS_OVERLAY when unset)" },
-	{ .name = "dns", .type = LIA_OPT_STRINGS, .default_value = "8.8.8.8,8.8.4.4", .kind = LIA_KIND_IPV4, .help = "guest nameservers" },
-	{ .name = "hostname", .type = LIA_OPT_STRING, .default_value = "lia-agent", .help = "guest host name" },
+	{ .name = "source",
+	  .type = LIA_OPT_STRING,
+	  .kind = LIA_KIND_ABSPATH,
+	  .flags = LIA_OPT_REQUIRED,
+	  .help = "the guest tree: a folder or a tarball" },
+	{ .name = "size_mib",
+	  .type = LIA_OPT_INT,
+	  .default_value = "2048",
+	  LIA_RANGE(16, 1048576),
+	  .help = "size of the sparse template image" },
+	{ .name = "overlay",
+	  .type = LIA_OPT_STRING,
+	  .default_value = LIA_ROOTFS_DIR,
+	  .kind = LIA_KIND_ABSPATH,
+	  .help = "folder laid over the image (env LIA_ROOTFS_OVERLAY when unset)" },
+	{ .name = "dns",
+	  .type = LIA_OPT_STRINGS,
+	  .default_value = "8.8.8.8,8.8.4.4",
+	  .kind = LIA_KIND_IPV4,
+	  .help = "guest nameservers" },
+	{ .name = "hostname",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "lia-agent",
+	  .help = "guest host name" },
 	{ 0 },
 };
 
 static const struct lia_hook hooks[] = {
-	{ .phase = LIA_PHASE_IMAGE, .run = image_run, .undo = image_undo, .plan = image_plan,
+	{ .phase = LIA_PHASE_IMAGE,
+	  .run = image_run,
+	  .undo = image_undo,
+	  .plan = image_plan,
 	  .summary = "build rootfs.ext4 from a folder or tarball" },
-	{ .phase = LIA_PHASE_CREATE, .run = img_vm_create, .undo = img_vm_destroy,
+	{ .phase = LIA_PHASE_CREATE,
+	  .run = img_vm_create,
+	  .undo = img_vm_destroy,
 	  .summary = "clone the root disk and make the data volume" },
-	{ .phase = LIA_PHASE_DESTROY, .run = img_vm_destroy,
+	{ .phase = LIA_PHASE_DESTROY,
+	  .run = img_vm_destroy,
 	  .summary = "remove the VM's root disk and data volume" },
 	{ .phase = LIA_PHASE_GC, .run = img_gc, .summary = "remove disks no VM owns" },
 	{ 0 },

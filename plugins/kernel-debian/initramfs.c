@@ -196,7 +196,8 @@ static int visit(const char *modroot, struct mod *m, struct order *o, char *err,
 		if (!dep) {
 			if (builtin(modroot, d))
 				continue;
-			snprintf(err, errlen, "the module %s needs %s, which the package does not have", m->name, d);
+			snprintf(err, errlen, "the module %s needs %s, which the package does not have",
+				 m->name, d);
 			return -ENOENT;
 		}
 		if ((r = visit(modroot, dep, o, err, errlen)) < 0)
@@ -209,8 +210,8 @@ static int visit(const char *modroot, struct mod *m, struct order *o, char *err,
 
 /* ---- the archive ---------------------------------------------------------------------- */
 
-static int add_entry(struct archive *a, const char *name, mode_t type, mode_t perm,
-		     const void *data, size_t len, dev_t rdev)
+static int add_entry(struct archive *a, const char *name, mode_t type, mode_t perm, const void *data,
+		     size_t len, dev_t rdev)
 {
 	struct archive_entry *e = archive_entry_new();
 	if (!e)
@@ -226,8 +227,7 @@ static int add_entry(struct archive *a, const char *name, mode_t type, mode_t pe
 		archive_entry_set_rdev(e, rdev);
 	archive_entry_set_size(e, type == AE_IFREG ? (la_int64_t)len : 0);
 	int r = archive_write_header(a, e);
-	if (r == ARCHIVE_OK && type == AE_IFREG && len &&
-	    archive_write_data(a, data, len) != (la_ssize_t)len)
+	if (r == ARCHIVE_OK && type == AE_IFREG && len && archive_write_data(a, data, len) != (la_ssize_t)len)
 		r = ARCHIVE_FATAL;
 	archive_entry_free(e);
 	return r == ARCHIVE_OK ? 0 : -EIO;
@@ -278,7 +278,8 @@ int kdeb_build_initramfs(const struct kdeb_initramfs *in, char **order_out, char
 		if (!m) {
 			if (builtin(in->modroot, in->modules[i]))
 				continue;
-			snprintf(err, errlen, "the package has no module %s (not built in either)", in->modules[i]);
+			snprintf(err, errlen, "the package has no module %s (not built in either)",
+				 in->modules[i]);
 			r = -ENOENT;
 			goto out;
 		}
@@ -289,7 +290,8 @@ int kdeb_build_initramfs(const struct kdeb_initramfs *in, char **order_out, char
 	if (!a || archive_write_set_format_cpio_newc(a) != ARCHIVE_OK ||
 	    archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
 	    archive_write_open_filename(a, in->out) != ARCHIVE_OK) {
-		snprintf(err, errlen, "cannot write %s: %s", in->out, a ? archive_error_string(a) : "out of memory");
+		snprintf(err, errlen, "cannot write %s: %s", in->out,
+			 a ? archive_error_string(a) : "out of memory");
 		r = -EIO;
 		goto out;
 	}

@@ -28,11 +28,11 @@ const char *kdeb_modinfo_depends(const unsigned char *elf, size_t len, size_t *v
 
 /* initramfs */
 struct kdeb_initramfs {
-	const char *modroot; /* unpacked lib/modules/VERSION */
+	const char *modroot;        /* unpacked lib/modules/VERSION */
 	const char *const *modules; /* wanted module names ("virtio_blk", "virtio-rng") */
 	size_t nmodules;
 	const char *busybox; /* static busybox on the host */
-	const char *out; /* gzip'd newc cpio to write */
+	const char *out;     /* gzip'd newc cpio to write */
 };
 /* Resolve the modules and their dependencies (modules built into the kernel are left
  * out), write the archive.  *order gets the load order, comma-separated (malloc'd).

@@ -24,7 +24,6 @@
 
 #include "kdeb.h"
 
-
 /* snprintf that may cut (paths in messages and scratch names are checked elsewhere) */
 __attribute__((format(printf, 3, 4))) static void say(char *buf, size_t len, const char *fmt, ...)
 {
@@ -37,7 +36,7 @@ __attribute__((format(printf, 3, 4))) static void say(char *buf, size_t len, con
 struct kdeb {
 	char cache[4096];
 	char kdir[4096], vmlinux[4096], initrd[4096];
-	char deb[4096]; /* the package file */
+	char deb[4096];  /* the package file */
 	char ident[512]; /* what decides a rebuild: file name_version_arch.deb or sha256 */
 	char url[4096], sha256[65];
 	int64_t size;
@@ -64,7 +63,8 @@ static int paths(struct lia_ctx *ctx, struct kdeb *k)
 	    ctx->host->path(ctx, k->kdir, sizeof(k->kdir), "kernel") ||
 	    ctx->host->path(ctx, k->vmlinux, sizeof(k->vmlinux), "kernel/vmlinux") ||
 	    ctx->host->path(ctx, k->initrd, sizeof(k->initrd), "kernel/initrd"))
-		return ctx->host->error(ctx, -ENAMETOOLONG, "The state directory path %s is too long.", ctx->host->state_dir(ctx));
+		return ctx->host->error(ctx, -ENAMETOOLONG, "The state directory path %s is too long.",
+					ctx->host->state_dir(ctx));
 	return 0;
 }
 
@@ -115,11 +115,19 @@ static int run(struct lia_ctx *ctx, const char *what, const char *const argv[], 
 static int resolve_package(struct lia_ctx *ctx, const char *pkg, char *out, size_t outlen)
 {
 	static char buf[65536];
-	const char *argv[] = { "apt-cache", "depends", "--no-recommends", "--no-suggests",
-			       "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances",
-			       pkg, NULL };
+	const char *argv[] = { "apt-cache",
+			       "depends",
+			       "--no-recommends",
+			       "--no-suggests",
+			       "--no-conflicts",
+			       "--no-breaks",
+			       "--no-replaces",
+			       "--no-enhances",
+			       pkg,
+			       NULL };
 	char what[600];
-	snprintf(what, sizeof(what), "`apt-cache depends %s` (is the package known to apt? run apt-get update)", pkg);
+	snprintf(what, sizeof(what),
+		 "`apt-cache depends %s` (is the package known to apt? run apt-get update)", pkg);
 	int r = run(ctx, what, argv, buf, sizeof(buf));
 	if (r < 0)
 		return r;
@@ -160,7 +168,9 @@ static int package_uri(struct lia_ctx *ctx, const char *pkg, struct kdeb *k)
 			snprintf(k->sha256, sizeof(k->sha256), "%s", sum + 7);
 		return 0;
 	}
-	return ctx->host->error(ctx, -ENOENT, "apt knows no downloadable package %s (apt-get download --print-uris printed no .deb).", pkg);
+	return ctx->host->error(
+		ctx, -ENOENT,
+		"apt knows no downloadable package %s (apt-get download --print-uris printed no .deb).", pkg);
 }
 
 static int sha256_of(struct lia_ctx *ctx, const char *path, char hex[65])
@@ -184,11 +194,13 @@ static int fetch_with_apt(struct lia_ctx *ctx, struct kdeb *k, const char *pkg)
 	int r;
 	if ((size_t)snprintf(k->deb, sizeof(k->deb), "%s/%s", k->cache, k->ident) >= sizeof(k->deb))
 		return ctx->host->error(ctx, -ENAMETOOLONG, "The cache path %s is too long.", k->cache);
-	if (access(k->deb, R_OK) == 0 && (!k->sha256[0] || (sha256_of(ctx, k->deb, hex) == 0 && !strcmp(hex, k->sha256))))
+	if (access(k->deb, R_OK) == 0 &&
+	    (!k->sha256[0] || (sha256_of(ctx, k->deb, hex) == 0 && !strcmp(hex, k->sha256))))
 		return 0;
 	unlink(k->deb);
 	if ((r = mkdirs(k->cache)) < 0)
-		return ctx->host->error(ctx, r, "Cannot create the cache folder %s: %s.", k->cache, strerror(-r));
+		return ctx->host->error(ctx, r, "Cannot create the cache folder %s: %s.", k->cache,
+					strerror(-r));
 	/* apt-get download writes into its working directory: env -C sets it, no shell */
 	static char out[16384];
 	const char *argv[] = { "env", "-C", k->cache, "apt-get", "download", pkg, NULL };
@@ -201,7 +213,10 @@ static int fetch_with_apt(struct lia_ctx *ctx, struct kdeb *k, const char *pkg)
 		return ctx->host->error(ctx, -ENOENT, "apt-get download %s did not leave %s.", pkg, k->deb);
 	if (k->sha256[0] && ((r = sha256_of(ctx, k->deb, hex)) < 0 || strcmp(hex, k->sha256))) {
 		unlink(k->deb);
-		return r < 0 ? r : ctx->host->error(ctx, -EBADMSG, "%s does not have the SHA256 apt announced (%s).", k->deb, k->sha256);
+		return r < 0 ? r
+			     : ctx->host->error(ctx, -EBADMSG,
+						"%s does not have the SHA256 apt announced (%s).", k->deb,
+						k->sha256);
 	}
 	return 0;
 }
@@ -212,16 +227,21 @@ static int fetch_deb_setting(struct lia_ctx *ctx, struct kdeb *k, const char *de
 	int r;
 	if (!is_url(deb)) {
 		if (access(deb, R_OK) < 0)
-			return ctx->host->error(ctx, -errno, "kernel-debian.deb = \"%s\" cannot be read: %s.", deb, strerror(errno));
+			return ctx->host->error(ctx, -errno, "kernel-debian.deb = \"%s\" cannot be read: %s.",
+						deb, strerror(errno));
 		snprintf(k->deb, sizeof(k->deb), "%s", deb);
 	} else {
 		const char *base = strrchr(deb, '/') + 1;
 		if (!*base || *base == '.' || strlen(base) > 200)
-			return ctx->host->error(ctx, -EINVAL, "kernel-debian.deb = \"%s\" does not end in a file name.", deb);
+			return ctx->host->error(
+				ctx, -EINVAL, "kernel-debian.deb = \"%s\" does not end in a file name.", deb);
 		if ((r = mkdirs(k->cache)) < 0)
-			return ctx->host->error(ctx, r, "Cannot create the cache folder %s: %s.", k->cache, strerror(-r));
+			return ctx->host->error(ctx, r, "Cannot create the cache folder %s: %s.", k->cache,
+						strerror(-r));
 		say(k->deb, sizeof(k->deb), "%s/%s", k->cache, base);
-		struct lia_download d = { .size = sizeof(d), .url = deb, .dest = k->deb, .expect_size = -1, .mode = 0644 };
+		struct lia_download d = {
+			.size = sizeof(d), .url = deb, .dest = k->deb, .expect_size = -1, .mode = 0644
+		};
 		if ((r = ctx->host->download(ctx, &d)) < 0)
 			return r;
 	}
@@ -291,7 +311,9 @@ static int find_kernel(struct lia_ctx *ctx, const char *root, char *vmlinuz, cha
 	if (d)
 		closedir(d);
 	if (!ver)
-		return ctx->host->error(ctx, -ENOENT, "The package has no boot/vmlinuz-*: is it a kernel image package (linux-image-*)?");
+		return ctx->host->error(
+			ctx, -ENOENT,
+			"The package has no boot/vmlinuz-*: is it a kernel image package (linux-image-*)?");
 	say(modroot, len, "%s/lib/modules/%s", root, ver);
 	if (access(modroot, F_OK) < 0)
 		say(modroot, len, "%s/usr/lib/modules/%s", root, ver);
@@ -306,17 +328,18 @@ static int busybox_path(struct lia_ctx *ctx, char *out, size_t len)
 	unsigned char *data;
 	size_t n;
 	if (read_file(out, &data, &n) < 0)
-		return ctx->host->error(ctx, -ENOENT,
-				"No busybox at %s: install the Debian package busybox-static (apt-get "
-				"install busybox-static) or set kernel-debian.busybox.",
-				out);
+		return ctx->host->error(
+			ctx, -ENOENT,
+			"No busybox at %s: install the Debian package busybox-static (apt-get "
+			"install busybox-static) or set kernel-debian.busybox.",
+			out);
 	int st = kdeb_elf_static(data, n);
 	free(data);
 	if (!st)
 		return ctx->host->error(ctx, -ENOEXEC,
-				"%s is not a statically linked ELF program; the initramfs has no "
-				"libraries (install busybox-static).",
-				out);
+					"%s is not a statically linked ELF program; the initramfs has no "
+					"libraries (install busybox-static).",
+					out);
 	return 0;
 }
 
@@ -337,13 +360,14 @@ static int build(struct lia_ctx *ctx, struct kdeb *k, const char *root, char *su
 	r = kdeb_extract_vmlinux(bz, bzlen, &elf, &elflen, &method, err, sizeof(err));
 	free(bz);
 	if (r < 0)
-		return ctx->host->error(ctx, r, "Cannot extract the vmlinux from %s of %s: %s.", strrchr(vmlinuz, '/') + 1, k->deb, err);
+		return ctx->host->error(ctx, r, "Cannot extract the vmlinux from %s of %s: %s.",
+					strrchr(vmlinuz, '/') + 1, k->deb, err);
 	if (!kdeb_has_pvh_note(elf, elflen)) {
 		free(elf);
 		return ctx->host->error(ctx, -ENOEXEC,
-				"The kernel of %s has no PVH entry note (CONFIG_PVH): neither QEMU's "
-				"microvm nor Firecracker can boot its vmlinux directly.",
-				k->deb);
+					"The kernel of %s has no PVH entry note (CONFIG_PVH): neither QEMU's "
+					"microvm nor Firecracker can boot its vmlinux directly.",
+					k->deb);
 	}
 	char *order = NULL;
 	if (ctx->host->cfg_bool(ctx, "initrd")) {
@@ -354,7 +378,8 @@ static int build(struct lia_ctx *ctx, struct kdeb *k, const char *root, char *su
 		if ((r = kdeb_build_initramfs(&in, &order, err, sizeof(err))) < 0) {
 			unlink(tmp);
 			free(elf);
-			return ctx->host->error(ctx, r, "Cannot build the initramfs from %s: %s.", k->deb, err);
+			return ctx->host->error(ctx, r, "Cannot build the initramfs from %s: %s.", k->deb,
+						err);
 		}
 	}
 	r = write_atomic(k->vmlinux, elf, elflen);
@@ -394,7 +419,9 @@ static int locate(struct lia_ctx *ctx, struct kdeb *k, char *pkg, size_t pkglen)
 		return fetch_deb_setting(ctx, k, deb);
 	const char *want = ctx->host->cfg_str(ctx, "package");
 	if (!valid_pkg(want))
-		return ctx->host->error(ctx, -EINVAL, "kernel-debian.package = \"%s\" is not a Debian package name.", want ? want : "");
+		return ctx->host->error(ctx, -EINVAL,
+					"kernel-debian.package = \"%s\" is not a Debian package name.",
+					want ? want : "");
 	if ((r = resolve_package(ctx, want, pkg, pkglen)) < 0)
 		return r;
 	return package_uri(ctx, pkg, k);
@@ -449,7 +476,8 @@ static int kernel_run(struct lia_ctx *ctx, void *state)
 		/* the cache may be shared (parallel tests, several state_dirs): one fetch at a time */
 		char lock[4200];
 		if ((r = mkdirs(k.cache)) < 0)
-			return ctx->host->error(ctx, r, "Cannot create the cache folder %s: %s.", k.cache, strerror(-r));
+			return ctx->host->error(ctx, r, "Cannot create the cache folder %s: %s.", k.cache,
+						strerror(-r));
 		say(lock, sizeof(lock), "%s/.lock", k.cache);
 		int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 		if (fd < 0 || flock(fd, LOCK_EX) < 0) {
@@ -467,7 +495,8 @@ static int kernel_run(struct lia_ctx *ctx, void *state)
 		return ctx->host->error(ctx, r, "Cannot create %s: %s.", k.kdir, strerror(-r));
 	snprintf(root, sizeof(root), "%s/.unpack-XXXXXX", k.kdir);
 	if (!mkdtemp(root))
-		return ctx->host->error(ctx, -errno, "Cannot create a scratch folder in %s: %s.", k.kdir, strerror(errno));
+		return ctx->host->error(ctx, -errno, "Cannot create a scratch folder in %s: %s.", k.kdir,
+					strerror(errno));
 	static char out[8192];
 	const char *argv[] = { "dpkg-deb", "-x", k.deb, root, NULL };
 	char what[4300];
@@ -483,7 +512,8 @@ static int kernel_run(struct lia_ctx *ctx, void *state)
 	initrd_inputs(ctx, ins, sizeof(ins));
 	ctx->host->memo_set(ctx, "initrd", ins);
 	ctx->host->memo_set(ctx, "made", "yes");
-	ctx->host->note(ctx, "wrote %s%s from %s", k.vmlinux, ctx->host->cfg_bool(ctx, "initrd") ? " and initrd" : "", summary);
+	ctx->host->note(ctx, "wrote %s%s from %s", k.vmlinux,
+			ctx->host->cfg_bool(ctx, "initrd") ? " and initrd" : "", summary);
 	return LIA_OK;
 }
 
@@ -514,8 +544,10 @@ static int kernel_plan(struct lia_ctx *ctx, void *state)
 	if (deb && *deb)
 		ctx->host->note(ctx, "unpack %s; write state_dir/kernel/vmlinux and initrd", deb);
 	else
-		ctx->host->note(ctx, "apt-get download %s (its linux-image-* dependency); unpack it; write "
-			     "state_dir/kernel/vmlinux and initrd (nothing when the memo has the same version)",
+		ctx->host->note(
+			ctx,
+			"apt-get download %s (its linux-image-* dependency); unpack it; write "
+			"state_dir/kernel/vmlinux and initrd (nothing when the memo has the same version)",
 			ctx->host->cfg_str(ctx, "package"));
 	return 0;
 }
@@ -528,29 +560,43 @@ static int preflight_run(struct lia_ctx *ctx, void *state)
 }
 
 static const struct lia_option options[] = {
-	{ .name = "package", .type = LIA_OPT_STRING, .default_value = "linux-image-cloud-amd64",
+	{ .name = "package",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "linux-image-cloud-amd64",
 	  .help = "Debian kernel package (a meta package resolves to its linux-image-* dependency)" },
 	{ .name = "deb", .type = LIA_OPT_STRING, .help = "a .deb path or http(s)/file URL instead of apt" },
-	{ .name = "cache_dir", .type = LIA_OPT_STRING, .kind = LIA_KIND_ABSPATH,
+	{ .name = "cache_dir",
+	  .type = LIA_OPT_STRING,
+	  .kind = LIA_KIND_ABSPATH,
 	  .help = "where packages are kept (default state_dir/cache/kernel-debian)" },
-	{ .name = "initrd", .type = LIA_OPT_BOOL, .default_value = "true",
+	{ .name = "initrd",
+	  .type = LIA_OPT_BOOL,
+	  .default_value = "true",
 	  .help = "build state_dir/kernel/initrd (needed: virtio is modular in Debian's kernels)" },
-	{ .name = "modules", .type = LIA_OPT_STRINGS,
-	  .default_value = "virtio_mmio,virtio_blk,virtio_net,vmw_vsock_virtio_transport,virtio-rng,button,evdev",
+	{ .name = "modules",
+	  .type = LIA_OPT_STRINGS,
+	  .default_value =
+		  "virtio_mmio,virtio_blk,virtio_net,vmw_vsock_virtio_transport,virtio-rng,button,evdev",
 	  .help = "modules put in the initramfs and loaded at boot (their dependencies are added)" },
-	{ .name = "busybox", .type = LIA_OPT_STRING, .kind = LIA_KIND_ABSPATH, .default_value = "/bin/busybox",
+	{ .name = "busybox",
+	  .type = LIA_OPT_STRING,
+	  .kind = LIA_KIND_ABSPATH,
+	  .default_value = "/bin/busybox",
 	  .help = "static busybox for the initramfs (Debian: busybox-static)" },
 	{ 0 },
 };
 
 static const struct lia_hook hooks[] = {
 	{ .phase = LIA_PHASE_PREFLIGHT, .run = preflight_run, .summary = "check busybox-static" },
-	{ .phase = LIA_PHASE_KERNEL, .run = kernel_run, .undo = kernel_undo, .plan = kernel_plan,
+	{ .phase = LIA_PHASE_KERNEL,
+	  .run = kernel_run,
+	  .undo = kernel_undo,
+	  .plan = kernel_plan,
 	  .summary = "guest kernel and initramfs from a Debian kernel package" },
 	{ 0 },
 };
 
-static const char *const needs[] = { "prog:apt-get=apt", "prog:apt-cache=apt", "prog:dpkg-deb=dpkg",
+static const char *const needs[] = { "prog:apt-get=apt",   "prog:apt-cache=apt",       "prog:dpkg-deb=dpkg",
 				     "prog:env=coreutils", "prog:sha256sum=coreutils", NULL };
 
 LIA_PLUGIN_DEFINE(kernel_debian) = {

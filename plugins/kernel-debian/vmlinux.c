@@ -39,8 +39,7 @@ static int try_at(const unsigned char *p, size_t len, unsigned char **out, size_
 	archive_read_support_filter_all(a);
 	archive_read_support_format_raw(a);
 	if (archive_read_open_memory(a, p, len) != ARCHIVE_OK ||
-	    archive_read_next_header(a, &e) != ARCHIVE_OK ||
-	    archive_filter_code(a, 0) == ARCHIVE_FILTER_NONE)
+	    archive_read_next_header(a, &e) != ARCHIVE_OK || archive_filter_code(a, 0) == ARCHIVE_FILTER_NONE)
 		goto out;
 	for (;;) {
 		if (cap - n < 1 << 20) {
@@ -97,7 +96,8 @@ int kdeb_extract_vmlinux(const unsigned char *bz, size_t len, unsigned char **ou
 			p = hit + 1;
 		}
 	}
-	snprintf(err, errlen, "no compressed ELF kernel found in it (tried lz4, zstd, xz, gzip, bzip2, lzma)");
+	snprintf(err, errlen,
+		 "no compressed ELF kernel found in it (tried lz4, zstd, xz, gzip, bzip2, lzma)");
 	return -ENOEXEC;
 }
 

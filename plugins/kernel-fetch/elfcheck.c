@@ -10,8 +10,9 @@
 
 #include "elfcheck.h"
 
-#define BZ_HINT "Firecracker 1.6 on x86_64 needs the uncompressed ELF vmlinux (build it with `make vmlinux`, " \
-		"extract it with the kernel's scripts/extract-vmlinux, or point kernel-fetch's url at a vmlinux)"
+#define BZ_HINT                                                                                        \
+	"Firecracker 1.6 on x86_64 needs the uncompressed ELF vmlinux (build it with `make vmlinux`, " \
+	"extract it with the kernel's scripts/extract-vmlinux, or point kernel-fetch's url at a vmlinux)"
 
 static int looks_like_text(const unsigned char *b, size_t n)
 {
@@ -43,7 +44,8 @@ int kf_check_vmlinux(const char *path, char *why, size_t len)
 		Elf64_Ehdr eh;
 		memcpy(&eh, b, sizeof eh);
 		if (eh.e_ident[EI_CLASS] != ELFCLASS64) {
-			snprintf(why, len, "is a 32-bit ELF file; Firecracker on x86_64 needs a 64-bit x86_64 vmlinux");
+			snprintf(why, len,
+				 "is a 32-bit ELF file; Firecracker on x86_64 needs a 64-bit x86_64 vmlinux");
 			return -1;
 		}
 		if (eh.e_ident[EI_DATA] != ELFDATA2LSB || eh.e_machine != EM_X86_64) {
@@ -52,7 +54,8 @@ int kf_check_vmlinux(const char *path, char *why, size_t len)
 			return -1;
 		}
 		if (eh.e_type != ET_EXEC) {
-			snprintf(why, len, "is an x86_64 ELF file but not an executable kernel image (e_type %u)",
+			snprintf(why, len,
+				 "is an x86_64 ELF file but not an executable kernel image (e_type %u)",
 				 (unsigned)eh.e_type);
 			return -1;
 		}

@@ -30,10 +30,12 @@ struct paths {
 static int mk_paths(struct lia_ctx *ctx, struct paths *p)
 {
 	const struct lia_host *h = ctx->host;
-	if (h->path(ctx, p->dir, sizeof p->dir, "kernel") < 0 || h->path(ctx, p->file, sizeof p->file, "kernel/vmlinux") < 0 ||
+	if (h->path(ctx, p->dir, sizeof p->dir, "kernel") < 0 ||
+	    h->path(ctx, p->file, sizeof p->file, "kernel/vmlinux") < 0 ||
 	    h->path(ctx, p->tmp, sizeof p->tmp, "kernel/vmlinux.new") < 0 ||
 	    h->path(ctx, p->tmp_part, sizeof p->tmp_part, "kernel/vmlinux.new.part") < 0)
-		return h->error(ctx, -ENAMETOOLONG, "The state_dir %s is too long a path.", h->state_dir(ctx));
+		return h->error(ctx, -ENAMETOOLONG, "The state_dir %s is too long a path.",
+				h->state_dir(ctx));
 	return 0;
 }
 
@@ -41,7 +43,7 @@ static int mk_paths(struct lia_ctx *ctx, struct paths *p)
 struct want {
 	const char *url;
 	const char *sha; /* NULL: nothing to check against */
-	int tofu; /* 1: first use, nothing recorded yet for this url */
+	int tofu;        /* 1: first use, nothing recorded yet for this url */
 	int verify;
 	int recorded; /* sha comes from the record */
 };
@@ -99,8 +101,8 @@ static int kf_run(struct lia_ctx *ctx, void *state)
 		return rc;
 	get_want(ctx, &w);
 	if (!w.verify)
-		h->log(ctx, LIA_LOG_WARN, "verify = false: the kernel from %s is NOT checked against any checksum",
-		       w.url);
+		h->log(ctx, LIA_LOG_WARN,
+		       "verify = false: the kernel from %s is NOT checked against any checksum", w.url);
 	if (up_to_date(ctx, &p, &w, sum)) {
 		h->log(ctx, LIA_LOG_INFO, "%s is up to date%s%s", p.file, sum[0] ? ", sha256 " : "", sum);
 		return LIA_OK;
@@ -141,7 +143,8 @@ static int kf_run(struct lia_ctx *ctx, void *state)
 	if (h->memo_set(ctx, "url", w.url) < 0 || h->memo_set(ctx, "sha256", req.got_sha256) < 0)
 		return h->error(ctx, -EIO, "Cannot record the checksum of %s.", p.file);
 	if (w.tofu)
-		h->log(ctx, LIA_LOG_WARN, "recorded sha256 %s for %s (trust on first use)", req.got_sha256, w.url);
+		h->log(ctx, LIA_LOG_WARN, "recorded sha256 %s for %s (trust on first use)", req.got_sha256,
+		       w.url);
 	h->note(ctx, "installed %s from %s (sha256 %s)", p.file, w.url, req.got_sha256);
 	return LIA_OK;
 }
@@ -198,9 +201,20 @@ static int kf_undo(struct lia_ctx *ctx, void *state)
 }
 
 static const struct lia_option kf_options[] = {
-	{ .name = "url", .type = LIA_OPT_STRING, .default_value = DEFAULT_URL, .kind = LIA_KIND_URL, .choices = "http|https|file", .help = "where the guest kernel (an uncompressed x86_64 ELF vmlinux) comes from" },
-	{ .name = "sha256", .type = LIA_OPT_STRING, .kind = LIA_KIND_SHA256, .help = "expected SHA-256 (default: trust on first use and record it)" },
-	{ .name = "verify", .type = LIA_OPT_BOOL, .default_value = "true", .help = "false: do not check any checksum (warned on every run)" },
+	{ .name = "url",
+	  .type = LIA_OPT_STRING,
+	  .default_value = DEFAULT_URL,
+	  .kind = LIA_KIND_URL,
+	  .choices = "http|https|file",
+	  .help = "where the guest kernel (an uncompressed x86_64 ELF vmlinux) comes from" },
+	{ .name = "sha256",
+	  .type = LIA_OPT_STRING,
+	  .kind = LIA_KIND_SHA256,
+	  .help = "expected SHA-256 (default: trust on first use and record it)" },
+	{ .name = "verify",
+	  .type = LIA_OPT_BOOL,
+	  .default_value = "true",
+	  .help = "false: do not check any checksum (warned on every run)" },
 	{ 0 },
 };
 

@@ -16,8 +16,7 @@ int nb_forward_get(struct lia_ctx *ctx, int *on)
 	ssize_t n;
 
 	if (fd < 0)
-		return ctx->host->error(ctx, -errno, "Cannot open %s: %s.", IP_FORWARD,
-					   strerror(errno));
+		return ctx->host->error(ctx, -errno, "Cannot open %s: %s.", IP_FORWARD, strerror(errno));
 	n = read(fd, buf, sizeof buf - 1);
 	close(fd);
 	if (n <= 0)
@@ -33,15 +32,14 @@ int nb_forward_set(struct lia_ctx *ctx, const char *value)
 
 	if (fd < 0)
 		return ctx->host->error(ctx, -errno, "Cannot open %s for writing: %s.", IP_FORWARD,
-					   strerror(errno));
+					strerror(errno));
 	if (write(fd, value, len) != (ssize_t)len) {
 		e = errno;
 		close(fd);
 		return ctx->host->error(ctx, -e, "Cannot write '%s' to %s: %s.", value, IP_FORWARD,
-					   strerror(e));
+					strerror(e));
 	}
 	if (close(fd) < 0)
-		return ctx->host->error(ctx, -errno, "Cannot write %s: %s.", IP_FORWARD,
-					   strerror(errno));
+		return ctx->host->error(ctx, -errno, "Cannot write %s: %s.", IP_FORWARD, strerror(errno));
 	return 0;
 }

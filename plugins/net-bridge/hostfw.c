@@ -60,10 +60,10 @@ static int has_chain(json_t *ruleset, const char *fam, const char *table, const 
 	size_t i;
 	json_t *it, *o;
 
-	json_array_foreach(ruleset, i, it)
-		if ((o = json_object_get(it, "chain")) && !strcmp(str(o, "family"), fam) &&
-		    !strcmp(str(o, "table"), table) && !strcmp(str(o, "name"), chain))
-			return 1;
+	json_array_foreach(ruleset, i, it) if ((o = json_object_get(it, "chain")) &&
+					       !strcmp(str(o, "family"), fam) &&
+					       !strcmp(str(o, "table"), table) &&
+					       !strcmp(str(o, "name"), chain)) return 1;
 	return 0;
 }
 
@@ -79,8 +79,8 @@ static int ipt(struct lia_ctx *ctx, const char *const *argv, char *out, size_t l
 		char *nl = strchr(out, '\n');
 		if (nl && nl[1] == 0)
 			*nl = 0;
-		return ctx->host->error(ctx, -EIO, "`iptables %s %s` failed (exit %d): %s",
-					   argv[2], argv[3], status, out);
+		return ctx->host->error(ctx, -EIO, "`iptables %s %s` failed (exit %d): %s", argv[2], argv[3],
+					status, out);
 	}
 	return 0;
 }
@@ -163,11 +163,28 @@ static int ipt_open(struct lia_ctx *ctx, struct nb_state *st, const char *uplink
 	if (r < 0)
 		return r;
 	comments(st, uplink, oc, ic);
-	const char *in[] = { "iptables", "-w", "-I", "FORWARD", "1", "-i", uplink, "-o", st->bridge,
-			     "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-m", "comment",
-			     "--comment", ic, "-j", "ACCEPT", NULL };
-	const char *outr[] = { "iptables", "-w", "-I", "FORWARD", "1", "-i", st->bridge, "-o",
-			       uplink, "-m", "comment", "--comment", oc, "-j", "ACCEPT", NULL };
+	const char *in[] = { "iptables",
+			     "-w",
+			     "-I",
+			     "FORWARD",
+			     "1",
+			     "-i",
+			     uplink,
+			     "-o",
+			     st->bridge,
+			     "-m",
+			     "conntrack",
+			     "--ctstate",
+			     "RELATED,ESTABLISHED",
+			     "-m",
+			     "comment",
+			     "--comment",
+			     ic,
+			     "-j",
+			     "ACCEPT",
+			     NULL };
+	const char *outr[] = { "iptables", "-w", "-I",      "FORWARD",   "1", "-i", st->bridge, "-o",
+			       uplink,     "-m", "comment", "--comment", oc,  "-j", "ACCEPT",   NULL };
 	if ((r = ipt(ctx, in, out, sizeof out)) < 0)
 		return r;
 	return ipt(ctx, outr, out, sizeof out);
@@ -184,7 +201,8 @@ int nb_hostfw_scan(struct lia_ctx *ctx, struct nb_state *st, json_t *ruleset, co
 	json_t *it, *o;
 
 	comments(st, uplink, oc, ic);
-	json_array_foreach(ruleset, i, it) {
+	json_array_foreach(ruleset, i, it)
+	{
 		if (n >= max)
 			break;
 		if (!(o = json_object_get(it, "chain")) || !foreign_drop_chain(o))
@@ -205,7 +223,8 @@ int nb_hostfw_scan(struct lia_ctx *ctx, struct nb_state *st, json_t *ruleset, co
 			free(listing);
 			continue;
 		}
-		json_array_foreach(ruleset, i, it) {
+		json_array_foreach(ruleset, i, it)
+		{
 			if (!(o = json_object_get(it, "rule")) || !same_chain(o, &out[k]))
 				continue;
 			if (!strcmp(str(o, "comment"), oc))
@@ -220,15 +239,14 @@ int nb_hostfw_scan(struct lia_ctx *ctx, struct nb_state *st, json_t *ruleset, co
 
 static json_t *delete_rule(json_t *r)
 {
-	return json_pack("{s:{s:{s:s,s:s,s:s,s:O}}}", "delete", "rule", "family", str(r, "family"),
-			 "table", str(r, "table"), "chain", str(r, "chain"), "handle",
-			 json_object_get(r, "handle"));
+	return json_pack("{s:{s:{s:s,s:s,s:s,s:O}}}", "delete", "rule", "family", str(r, "family"), "table",
+			 str(r, "table"), "chain", str(r, "chain"), "handle", json_object_get(r, "handle"));
 }
 
 static json_t *insert_rule(const struct nb_fwchain *c, const char *comment, json_t *expr)
 {
-	return json_pack("{s:{s:{s:s,s:s,s:s,s:s,s:o}}}", "insert", "rule", "family", c->family,
-			 "table", c->table, "chain", c->chain, "comment", comment, "expr", expr);
+	return json_pack("{s:{s:{s:s,s:s,s:s,s:s,s:o}}}", "insert", "rule", "family", c->family, "table",
+			 c->table, "chain", c->chain, "comment", comment, "expr", expr);
 }
 
 static int is_hf_rule(json_t *r)
@@ -236,8 +254,8 @@ static int is_hf_rule(json_t *r)
 	return !strncmp(str(r, "comment"), HF_PREFIX, strlen(HF_PREFIX));
 }
 
-int nb_hostfw_open(struct lia_ctx *ctx, struct nb_state *st, struct nft_ctx *nft,
-		   json_t *ruleset, const char *uplink)
+int nb_hostfw_open(struct lia_ctx *ctx, struct nb_state *st, struct nft_ctx *nft, json_t *ruleset,
+		   const char *uplink)
 {
 	struct nb_fwchain ch[16];
 	char oc[128], ic[128];
@@ -253,7 +271,7 @@ int nb_hostfw_open(struct lia_ctx *ctx, struct nb_state *st, struct nft_ctx *nft
 		if (ch[k].has_ours)
 			continue;
 		ctx->host->note(ctx, "accept %s <-> %s in the host chain '%s %s %s' (policy drop)",
-				   st->bridge, uplink, ch[k].family, ch[k].table, ch[k].chain);
+				st->bridge, uplink, ch[k].family, ch[k].table, ch[k].chain);
 		if (is_ipt(&ch[k])) {
 			if ((r = ipt_open(ctx, st, uplink)) < 0) {
 				json_decref(cmds);
@@ -263,16 +281,19 @@ int nb_hostfw_open(struct lia_ctx *ctx, struct nb_state *st, struct nft_ctx *nft
 		}
 		todo++;
 		/* rules of an earlier bridge/uplink pair go first */
-		json_array_foreach(ruleset, i, it)
-			if ((o = json_object_get(it, "rule")) && same_chain(o, &ch[k]) && is_hf_rule(o))
-				json_array_append_new(cmds, delete_rule(o));
+		json_array_foreach(ruleset, i, it) if ((o = json_object_get(it, "rule")) &&
+						       same_chain(o, &ch[k]) && is_hf_rule(o))
+			json_array_append_new(cmds, delete_rule(o));
 		/* insert: ahead of the chain's own rules, like Docker's DOCKER-USER advice */
-		json_array_append_new(cmds, insert_rule(&ch[k], ic, json_pack("[o,o,o,{s:n}]",
-			nb_match_name("iifname", uplink), nb_match_name("oifname", st->bridge),
-			nb_match_ct_established(), "accept")));
-		json_array_append_new(cmds, insert_rule(&ch[k], oc, json_pack("[o,o,{s:n}]",
-			nb_match_name("iifname", st->bridge), nb_match_name("oifname", uplink),
-			"accept")));
+		json_array_append_new(cmds,
+				      insert_rule(&ch[k], ic,
+						  json_pack("[o,o,o,{s:n}]", nb_match_name("iifname", uplink),
+							    nb_match_name("oifname", st->bridge),
+							    nb_match_ct_established(), "accept")));
+		json_array_append_new(
+			cmds, insert_rule(&ch[k], oc,
+					  json_pack("[o,o,{s:n}]", nb_match_name("iifname", st->bridge),
+						    nb_match_name("oifname", uplink), "accept")));
 	}
 	if (!todo) {
 		json_decref(cmds);
@@ -287,9 +308,7 @@ int nb_hostfw_count(struct lia_ctx *ctx, json_t *ruleset)
 	int n = 0;
 	json_t *it, *o;
 
-	json_array_foreach(ruleset, i, it)
-		if ((o = json_object_get(it, "rule")) && is_hf_rule(o))
-			n++;
+	json_array_foreach(ruleset, i, it) if ((o = json_object_get(it, "rule")) && is_hf_rule(o)) n++;
 	if (has_chain(ruleset, "ip", "filter", "FORWARD")) {
 		char *listing = ipt_list(ctx), *p;
 		if (!listing)
@@ -320,11 +339,11 @@ int nb_hostfw_close(struct lia_ctx *ctx, struct nft_ctx *nft, json_t *ruleset)
 			return r;
 		}
 	}
-	json_array_foreach(ruleset, i, it)
-		if ((o = json_object_get(it, "rule")) && is_hf_rule(o)) {
-			json_array_append_new(cmds, delete_rule(o));
-			n++;
-		}
+	json_array_foreach(ruleset, i, it) if ((o = json_object_get(it, "rule")) && is_hf_rule(o))
+	{
+		json_array_append_new(cmds, delete_rule(o));
+		n++;
+	}
 	if (json_array_size(cmds) == 0) {
 		json_decref(cmds);
 		return n;

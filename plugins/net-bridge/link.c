@@ -33,8 +33,7 @@ int nb_link_exists(struct lia_ctx *ctx, struct nb_state *st, const char *name)
 		return r;
 	l = get_link(st, name, &err);
 	if (!l && err)
-		return ctx->host->error(ctx, -EIO, "Cannot look up link '%s': %s.", name,
-					   nl_geterror(err));
+		return ctx->host->error(ctx, -EIO, "Cannot look up link '%s': %s.", name, nl_geterror(err));
 	if (l)
 		rtnl_link_put(l);
 	return l != NULL;
@@ -50,15 +49,16 @@ int nb_bridge_exists(struct lia_ctx *ctx, struct nb_state *st, int *up)
 	l = get_link(st, st->bridge, &err);
 	if (!l) {
 		if (err)
-			return ctx->host->error(ctx, -EIO, "Cannot look up bridge '%s': %s.",
-						   st->bridge, nl_geterror(err));
+			return ctx->host->error(ctx, -EIO, "Cannot look up bridge '%s': %s.", st->bridge,
+						nl_geterror(err));
 		return 0;
 	}
 	if (!rtnl_link_is_bridge(l)) {
 		char type[32];
 		snprintf(type, sizeof type, "%s", rtnl_link_get_type(l) ?: "non-bridge");
 		rtnl_link_put(l);
-		return ctx->host->error(ctx, -EEXIST,
+		return ctx->host->error(
+			ctx, -EEXIST,
 			"Link '%s' exists but is a %s device, not a bridge; choose another net-bridge.bridge name.",
 			st->bridge, type);
 	}
@@ -77,7 +77,7 @@ int nb_bridge_create(struct lia_ctx *ctx, struct nb_state *st)
 	err = rtnl_link_bridge_add(st->sk, st->bridge);
 	if (err < 0)
 		return ctx->host->error(ctx, -EIO, "Cannot create bridge '%s': %s.", st->bridge,
-					   nl_geterror(err));
+					nl_geterror(err));
 	return nb_bridge_set_up(ctx, st, 1);
 }
 
@@ -90,14 +90,13 @@ int nb_bridge_delete(struct lia_ctx *ctx, struct nb_state *st)
 		return err;
 	l = rtnl_link_alloc();
 	if (!l)
-		return ctx->host->error(ctx, -ENOMEM, "Out of memory deleting bridge '%s'.",
-					   st->bridge);
+		return ctx->host->error(ctx, -ENOMEM, "Out of memory deleting bridge '%s'.", st->bridge);
 	rtnl_link_set_name(l, st->bridge);
 	err = rtnl_link_delete(st->sk, l);
 	rtnl_link_put(l);
 	if (err < 0 && err != -NLE_NODEV && err != -NLE_OBJ_NOTFOUND)
 		return ctx->host->error(ctx, -EIO, "Cannot delete bridge '%s': %s.", st->bridge,
-					   nl_geterror(err));
+					nl_geterror(err));
 	return 0;
 }
 
@@ -110,8 +109,8 @@ int nb_bridge_set_up(struct lia_ctx *ctx, struct nb_state *st, int up)
 		return err;
 	orig = get_link(st, st->bridge, &err);
 	if (!orig)
-		return ctx->host->error(ctx, -ENODEV, "Bridge '%s' does not exist%s%s.",
-					   st->bridge, err ? ": " : "", err ? nl_geterror(err) : "");
+		return ctx->host->error(ctx, -ENODEV, "Bridge '%s' does not exist%s%s.", st->bridge,
+					err ? ": " : "", err ? nl_geterror(err) : "");
 	chg = rtnl_link_alloc();
 	if (!chg) {
 		rtnl_link_put(orig);
@@ -126,7 +125,7 @@ int nb_bridge_set_up(struct lia_ctx *ctx, struct nb_state *st, int up)
 	rtnl_link_put(orig);
 	if (err < 0)
 		return ctx->host->error(ctx, -EIO, "Cannot set bridge '%s' %s: %s.", st->bridge,
-					   up ? "up" : "down", nl_geterror(err));
+					up ? "up" : "down", nl_geterror(err));
 	return 0;
 }
 
@@ -139,8 +138,8 @@ static int bridge_ifindex(struct lia_ctx *ctx, struct nb_state *st)
 		return err;
 	l = get_link(st, st->bridge, &err);
 	if (!l)
-		return ctx->host->error(ctx, -ENODEV, "Bridge '%s' does not exist%s%s.",
-					   st->bridge, err ? ": " : "", err ? nl_geterror(err) : "");
+		return ctx->host->error(ctx, -ENODEV, "Bridge '%s' does not exist%s%s.", st->bridge,
+					err ? ": " : "", err ? nl_geterror(err) : "");
 	idx = rtnl_link_get_ifindex(l);
 	rtnl_link_put(l);
 	return idx;
@@ -157,8 +156,8 @@ static int make_addr(struct lia_ctx *ctx, struct nb_state *st, struct rtnl_addr 
 		return idx;
 	err = nl_addr_parse(st->address, AF_INET, &local);
 	if (err < 0)
-		return ctx->host->error(ctx, -EINVAL, "Address '%s' is not an IPv4 prefix: %s.",
-					   st->address, nl_geterror(err));
+		return ctx->host->error(ctx, -EINVAL, "Address '%s' is not an IPv4 prefix: %s.", st->address,
+					nl_geterror(err));
 	a = rtnl_addr_alloc();
 	if (!a) {
 		nl_addr_put(local);
@@ -171,7 +170,7 @@ static int make_addr(struct lia_ctx *ctx, struct nb_state *st, struct rtnl_addr 
 	if (err < 0) {
 		rtnl_addr_put(a);
 		return ctx->host->error(ctx, -EINVAL, "Cannot use address '%s': %s.", st->address,
-					   nl_geterror(err));
+					nl_geterror(err));
 	}
 	*out = a;
 	return 0;
@@ -188,8 +187,8 @@ static void addr_cb(struct nl_object *o, void *arg)
 	struct addr_find *f = arg;
 	struct nl_addr *local = rtnl_addr_get_local(a);
 
-	if (rtnl_addr_get_ifindex(a) == f->ifindex && rtnl_addr_get_family(a) == AF_INET &&
-	    local && nl_addr_get_len(local) == 4 && rtnl_addr_get_prefixlen(a) == f->prefix &&
+	if (rtnl_addr_get_ifindex(a) == f->ifindex && rtnl_addr_get_family(a) == AF_INET && local &&
+	    nl_addr_get_len(local) == 4 && rtnl_addr_get_prefixlen(a) == f->prefix &&
 	    !memcmp(nl_addr_get_binary_addr(local), nl_addr_get_binary_addr(f->want), 4))
 		f->found = 1;
 }
@@ -207,8 +206,7 @@ int nb_addr_present(struct lia_ctx *ctx, struct nb_state *st)
 		return f.ifindex;
 	err = nl_addr_parse(st->address, AF_INET, &f.want);
 	if (err < 0)
-		return ctx->host->error(ctx, -EINVAL, "Address '%s' is not an IPv4 prefix.",
-					   st->address);
+		return ctx->host->error(ctx, -EINVAL, "Address '%s' is not an IPv4 prefix.", st->address);
 	err = rtnl_addr_alloc_cache(st->sk, &cache);
 	if (err < 0) {
 		nl_addr_put(f.want);
@@ -230,8 +228,8 @@ int nb_addr_add(struct lia_ctx *ctx, struct nb_state *st)
 	err = rtnl_addr_add(st->sk, a, 0);
 	rtnl_addr_put(a);
 	if (err < 0 && err != -NLE_EXIST)
-		return ctx->host->error(ctx, -EIO, "Cannot add address %s to bridge '%s': %s.",
-					   st->address, st->bridge, nl_geterror(err));
+		return ctx->host->error(ctx, -EIO, "Cannot add address %s to bridge '%s': %s.", st->address,
+					st->bridge, nl_geterror(err));
 	return 0;
 }
 
@@ -248,7 +246,7 @@ int nb_addr_del(struct lia_ctx *ctx, struct nb_state *st)
 	rtnl_addr_put(a);
 	if (err < 0 && err != -NLE_NOADDR && err != -NLE_OBJ_NOTFOUND && err != -NLE_NODEV)
 		return ctx->host->error(ctx, -EIO, "Cannot remove address %s from bridge '%s': %s.",
-					   st->address, st->bridge, nl_geterror(err));
+					st->address, st->bridge, nl_geterror(err));
 	return 0;
 }
 
@@ -297,7 +295,8 @@ int nb_uplink(struct lia_ctx *ctx, struct nb_state *st, char out[IFNAMSIZ])
 	nl_cache_foreach(routes, route_cb, &f);
 	nl_cache_free(routes);
 	if (f.ifindex <= 0)
-		return ctx->host->error(ctx, -ENETUNREACH,
+		return ctx->host->error(
+			ctx, -ENETUNREACH,
 			"There is no IPv4 default route in this network namespace, so uplink \"auto\" "
 			"cannot choose the interface for NAT; set net-bridge.uplink to the outgoing "
 			"interface or nat = false.");
@@ -306,8 +305,8 @@ int nb_uplink(struct lia_ctx *ctx, struct nb_state *st, char out[IFNAMSIZ])
 		return ctx->host->error(ctx, -EIO, "Cannot list links: %s.", nl_geterror(err));
 	if (!rtnl_link_i2name(links, f.ifindex, out, IFNAMSIZ)) {
 		nl_cache_free(links);
-		return ctx->host->error(ctx, -ENODEV,
-			"The default route's interface (index %d) has no name.", f.ifindex);
+		return ctx->host->error(ctx, -ENODEV, "The default route's interface (index %d) has no name.",
+					f.ifindex);
 	}
 	nl_cache_free(links);
 	return 0;

@@ -15,8 +15,7 @@
 /* The comments of the three rules, in chain order. */
 static void rule_comments(struct nb_state *st, const char *uplink, char c[NRULES][128])
 {
-	snprintf(c[0], 128, "lia net-bridge: masquerade %s/%d out %s", st->subnet, st->prefix,
-		 uplink);
+	snprintf(c[0], 128, "lia net-bridge: masquerade %s/%d out %s", st->subnet, st->prefix, uplink);
 	snprintf(c[1], 128, "lia net-bridge: forward %s to %s", st->bridge, uplink);
 	snprintf(c[2], 128, "lia net-bridge: forward %s to %s established", uplink, st->bridge);
 }
@@ -34,7 +33,8 @@ int nb_table_exists(json_t *ruleset)
 	size_t i;
 	json_t *it, *t;
 
-	json_array_foreach(ruleset, i, it) {
+	json_array_foreach(ruleset, i, it)
+	{
 		t = json_object_get(it, "table");
 		if (t && !strcmp(json_string_value(json_object_get(t, "family")) ?: "", "ip") &&
 		    !strcmp(json_string_value(json_object_get(t, "name")) ?: "", NB_TABLE))
@@ -61,7 +61,8 @@ int nb_nat_check(struct lia_ctx *ctx, struct nb_state *st, json_t *ruleset, cons
 	if (!nb_table_exists(ruleset))
 		return -1;
 	rule_comments(st, uplink, want);
-	json_array_foreach(ruleset, i, it) {
+	json_array_foreach(ruleset, i, it)
+	{
 		if ((o = json_object_get(it, "chain")) && is_ours(o)) {
 			const char *n = json_string_value(json_object_get(o, "name")) ?: "";
 			if (!strcmp(n, "postrouting") && chain_ok(o, "nat", "postrouting", 100))
@@ -98,19 +99,17 @@ static json_t *table_obj(void)
 
 static json_t *chain_obj(const char *name, const char *type, const char *hook, int prio)
 {
-	return json_pack("{s:{s:s,s:s,s:s,s:s,s:s,s:i,s:s}}", "chain", "family", "ip", "table",
-			 NB_TABLE, "name", name, "type", type, "hook", hook, "prio", prio, "policy",
-			 "accept");
+	return json_pack("{s:{s:s,s:s,s:s,s:s,s:s,s:i,s:s}}", "chain", "family", "ip", "table", NB_TABLE,
+			 "name", name, "type", type, "hook", hook, "prio", prio, "policy", "accept");
 }
 
 static json_t *rule_obj(const char *chain, const char *comment, json_t *expr)
 {
-	return json_pack("{s:{s:{s:s,s:s,s:s,s:s,s:o}}}", "add", "rule", "family", "ip", "table",
-			 NB_TABLE, "chain", chain, "comment", comment, "expr", expr);
+	return json_pack("{s:{s:{s:s,s:s,s:s,s:s,s:o}}}", "add", "rule", "family", "ip", "table", NB_TABLE,
+			 "chain", chain, "comment", comment, "expr", expr);
 }
 
-int nb_nat_replace(struct lia_ctx *ctx, struct nb_state *st, struct nft_ctx *nft,
-		   const char *uplink)
+int nb_nat_replace(struct lia_ctx *ctx, struct nb_state *st, struct nft_ctx *nft, const char *uplink)
 {
 	char c[NRULES][128];
 	json_t *cmds = json_array();
@@ -121,22 +120,24 @@ int nb_nat_replace(struct lia_ctx *ctx, struct nb_state *st, struct nft_ctx *nft
 	json_array_append_new(cmds, json_pack("{s:o}", "add", table_obj()));
 	json_array_append_new(cmds, json_pack("{s:o}", "delete", table_obj()));
 	json_array_append_new(cmds, json_pack("{s:o}", "add", table_obj()));
-	json_array_append_new(cmds, json_pack("{s:o}", "add",
-					      chain_obj("postrouting", "nat", "postrouting", 100)));
-	json_array_append_new(cmds, json_pack("{s:o}", "add",
-					      chain_obj("forward", "filter", "forward", 0)));
-	json_array_append_new(cmds, rule_obj("postrouting", c[0], json_pack(
-		"[{s:{s:s,s:{s:{s:s,s:s}},s:{s:{s:s,s:i}}}},o,{s:n},{s:n}]",
-		"match", "op", "==", "left", "payload", "protocol", "ip", "field", "saddr",
-		"right", "prefix", "addr", st->subnet, "len", st->prefix,
-		nb_match_name("oifname", uplink), "counter", "masquerade")));
-	json_array_append_new(cmds, rule_obj("forward", c[1], json_pack(
-		"[o,o,{s:n},{s:n}]", nb_match_name("iifname", st->bridge),
-		nb_match_name("oifname", uplink), "counter", "accept")));
-	json_array_append_new(cmds, rule_obj("forward", c[2], json_pack(
-		"[o,o,o,{s:n},{s:n}]", nb_match_name("iifname", uplink),
-		nb_match_name("oifname", st->bridge), nb_match_ct_established(), "counter",
-		"accept")));
+	json_array_append_new(cmds,
+			      json_pack("{s:o}", "add", chain_obj("postrouting", "nat", "postrouting", 100)));
+	json_array_append_new(cmds, json_pack("{s:o}", "add", chain_obj("forward", "filter", "forward", 0)));
+	json_array_append_new(
+		cmds, rule_obj("postrouting", c[0],
+			       json_pack("[{s:{s:s,s:{s:{s:s,s:s}},s:{s:{s:s,s:i}}}},o,{s:n},{s:n}]", "match",
+					 "op", "==", "left", "payload", "protocol", "ip", "field", "saddr",
+					 "right", "prefix", "addr", st->subnet, "len", st->prefix,
+					 nb_match_name("oifname", uplink), "counter", "masquerade")));
+	json_array_append_new(cmds,
+			      rule_obj("forward", c[1],
+				       json_pack("[o,o,{s:n},{s:n}]", nb_match_name("iifname", st->bridge),
+						 nb_match_name("oifname", uplink), "counter", "accept")));
+	json_array_append_new(cmds,
+			      rule_obj("forward", c[2],
+				       json_pack("[o,o,o,{s:n},{s:n}]", nb_match_name("iifname", uplink),
+						 nb_match_name("oifname", st->bridge),
+						 nb_match_ct_established(), "counter", "accept")));
 	return nb_nft_run(ctx, nft, cmds, "replace table ip " NB_TABLE);
 }
 

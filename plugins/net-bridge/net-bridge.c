@@ -21,15 +21,48 @@
 #endif
 
 static const struct lia_option options[] = {
-	{ .name = "bridge", .type = LIA_OPT_STRING, .default_value = "lia-br0", .kind = LIA_KIND_IFNAME, .help = "name of the bridge the VMs' TAPs join" },
-	{ .name = "address", .type = LIA_OPT_STRING, .default_value = "172.16.0.1/24", .kind = LIA_KIND_CIDR, .help = "the bridge's IPv4 address and prefix: the VMs' gateway and subnet" },
-	{ .name = "uplink", .type = LIA_OPT_STRING, .default_value = "auto", .help = "interface NAT goes out of; \"auto\": the interface of the IPv4 default route" },
-	{ .name = "nat", .type = LIA_OPT_BOOL, .default_value = "true", .help = "masquerade the VM subnet out of the uplink" },
-	{ .name = "open_host_forward", .type = LIA_OPT_BOOL, .default_value = "false", .help = "add accept rules to a host FORWARD chain whose policy is drop (Docker)" },
-	{ .name = "unit_dir", .type = LIA_OPT_STRING, .default_value = "/etc/systemd/system", .kind = LIA_KIND_ABSPATH, .help = "where the services phase installs lia-network.service" },
-	{ .name = "enable_unit", .type = LIA_OPT_BOOL, .default_value = "true", .help = "link the unit into multi-user.target.wants (what systemctl enable does)" },
-	{ .name = "lia_core_path", .type = LIA_OPT_STRING, .default_value = LIA_BINDIR "/lia-core", .kind = LIA_KIND_ABSPATH, .help = "the lia-core the unit runs at boot" },
-	{ .name = "unit_config", .type = LIA_OPT_STRING, .default_value = "", .kind = LIA_KIND_ABSPATH, .flags = LIA_OPT_EMPTY_OK, .help = "configuration file the unit passes with -c; \"\": lia-core's default" },
+	{ .name = "bridge",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "lia-br0",
+	  .kind = LIA_KIND_IFNAME,
+	  .help = "name of the bridge the VMs' TAPs join" },
+	{ .name = "address",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "172.16.0.1/24",
+	  .kind = LIA_KIND_CIDR,
+	  .help = "the bridge's IPv4 address and prefix: the VMs' gateway and subnet" },
+	{ .name = "uplink",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "auto",
+	  .help = "interface NAT goes out of; \"auto\": the interface of the IPv4 default route" },
+	{ .name = "nat",
+	  .type = LIA_OPT_BOOL,
+	  .default_value = "true",
+	  .help = "masquerade the VM subnet out of the uplink" },
+	{ .name = "open_host_forward",
+	  .type = LIA_OPT_BOOL,
+	  .default_value = "false",
+	  .help = "add accept rules to a host FORWARD chain whose policy is drop (Docker)" },
+	{ .name = "unit_dir",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "/etc/systemd/system",
+	  .kind = LIA_KIND_ABSPATH,
+	  .help = "where the services phase installs lia-network.service" },
+	{ .name = "enable_unit",
+	  .type = LIA_OPT_BOOL,
+	  .default_value = "true",
+	  .help = "link the unit into multi-user.target.wants (what systemctl enable does)" },
+	{ .name = "lia_core_path",
+	  .type = LIA_OPT_STRING,
+	  .default_value = LIA_BINDIR "/lia-core",
+	  .kind = LIA_KIND_ABSPATH,
+	  .help = "the lia-core the unit runs at boot" },
+	{ .name = "unit_config",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "",
+	  .kind = LIA_KIND_ABSPATH,
+	  .flags = LIA_OPT_EMPTY_OK,
+	  .help = "configuration file the unit passes with -c; \"\": lia-core's default" },
 	{ 0 },
 };
 
@@ -50,13 +83,14 @@ static int nb_open(struct lia_ctx *ctx, void **state)
 		return h->error(ctx, -ENOMEM, "Out of memory.");
 	*state = st;
 	if (!br || !*br || strlen(br) >= IFNAMSIZ || strpbrk(br, "/: \t\n%"))
-		return h->error(ctx, -EINVAL,
+		return h->error(
+			ctx, -EINVAL,
 			"net-bridge.bridge '%s' is not a valid interface name (1 to %d characters, no '/', ':', '%%' or spaces).",
 			br ? br : "", IFNAMSIZ - 1);
 	snprintf(st->bridge, sizeof st->bridge, "%s", br);
 	if (up && strlen(up) >= IFNAMSIZ)
-		return h->error(ctx, -EINVAL, "net-bridge.uplink '%s' is longer than %d characters.",
-				up, IFNAMSIZ - 1);
+		return h->error(ctx, -EINVAL, "net-bridge.uplink '%s' is longer than %d characters.", up,
+				IFNAMSIZ - 1);
 	snprintf(ip, sizeof ip, "%s", addr ? addr : "");
 	slash = strchr(ip, '/');
 	if (slash)
@@ -64,7 +98,8 @@ static int nb_open(struct lia_ctx *ctx, void **state)
 	prefix = slash ? strtol(slash + 1, &end, 10) : -1;
 	if (!slash || *end || end == slash + 1 || prefix < 1 || prefix > 30 ||
 	    inet_pton(AF_INET, ip, &ia) != 1)
-		return h->error(ctx, -EINVAL,
+		return h->error(
+			ctx, -EINVAL,
 			"net-bridge.address '%s' is not an IPv4 address with a prefix length of 1 to 30, like \"172.16.0.1/24\".",
 			addr ? addr : "");
 	snprintf(st->address, sizeof st->address, "%s", addr);
@@ -73,8 +108,8 @@ static int nb_open(struct lia_ctx *ctx, void **state)
 	mask = ~0u << (32 - st->prefix);
 	if ((st->addr & ~mask) == 0 || (st->addr & ~mask) == ~mask)
 		return h->error(ctx, -EINVAL,
-			"net-bridge.address '%s' is the network or broadcast address of its subnet.",
-			addr);
+				"net-bridge.address '%s' is the network or broadcast address of its subnet.",
+				addr);
 	ia.s_addr = htonl(st->addr & mask);
 	inet_ntop(AF_INET, &ia, st->subnet, sizeof st->subnet);
 	return 0;
@@ -104,7 +139,8 @@ static int want_uplink(struct lia_ctx *ctx, struct nb_state *st, char up[IFNAMSI
 	if ((r = nb_link_exists(ctx, st, up)) < 0)
 		return r;
 	if (!r)
-		return ctx->host->error(ctx, -ENODEV,
+		return ctx->host->error(
+			ctx, -ENODEV,
 			"The uplink interface '%s' does not exist in this network namespace; set net-bridge.uplink.",
 			up);
 	return 0;
@@ -121,7 +157,8 @@ static int warn_foreign(struct lia_ctx *ctx, struct nb_state *st, json_t *rs, co
 		if (ch[k].has_ours)
 			continue;
 		bad++;
-		ctx->host->log(ctx, LIA_LOG_WARN,
+		ctx->host->log(
+			ctx, LIA_LOG_WARN,
 			"The host chain '%s %s %s' has policy drop at hook forward: VM traffic between '%s' and '%s' will be dropped there%s.",
 			ch[k].family, ch[k].table, ch[k].chain, st->bridge, up,
 			ctx->host->cfg_bool(ctx, "open_host_forward")
@@ -206,8 +243,8 @@ static int network(struct lia_ctx *ctx, struct nb_state *st, int dry)
 		}
 	} else if (!up) {
 		h->note(ctx, "set bridge %s up", st->bridge);
-		if (!dry && (!h->memo_get(ctx, "bridge_created") &&
-			     (r = h->memo_set(ctx, "bridge_upped", "1")) < 0))
+		if (!dry &&
+		    (!h->memo_get(ctx, "bridge_created") && (r = h->memo_set(ctx, "bridge_upped", "1")) < 0))
 			goto fail;
 		if (!dry && (r = nb_bridge_set_up(ctx, st, 1)) < 0)
 			goto fail;
@@ -396,8 +433,8 @@ static int nb_verify(struct lia_ctx *ctx, void *state)
 			bad++;
 		}
 		if (nb_addr_present(ctx, st) != 1) {
-			h->log(ctx, LIA_LOG_ERROR, "Bridge '%s' does not have address %s.",
-			       st->bridge, st->address);
+			h->log(ctx, LIA_LOG_ERROR, "Bridge '%s' does not have address %s.", st->bridge,
+			       st->address);
 			bad++;
 		}
 	}
@@ -474,6 +511,8 @@ LIA_PLUGIN_DEFINE(net_bridge) = {
 	.needs = needs,
 	.open = nb_open,
 	/* net-tap (or any tap plugin) reads these instead of repeating the settings */
-	.facts = (const struct lia_fact[]){ { "bridge.name", "bridge" }, { "bridge.cidr", "address" }, { NULL, NULL } },
+	.facts = (const struct lia_fact[]){ { "bridge.name", "bridge" },
+					    { "bridge.cidr", "address" },
+					    { NULL, NULL } },
 	.close = nb_close,
 };

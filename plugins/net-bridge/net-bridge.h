@@ -14,13 +14,12 @@ typedef struct json_t json_t;
 
 struct nb_state {
 	char bridge[IFNAMSIZ];
-	char address[64];     /* "172.16.0.1/24" as configured */
-	uint32_t addr;        /* bridge address, host byte order */
-	int prefix;           /* 1..30 */
-	char subnet[24];      /* "172.16.0.0" */
-	struct nl_sock *sk;   /* NETLINK_ROUTE, connected on first use */
+	char address[64];   /* "172.16.0.1/24" as configured */
+	uint32_t addr;      /* bridge address, host byte order */
+	int prefix;         /* 1..30 */
+	char subnet[24];    /* "172.16.0.0" */
+	struct nl_sock *sk; /* NETLINK_ROUTE, connected on first use */
 };
-
 
 /* link.c: the bridge, its address, the uplink */
 int nb_sock(struct lia_ctx *ctx, struct nb_state *st);
@@ -56,8 +55,7 @@ json_t *nb_match_ct_established(void);
 #define NB_TABLE "lia"
 /* 1 the table holds exactly the wanted chains and rules, 0 not, -1 missing */
 int nb_nat_check(struct lia_ctx *ctx, struct nb_state *st, json_t *ruleset, const char *uplink);
-int nb_nat_replace(struct lia_ctx *ctx, struct nb_state *st, struct nft_ctx *nft,
-		   const char *uplink);
+int nb_nat_replace(struct lia_ctx *ctx, struct nb_state *st, struct nft_ctx *nft, const char *uplink);
 int nb_nat_delete(struct lia_ctx *ctx, struct nft_ctx *nft);
 int nb_table_exists(json_t *ruleset);
 
@@ -69,8 +67,8 @@ struct nb_fwchain {
 /* fills up to max chains, returns the count or < 0 (error recorded) */
 int nb_hostfw_scan(struct lia_ctx *ctx, struct nb_state *st, json_t *ruleset, const char *uplink,
 		   struct nb_fwchain *out, int max);
-int nb_hostfw_open(struct lia_ctx *ctx, struct nb_state *st, struct nft_ctx *nft,
-		   json_t *ruleset, const char *uplink);
+int nb_hostfw_open(struct lia_ctx *ctx, struct nb_state *st, struct nft_ctx *nft, json_t *ruleset,
+		   const char *uplink);
 /* delete every rule carrying lia's host-forward comment; returns the count or < 0 */
 int nb_hostfw_close(struct lia_ctx *ctx, struct nft_ctx *nft, json_t *ruleset);
 int nb_hostfw_count(struct lia_ctx *ctx, json_t *ruleset);

@@ -45,14 +45,13 @@ int nb_nft_run(struct lia_ctx *ctx, struct nft_ctx *nft, json_t *cmds, const cha
 
 	json_decref(root);
 	if (!text)
-		return ctx->host->error(ctx, -ENOMEM, "Out of memory building nftables JSON to %s.",
-					   what);
+		return ctx->host->error(ctx, -ENOMEM, "Out of memory building nftables JSON to %s.", what);
 	r = nft_run_cmd_from_buffer(nft, text);
 	if (r != 0) {
 		ctx->host->log(ctx, LIA_LOG_DEBUG, "nftables input: %s", text);
 		free(text);
 		return ctx->host->error(ctx, -EIO, "nftables refused to %s: %s", what,
-					   err_text(nft, ebuf, sizeof ebuf));
+					err_text(nft, ebuf, sizeof ebuf));
 	}
 	free(text);
 	return 0;
@@ -66,13 +65,12 @@ json_t *nb_nft_ruleset(struct lia_ctx *ctx, struct nft_ctx *nft)
 
 	if (nft_run_cmd_from_buffer(nft, "{\"nftables\":[{\"list\":{\"ruleset\":null}}]}") != 0) {
 		ctx->host->error(ctx, -EIO, "Cannot list the nftables ruleset: %s",
-				    err_text(nft, ebuf, sizeof ebuf));
+				 err_text(nft, ebuf, sizeof ebuf));
 		return NULL;
 	}
 	root = json_loads(nft_ctx_get_output_buffer(nft), 0, &jerr);
 	if (!root) {
-		ctx->host->error(ctx, -EIO, "nftables printed a ruleset that is not JSON: %s.",
-				    jerr.text);
+		ctx->host->error(ctx, -EIO, "nftables printed a ruleset that is not JSON: %s.", jerr.text);
 		return NULL;
 	}
 	list = json_object_get(root, "nftables");
@@ -88,12 +86,12 @@ json_t *nb_nft_ruleset(struct lia_ctx *ctx, struct nft_ctx *nft)
 
 json_t *nb_match_name(const char *key, const char *ifname)
 {
-	return json_pack("{s:{s:s,s:{s:{s:s}},s:s}}", "match", "op", "==", "left", "meta", "key",
-			 key, "right", ifname);
+	return json_pack("{s:{s:s,s:{s:{s:s}},s:s}}", "match", "op", "==", "left", "meta", "key", key,
+			 "right", ifname);
 }
 
 json_t *nb_match_ct_established(void)
 {
-	return json_pack("{s:{s:s,s:{s:{s:s}},s:[s,s]}}", "match", "op", "in", "left", "ct", "key",
-			 "state", "right", "established", "related");
+	return json_pack("{s:{s:s,s:{s:{s:s}},s:[s,s]}}", "match", "op", "in", "left", "ct", "key", "state",
+			 "right", "established", "related");
 }

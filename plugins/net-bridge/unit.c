@@ -33,7 +33,12 @@ static int unit_word(const char *in, int exec, char *out, size_t len)
 		if (strchr(" \"'\\;", *p))
 			quote = 1;
 	}
-#define PUT(c) do { if (o + 1 >= len) return -ENAMETOOLONG; out[o++] = (c); } while (0)
+#define PUT(c)                                \
+	do {                                  \
+		if (o + 1 >= len)             \
+			return -ENAMETOOLONG; \
+		out[o++] = (c);               \
+	} while (0)
 	if (quote)
 		PUT('"');
 	for (const char *p = in; *p; p++) {
@@ -53,12 +58,13 @@ static int unit_word(const char *in, int exec, char *out, size_t len)
 static int bad_word(struct lia_ctx *ctx, const char *key, const char *v, int r)
 {
 	if (r == -EINVAL) /* the value itself would break the message's line */
-		return ctx->host->error(ctx, -EINVAL,
+		return ctx->host->error(
+			ctx, -EINVAL,
 			"net-bridge.%s holds a control character (such as a newline), which cannot go into %s; fix the setting.",
 			key, UNIT_NAME);
-	return ctx->host->error(ctx, r, "net-bridge.%s '%s' cannot go into %s: %s.", key, v,
-		UNIT_NAME, r == -EDOM ? "systemd refuses a program path with quotes or backslashes" :
-		"it is too long");
+	return ctx->host->error(ctx, r, "net-bridge.%s '%s' cannot go into %s: %s.", key, v, UNIT_NAME,
+				r == -EDOM ? "systemd refuses a program path with quotes or backslashes"
+					   : "it is too long");
 }
 
 int nb_unit_text(struct lia_ctx *ctx, char *buf, size_t len)
@@ -69,7 +75,8 @@ int nb_unit_text(struct lia_ctx *ctx, char *buf, size_t len)
 	int n, r;
 
 	if (!core || core[0] != '/')
-		return ctx->host->error(ctx, -EINVAL,
+		return ctx->host->error(
+			ctx, -EINVAL,
 			"net-bridge.lia_core_path '%s' is not an absolute path, which %s needs.",
 			core ? core : "", UNIT_NAME);
 	if ((r = unit_word(core, 1, qcore, sizeof qcore)) < 0)
@@ -94,8 +101,7 @@ int nb_unit_text(struct lia_ctx *ctx, char *buf, size_t len)
 		     "WantedBy=multi-user.target\n",
 		     qcore, cflag);
 	if (n < 0 || (size_t)n >= len)
-		return ctx->host->error(ctx, -ENAMETOOLONG, "The unit text for %s is too long.",
-					   UNIT_NAME);
+		return ctx->host->error(ctx, -ENAMETOOLONG, "The unit text for %s is too long.", UNIT_NAME);
 	return 0;
 }
 
@@ -137,8 +143,7 @@ static int write_atomic(struct lia_ctx *ctx, const char *path, const char *text)
 	if (rename(tmp, path) < 0) {
 		e = errno;
 		unlink(tmp);
-		return ctx->host->error(ctx, -e, "Cannot rename %s to %s: %s.", tmp, path,
-					   strerror(e));
+		return ctx->host->error(ctx, -e, "Cannot rename %s to %s: %s.", tmp, path, strerror(e));
 	}
 	return 0;
 }

@@ -22,8 +22,7 @@ void nt_fmt_ip4(uint32_t ip, char out[16])
 
 void nt_fmt_mac(uint32_t ip, char out[18])
 {
-	snprintf(out, 18, "06:00:%02X:%02X:%02X:%02X", ip >> 24, (ip >> 16) & 255,
-		 (ip >> 8) & 255, ip & 255);
+	snprintf(out, 18, "06:00:%02X:%02X:%02X:%02X", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
 }
 
 /* VM names are [a-z0-9-] (the core checks); the short form takes only those, so it

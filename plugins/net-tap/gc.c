@@ -29,8 +29,7 @@ static void scan_cb(struct nl_object *o, void *arg)
 	struct rtnl_link *l = (struct rtnl_link *)o;
 	struct scan *s = arg;
 	const char *name = rtnl_link_get_name(l), *type = rtnl_link_get_type(l);
-	int ours = name && !strncmp(name, NT_PREFIX, strlen(NT_PREFIX)) && type &&
-		   !strcmp(type, "tun");
+	int ours = name && !strncmp(name, NT_PREFIX, strlen(NT_PREFIX)) && type && !strcmp(type, "tun");
 
 	if (ours && !s->ctx->host->ledger_owned(s->ctx, "tap", name)) {
 		if (s->n == s->cap) {
@@ -106,7 +105,8 @@ int nt_gc(struct lia_ctx *ctx, void *state)
 		err = rtnl_link_change(st->sk, s.orphans[i], chg, 0);
 		rtnl_link_put(chg);
 		if (err < 0 && err != -NLE_NODEV && err != -NLE_OBJ_NOTFOUND) {
-			h->log(ctx, LIA_LOG_WARN, "Cannot move TAP '%s' to link group %u (%s); deleting one by one.",
+			h->log(ctx, LIA_LOG_WARN,
+			       "Cannot move TAP '%s' to link group %u (%s); deleting one by one.",
 			       rtnl_link_get_name(s.orphans[i]), st->gc_group, nl_geterror(err));
 			bulk = 0;
 		}
@@ -114,7 +114,8 @@ int nt_gc(struct lia_ctx *ctx, void *state)
 	if (bulk) {
 		err = group_delete(st->sk, st->gc_group);
 		if (err < 0 && err != -NLE_NODEV && err != -NLE_OBJ_NOTFOUND) {
-			h->log(ctx, LIA_LOG_WARN, "Group delete of link group %u failed (%s); deleting one by one.",
+			h->log(ctx, LIA_LOG_WARN,
+			       "Group delete of link group %u failed (%s); deleting one by one.",
 			       st->gc_group, nl_geterror(err));
 			bulk = 0;
 		} else {

@@ -17,19 +17,37 @@
 #include <netlink/socket.h>
 
 static const struct lia_option options[] = {
-	{ .name = "bridge", .type = LIA_OPT_STRING, .kind = LIA_KIND_IFNAME,
+	{ .name = "bridge",
+	  .type = LIA_OPT_STRING,
+	  .kind = LIA_KIND_IFNAME,
 	  .help = "bridge the TAPs join; only without a bridge plugin (else its fact bridge.name)" },
-	{ .name = "gateway", .type = LIA_OPT_STRING, .kind = LIA_KIND_CIDR,
+	{ .name = "gateway",
+	  .type = LIA_OPT_STRING,
+	  .kind = LIA_KIND_CIDR,
 	  .help = "the VMs' gateway and prefix (172.16.0.1/24); only without a bridge plugin (else bridge.cidr)" },
-	{ .name = "pool_start", .type = LIA_OPT_STRING, .default_value = "172.16.0.100", .kind = LIA_KIND_IPV4,
+	{ .name = "pool_start",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "172.16.0.100",
+	  .kind = LIA_KIND_IPV4,
 	  .help = "first VM address of the pool" },
-	{ .name = "pool_end", .type = LIA_OPT_STRING, .default_value = "172.16.0.254", .kind = LIA_KIND_IPV4,
+	{ .name = "pool_end",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "172.16.0.254",
+	  .kind = LIA_KIND_IPV4,
 	  .help = "last VM address of the pool" },
-	{ .name = "owner", .type = LIA_OPT_STRING, .default_value = "",
+	{ .name = "owner",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "",
 	  .help = "user (name or uid) that may open the TAPs, for an unprivileged VMM; \"\": root only" },
-	{ .name = "link_group", .type = LIA_OPT_INT, .default_value = "4242", LIA_RANGE(1, 2147483647),
+	{ .name = "link_group",
+	  .type = LIA_OPT_INT,
+	  .default_value = "4242",
+	  LIA_RANGE(1, 2147483647),
 	  .help = "link group (IFLA_GROUP) of the VMs' TAPs" },
-	{ .name = "gc_group", .type = LIA_OPT_INT, .default_value = "4243", LIA_RANGE(1, 2147483647),
+	{ .name = "gc_group",
+	  .type = LIA_OPT_INT,
+	  .default_value = "4243",
+	  LIA_RANGE(1, 2147483647),
 	  .help = "link group gc moves orphan TAPs into before deleting them in one message" },
 	{ 0 },
 };
@@ -43,13 +61,17 @@ static int subnet_of(struct lia_ctx *ctx, const char **bridge, const char **cidr
 	const char *sb = h->cfg_str(ctx, "bridge"), *sc = h->cfg_str(ctx, "gateway");
 	int bad = 0;
 	if (fb && sb && report)
-		bad = h->cfg_error(ctx, "bridge", "is set here and by %s; remove it here", h->fact_where(ctx, "bridge.name"));
+		bad = h->cfg_error(ctx, "bridge", "is set here and by %s; remove it here",
+				   h->fact_where(ctx, "bridge.name"));
 	if (fc && sc && report)
-		bad = h->cfg_error(ctx, "gateway", "is set here and by %s; remove it here", h->fact_where(ctx, "bridge.cidr"));
+		bad = h->cfg_error(ctx, "gateway", "is set here and by %s; remove it here",
+				   h->fact_where(ctx, "bridge.cidr"));
 	*bridge = fb ? fb : sb;
 	*cidr = fc ? fc : sc;
 	if ((!*bridge || !*cidr) && report)
-		bad = h->cfg_error(ctx, NULL, "needs a bridge and its subnet: enable a bridge plugin (net-bridge), or set net-tap's bridge and gateway");
+		bad = h->cfg_error(
+			ctx, NULL,
+			"needs a bridge and its subnet: enable a bridge plugin (net-bridge), or set net-tap's bridge and gateway");
 	return bad;
 }
 
@@ -70,20 +92,27 @@ static int nt_check(struct lia_ctx *ctx)
 	prefix = atoi(slash + 1);
 	nt_parse_ip4(lo, &plo);
 	nt_parse_ip4(hi, &phi);
-	const char *from = h->fact(ctx, "bridge.cidr") ? h->fact_where(ctx, "bridge.cidr") : h->cfg_where(ctx, "gateway");
+	const char *from = h->fact(ctx, "bridge.cidr") ? h->fact_where(ctx, "bridge.cidr")
+						       : h->cfg_where(ctx, "gateway");
 	if (prefix < 1 || prefix > 30)
-		return h->cfg_error(ctx, NULL, "the subnet %s (%s) leaves no room for VMs: its prefix must be 1-30", cidr, from);
+		return h->cfg_error(ctx, NULL,
+				    "the subnet %s (%s) leaves no room for VMs: its prefix must be 1-30",
+				    cidr, from);
 	uint32_t mask = ~0u << (32 - prefix);
 	if (plo > phi)
-		return h->cfg_error(ctx, "pool_start", "%s is after pool_end %s (allowed: pool_start <= pool_end)", lo, hi);
+		return h->cfg_error(ctx, "pool_start",
+				    "%s is after pool_end %s (allowed: pool_start <= pool_end)", lo, hi);
 	if ((plo & mask) != (gw & mask) || (phi & mask) != (gw & mask))
-		return h->cfg_error(ctx, "pool_start", "the pool %s..%s is not inside the bridge's subnet %s (%s)", lo, hi,
-				    cidr, from);
+		return h->cfg_error(ctx, "pool_start",
+				    "the pool %s..%s is not inside the bridge's subnet %s (%s)", lo, hi, cidr,
+				    from);
 	if (gw >= plo && gw <= phi)
-		return h->cfg_error(ctx, "pool_start", "the pool %s..%s holds the gateway %s (%s)", lo, hi, ip, from);
+		return h->cfg_error(ctx, "pool_start", "the pool %s..%s holds the gateway %s (%s)", lo, hi,
+				    ip, from);
 	if ((plo & ~mask) == 0 || (phi & ~mask) == ~mask)
-		return h->cfg_error(ctx, "pool_start", "the pool %s..%s holds the network or broadcast address of %s", lo,
-				    hi, cidr);
+		return h->cfg_error(ctx, "pool_start",
+				    "the pool %s..%s holds the network or broadcast address of %s", lo, hi,
+				    cidr);
 	if (h->cfg_int(ctx, "link_group") == h->cfg_int(ctx, "gc_group"))
 		return h->cfg_error(ctx, "gc_group", "equals link_group (they must differ)");
 	const char *owner = h->cfg_str(ctx, "owner");
@@ -169,8 +198,7 @@ static const char *tap_name(struct lia_ctx *ctx, char buf[IFNAMSIZ], int take)
 	    (!take || h->lease_take(ctx, "tap", 0, NT_TAP_LEASE_MAX, &v) < 0))
 		return NULL;
 	nt_tap_name(vm, (long long)v, buf);
-	h->log(ctx, LIA_LOG_INFO, "VM name '%s' does not fit an interface name; its TAP is '%s'.",
-	       vm, buf);
+	h->log(ctx, LIA_LOG_INFO, "VM name '%s' does not fit an interface name; its TAP is '%s'.", vm, buf);
 	return buf;
 }
 
@@ -228,7 +256,8 @@ static int nt_create(struct lia_ctx *ctx, void *state)
 		char lo[16], hi[16];
 		nt_fmt_ip4(st->pool_lo, lo);
 		nt_fmt_ip4(st->pool_hi, hi);
-		return h->error(ctx, -ENOSPC,
+		return h->error(
+			ctx, -ENOSPC,
 			"The address pool %s..%s is exhausted (%u addresses, all leased); destroy a VM or widen net-tap.pool_start/pool_end.",
 			lo, hi, st->pool_hi - st->pool_lo + 1);
 	}
@@ -279,9 +308,11 @@ static int nt_net_up(struct lia_ctx *ctx, void *state)
 				h->vm_name(ctx));
 	snprintf(name, sizeof name, "%s", t);
 	if (owned_by_other(ctx, name, &r))
-		return r < 0 ? r : h->error(ctx, -EEXIST,
-			"TAP '%s' belongs to another VM's ledger; lia leaves it alone (VM '%s' cannot use it: destroy and re-create this VM).",
-			name, h->vm_name(ctx));
+		return r < 0 ? r
+			     : h->error(
+				       ctx, -EEXIST,
+				       "TAP '%s' belongs to another VM's ledger; lia leaves it alone (VM '%s' cannot use it: destroy and re-create this VM).",
+				       name, h->vm_name(ctx));
 	/* the ledger entry first: a crash after creation leaves a TAP gc can attribute */
 	if ((r = h->ledger_add(ctx, "tap", name)) < 0)
 		return r;
@@ -313,8 +344,7 @@ static int nt_net_down(struct lia_ctx *ctx, void *state)
 	if (owned_by_other(ctx, name, &r)) {
 		if (r < 0)
 			return r;
-		h->log(ctx, LIA_LOG_WARN, "TAP '%s' belongs to another VM's ledger; left alone.",
-		       name);
+		h->log(ctx, LIA_LOG_WARN, "TAP '%s' belongs to another VM's ledger; left alone.", name);
 		return 0;
 	}
 	r = nt_tap_delete(ctx, state, name);

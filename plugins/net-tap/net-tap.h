@@ -24,7 +24,6 @@ struct nt_state {
 	struct nl_sock *sk;
 };
 
-
 /* addr.c: pure logic (unit-tested) */
 int nt_parse_ip4(const char *s, uint32_t *out);
 void nt_fmt_ip4(uint32_t ip, char out[16]);

@@ -39,8 +39,8 @@ static int tun_create(struct lia_ctx *ctx, struct nt_state *st, const char *name
 	int fd = open(TUN_DEV, O_RDWR | O_CLOEXEC), e;
 
 	if (fd < 0)
-		return ctx->host->error(ctx, -errno, "Cannot open %s to create TAP '%s': %s.",
-					   TUN_DEV, name, strerror(errno));
+		return ctx->host->error(ctx, -errno, "Cannot open %s to create TAP '%s': %s.", TUN_DEV, name,
+					strerror(errno));
 	memset(&ifr, 0, sizeof ifr);
 	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
 	/* the flags Firecracker opens its TAP with */
@@ -51,15 +51,15 @@ static int tun_create(struct lia_ctx *ctx, struct nt_state *st, const char *name
 		if (e == EBUSY) /* held open by a running VMM: it is there */
 			return 0;
 		return ctx->host->error(ctx, -e, "Cannot create TAP '%s' (TUNSETIFF): %s.", name,
-					   strerror(e));
+					strerror(e));
 	}
 	if ((st->has_owner && ioctl(fd, TUNSETOWNER, (unsigned long)st->uid) < 0) ||
 	    (st->has_gid && ioctl(fd, TUNSETGROUP, (unsigned long)st->gid) < 0) ||
 	    ioctl(fd, TUNSETPERSIST, 1UL) < 0) {
 		e = errno;
 		close(fd); /* not persistent yet, so closing removes it: nothing half-made */
-		return ctx->host->error(ctx, -e, "Cannot set owner or persistence of TAP '%s': %s.",
-					   name, strerror(e));
+		return ctx->host->error(ctx, -e, "Cannot set owner or persistence of TAP '%s': %s.", name,
+					strerror(e));
 	}
 	close(fd);
 	return 1;
@@ -76,19 +76,17 @@ int nt_tap_delete(struct lia_ctx *ctx, struct nt_state *st, const char *name)
 	if (!l) {
 		if (err)
 			return ctx->host->error(ctx, -EIO, "Cannot look up TAP '%s': %s.", name,
-						   nl_geterror(err));
+						nl_geterror(err));
 		return 0;
 	}
 	if (!is_tun(l)) {
 		rtnl_link_put(l);
-		return ctx->host->error(ctx, -EEXIST,
-			"Link '%s' is not a TAP; lia leaves it alone.", name);
+		return ctx->host->error(ctx, -EEXIST, "Link '%s' is not a TAP; lia leaves it alone.", name);
 	}
 	err = rtnl_link_delete(st->sk, l);
 	rtnl_link_put(l);
 	if (err < 0 && err != -NLE_NODEV && err != -NLE_OBJ_NOTFOUND)
-		return ctx->host->error(ctx, -EIO, "Cannot delete TAP '%s': %s.", name,
-					   nl_geterror(err));
+		return ctx->host->error(ctx, -EIO, "Cannot delete TAP '%s': %s.", name, nl_geterror(err));
 	return err < 0 ? 0 : 1;
 }
 
@@ -103,7 +101,8 @@ int nt_tap_up(struct lia_ctx *ctx, struct nt_state *st, const char *name, int *c
 	/* the bridge first: without it we would leave a TAP that goes nowhere */
 	br = get_link(st, st->bridge, &err);
 	if (!br)
-		return ctx->host->error(ctx, -ENODEV,
+		return ctx->host->error(
+			ctx, -ENODEV,
 			"Bridge '%s' does not exist%s%s; run `lia-core run setup` (net-bridge) first.",
 			st->bridge, err ? ": " : "", err ? nl_geterror(err) : "");
 	br_idx = rtnl_link_get_ifindex(br);
@@ -111,12 +110,11 @@ int nt_tap_up(struct lia_ctx *ctx, struct nt_state *st, const char *name, int *c
 
 	tap = get_link(st, name, &err);
 	if (!tap && err)
-		return ctx->host->error(ctx, -EIO, "Cannot look up TAP '%s': %s.", name,
-					   nl_geterror(err));
+		return ctx->host->error(ctx, -EIO, "Cannot look up TAP '%s': %s.", name, nl_geterror(err));
 	if (tap && !is_tun(tap)) {
 		rtnl_link_put(tap);
-		return ctx->host->error(ctx, -EEXIST,
-			"Link '%s' exists and is not a TAP; lia will not take it over.", name);
+		return ctx->host->error(
+			ctx, -EEXIST, "Link '%s' exists and is not a TAP; lia will not take it over.", name);
 	}
 	if (!tap) {
 		if ((err = tun_create(ctx, st, name)) < 0)
@@ -126,8 +124,8 @@ int nt_tap_up(struct lia_ctx *ctx, struct nt_state *st, const char *name, int *c
 		if (!tap) {
 			if (*created)
 				nt_tap_delete(ctx, st, name);
-			return ctx->host->error(ctx, -EIO, "TAP '%s' vanished after creation%s%s.",
-						   name, err ? ": " : "", err ? nl_geterror(err) : "");
+			return ctx->host->error(ctx, -EIO, "TAP '%s' vanished after creation%s%s.", name,
+						err ? ": " : "", err ? nl_geterror(err) : "");
 		}
 	}
 	if (rtnl_link_get_master(tap) == br_idx && (rtnl_link_get_flags(tap) & IFF_UP) &&
@@ -149,9 +147,8 @@ int nt_tap_up(struct lia_ctx *ctx, struct nt_state *st, const char *name, int *c
 	rtnl_link_put(chg);
 	rtnl_link_put(tap);
 	if (err < 0) {
-		err = ctx->host->error(ctx, -EIO,
-			"Cannot enslave TAP '%s' to bridge '%s' and set it up: %s.", name, st->bridge,
-			nl_geterror(err));
+		err = ctx->host->error(ctx, -EIO, "Cannot enslave TAP '%s' to bridge '%s' and set it up: %s.",
+				       name, st->bridge, nl_geterror(err));
 		goto undo;
 	}
 	return 0;

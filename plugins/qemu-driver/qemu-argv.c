@@ -24,8 +24,8 @@ __attribute__((format(printf, 2, 3))) static void push(struct av *a, const char 
 	va_start(ap, fmt);
 	int r = vasprintf(&s, fmt, ap);
 	va_end(ap);
-	if (r < 0 || (a->n + 2 > a->cap && !(a->v = realloc(a->v, (a->cap = a->cap * 2 + 16) *
-								  sizeof(char *))))) {
+	if (r < 0 ||
+	    (a->n + 2 > a->cap && !(a->v = realloc(a->v, (a->cap = a->cap * 2 + 16) * sizeof(char *))))) {
 		if (r >= 0)
 			free(s);
 		a->oom = 1;
@@ -163,8 +163,7 @@ int qemu_base_cmdline(char *out, size_t outlen, const char *base, int kvm, uint6
 		n = snprintf(out, outlen, "%s%sroot=/dev/vda rw tsc_early_khz=%" PRIu64 " tsc=reliable",
 			     base ? base : "", base && *base ? " " : "", tsc_khz);
 	else
-		n = snprintf(out, outlen, "%s%sroot=/dev/vda rw", base ? base : "",
-			     base && *base ? " " : "");
+		n = snprintf(out, outlen, "%s%sroot=/dev/vda rw", base ? base : "", base && *base ? " " : "");
 	return n < 0 || (size_t)n >= outlen ? -1 : n;
 }
 

@@ -7,19 +7,19 @@
 
 /* Everything one VM's qemu-system-x86_64 process is started with. */
 struct qemu_spec {
-	const char *binary; /* absolute path */
-	const char *name; /* the VM's name (-name) */
-	int kvm; /* 1: -accel kvm -cpu host; 0: TCG */
+	const char *binary;  /* absolute path */
+	const char *name;    /* the VM's name (-name) */
+	int kvm;             /* 1: -accel kvm -cpu host; 0: TCG */
 	int64_t tb_size_mib; /* TCG translation cache cap; 0: QEMU's default */
 	int64_t vcpus, mem_mib;
 	const char *kernel, *initrd; /* initrd NULL or "": none */
-	const char *cmdline; /* the whole -append text */
-	const char *root, *data; /* data NULL or "": none */
-	const char *tap, *mac; /* tap NULL or "": no network; mac NULL or "": QEMU picks */
-	int64_t vsock_cid; /* > 2: a vhost-vsock-device with this guest CID */
-	int rng; /* 1: a virtio-rng device fed from /dev/urandom */
-	const char *console; /* serial console log (appended) */
-	const char *qmp; /* QMP Unix socket path */
+	const char *cmdline;         /* the whole -append text */
+	const char *root, *data;     /* data NULL or "": none */
+	const char *tap, *mac;       /* tap NULL or "": no network; mac NULL or "": QEMU picks */
+	int64_t vsock_cid;           /* > 2: a vhost-vsock-device with this guest CID */
+	int rng;                     /* 1: a virtio-rng device fed from /dev/urandom */
+	const char *console;         /* serial console log (appended) */
+	const char *qmp;             /* QMP Unix socket path */
 };
 
 /* The argv (NULL-terminated, strings owned by the result).  NULL when out of memory.

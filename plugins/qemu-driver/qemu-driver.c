@@ -56,17 +56,18 @@ static int vm_paths(struct lia_ctx *ctx, struct qvm *v)
 	if (!v->name)
 		return ctx->host->error(ctx, -EINVAL, "qemu-driver was called without a VM.");
 	if (!qemu_safe_value(v->name) || strlen(v->name) > 64)
-		return ctx->host->error(ctx, -EINVAL, "VM name '%s' cannot be given to QEMU (no commas, at most 64 characters).",
-				v->name);
+		return ctx->host->error(
+			ctx, -EINVAL,
+			"VM name '%s' cannot be given to QEMU (no commas, at most 64 characters).", v->name);
 	if (ctx->host->path(ctx, v->qmp, sizeof(v->qmp), "sockets/%s.qmp", v->name) ||
 	    ctx->host->path(ctx, v->console, sizeof(v->console), "logs/%s.console.log", v->name))
 		return ctx->host->error(ctx, -ENAMETOOLONG, "The state directory path %s is too long.",
-				ctx->host->state_dir(ctx));
+					ctx->host->state_dir(ctx));
 	if (strlen(v->qmp) >= sizeof(((struct sockaddr_un *)0)->sun_path))
 		return ctx->host->error(ctx, -ENAMETOOLONG,
-				"The QMP socket path %s is longer than a Unix socket allows (107 "
-				"bytes); use a shorter state_dir.",
-				v->qmp);
+					"The QMP socket path %s is longer than a Unix socket allows (107 "
+					"bytes); use a shorter state_dir.",
+					v->qmp);
 	return 0;
 }
 
@@ -94,9 +95,9 @@ static int find_binary(struct lia_ctx *ctx, char *out, size_t len)
 static int missing_binary(struct lia_ctx *ctx, const char *bin)
 {
 	return ctx->host->error(ctx, -ENOENT,
-			"QEMU (%s) is not installed or not executable: install the Debian package "
-			"%s (apt-get install %s) or set qemu-driver.binary.",
-			bin, DEB_PACKAGE, DEB_PACKAGE);
+				"QEMU (%s) is not installed or not executable: install the Debian package "
+				"%s (apt-get install %s) or set qemu-driver.binary.",
+				bin, DEB_PACKAGE, DEB_PACKAGE);
 }
 
 /* 1 when /dev/kvm opens and answers KVM_GET_API_VERSION with the stable version */
@@ -124,13 +125,15 @@ static int choose_accel(struct lia_ctx *ctx, int *kvm)
 	}
 	if (!strcmp(a, "kvm")) {
 		if (!kvm_usable())
-			return ctx->host->error(ctx, -ENODEV,
-					"qemu-driver.accel = \"kvm\" but /dev/kvm cannot be opened or "
-					"does not answer here; use \"auto\" or \"tcg\".");
+			return ctx->host->error(
+				ctx, -ENODEV,
+				"qemu-driver.accel = \"kvm\" but /dev/kvm cannot be opened or "
+				"does not answer here; use \"auto\" or \"tcg\".");
 		*kvm = 1;
 		return 0;
 	}
-	return ctx->host->error(ctx, -EINVAL, "qemu-driver.accel = \"%s\": use \"auto\", \"kvm\" or \"tcg\".", a);
+	return ctx->host->error(ctx, -EINVAL, "qemu-driver.accel = \"%s\": use \"auto\", \"kvm\" or \"tcg\".",
+				a);
 }
 
 static uint64_t host_tsc_khz(void)
@@ -178,11 +181,13 @@ static int teardown(struct lia_ctx *ctx, struct qvm *v, int graceful, int report
 			if (r == 0)
 				gone = fc_wait_exit(pid, start, ms_setting(ctx, "stop_timeout"), &status);
 			else
-				ctx->host->log(ctx, LIA_LOG_INFO, "system_powerdown failed (%s); killing QEMU.", err);
+				ctx->host->log(ctx, LIA_LOG_INFO,
+					       "system_powerdown failed (%s); killing QEMU.", err);
 			if (!gone)
 				ctx->host->log(ctx, LIA_LOG_WARN,
-				       "VM '%s' did not power off within %" PRId64 " s; killing QEMU.",
-				       v->name, ctx->host->cfg_int(ctx, "stop_timeout"));
+					       "VM '%s' did not power off within %" PRId64
+					       " s; killing QEMU.",
+					       v->name, ctx->host->cfg_int(ctx, "stop_timeout"));
 		}
 		if (!gone) {
 			if (fc_kill(pid, start, SIGKILL) == 0)
@@ -192,9 +197,9 @@ static int teardown(struct lia_ctx *ctx, struct qvm *v, int graceful, int report
 		if (!gone) {
 			if (report)
 				return ctx->host->error(ctx, -EBUSY,
-						"QEMU (pid %d) of VM '%s' did not die after SIGKILL "
-						"within 5 seconds.",
-						(int)pid, v->name);
+							"QEMU (pid %d) of VM '%s' did not die after SIGKILL "
+							"within 5 seconds.",
+							(int)pid, v->name);
 			return -EBUSY;
 		}
 		/* not our child (another lia-core started it): a clean power-off is 0 */
@@ -207,7 +212,7 @@ static int teardown(struct lia_ctx *ctx, struct qvm *v, int graceful, int report
 		ctx->host->vm_set(ctx, "qemu.pid", NULL);
 		ctx->host->vm_set(ctx, "qemu.pid_start", NULL);
 		ctx->host->log(ctx, LIA_LOG_INFO, "QEMU (pid %d) of VM '%s' ended, status %d.", (int)pid,
-		       v->name, status);
+			       v->name, status);
 	}
 	unlink_socket(v->qmp);
 	ctx->host->ledger_del(ctx, "socket", v->qmp);
@@ -227,10 +232,11 @@ static int check_file(struct lia_ctx *ctx, const char *what, const char *path)
 {
 	if (access(path, R_OK) < 0)
 		return ctx->host->error(ctx, -errno, "The %s %s of VM '%s' cannot be read: %s.", what, path,
-				ctx->host->vm_name(ctx), strerror(errno));
+					ctx->host->vm_name(ctx), strerror(errno));
 	if (!qemu_safe_value(path))
-		return ctx->host->error(ctx, -EINVAL, "The %s path %s has a comma, which QEMU's option syntax cannot take.",
-				what, path);
+		return ctx->host->error(ctx, -EINVAL,
+					"The %s path %s has a comma, which QEMU's option syntax cannot take.",
+					what, path);
 	return 0;
 }
 
@@ -240,7 +246,8 @@ static int plan_boot(struct lia_ctx *ctx, struct qvm *v, struct plan *p)
 	const char *k = ctx->host->vm_get(ctx, "kernel");
 	const char *root = ctx->host->vm_get(ctx, "disk.root"), *data = ctx->host->vm_get(ctx, "disk.data");
 	const char *tap = ctx->host->vm_get(ctx, "net.tap"), *mac = ctx->host->vm_get(ctx, "net.mac");
-	int64_t vcpus = ctx->host->vm_get_int(ctx, "vcpus", 1), mem = ctx->host->vm_get_int(ctx, "mem_mib", 128);
+	int64_t vcpus = ctx->host->vm_get_int(ctx, "vcpus", 1),
+		mem = ctx->host->vm_get_int(ctx, "mem_mib", 128);
 	int kvm, r;
 
 	memset(p, 0, sizeof(*p));
@@ -254,9 +261,9 @@ static int plan_boot(struct lia_ctx *ctx, struct qvm *v, struct plan *p)
 		return ctx->host->error(ctx, -ENAMETOOLONG, "The kernel path is too long.");
 	if (access(p->kernel, R_OK) < 0)
 		return ctx->host->error(ctx, -errno,
-				"The kernel %s cannot be read: %s (run `lia-core run setup` with a "
-				"kernel plugin, e.g. kernel-debian).",
-				p->kernel, strerror(errno));
+					"The kernel %s cannot be read: %s (run `lia-core run setup` with a "
+					"kernel plugin, e.g. kernel-debian).",
+					p->kernel, strerror(errno));
 	if ((r = check_file(ctx, "kernel", p->kernel)) < 0)
 		return r;
 	/* the kernel phase's initramfs (kernel-debian), when it made one */
@@ -267,29 +274,32 @@ static int plan_boot(struct lia_ctx *ctx, struct qvm *v, struct plan *p)
 		return r;
 	if (!root || !*root)
 		return ctx->host->error(ctx, -ENOENT,
-				"VM '%s' has no root disk (disk.root); is an image plugin enabled?",
-				v->name);
+					"VM '%s' has no root disk (disk.root); is an image plugin enabled?",
+					v->name);
 	if ((r = check_file(ctx, "root disk", root)) < 0)
 		return r;
 	if (data && *data && (r = check_file(ctx, "data disk", data)) < 0)
 		return r;
 	if (tap && *tap && !qemu_safe_token(tap))
-		return ctx->host->error(ctx, -EINVAL, "VM '%s' has a TAP name QEMU cannot take: '%s'.", v->name, tap);
+		return ctx->host->error(ctx, -EINVAL, "VM '%s' has a TAP name QEMU cannot take: '%s'.",
+					v->name, tap);
 	if (mac && *mac && !qemu_safe_token(mac))
 		return ctx->host->error(ctx, -EINVAL, "VM '%s' has a malformed MAC: '%s'.", v->name, mac);
 	if (vcpus < 1 || vcpus > 255)
-		return ctx->host->error(ctx, -EINVAL, "VM '%s' asks for %" PRId64 " vCPUs; QEMU's microvm allows 1 to 255.",
-				v->name, vcpus);
+		return ctx->host->error(ctx, -EINVAL,
+					"VM '%s' asks for %" PRId64 " vCPUs; QEMU's microvm allows 1 to 255.",
+					v->name, vcpus);
 	if (mem < 16)
-		return ctx->host->error(ctx, -EINVAL, "VM '%s' asks for %" PRId64 " MiB of memory; at least 16.",
-				v->name, mem);
+		return ctx->host->error(ctx, -EINVAL,
+					"VM '%s' asks for %" PRId64 " MiB of memory; at least 16.", v->name,
+					mem);
 	if (qemu_base_cmdline(p->base, sizeof(p->base), ctx->host->cfg_str(ctx, "boot_args"), kvm,
 			      kvm ? 0 : host_tsc_khz()) < 0)
 		return ctx->host->error(ctx, -E2BIG, "qemu-driver.boot_args is too long.");
 	if (!kvm && !strstr(p->base, "tsc_early_khz="))
 		ctx->host->log(ctx, LIA_LOG_WARN,
-		       "/proc/cpuinfo has no \"cpu MHz\": the guest kernel may hang calibrating its "
-		       "TSC under TCG (add tsc_early_khz=KHZ to boot_args_extra).");
+			       "/proc/cpuinfo has no \"cpu MHz\": the guest kernel may hang calibrating its "
+			       "TSC under TCG (add tsc_early_khz=KHZ to boot_args_extra).");
 	struct lia_bootargs ba = {
 		.base = p->base,
 		.ip = ctx->host->vm_get(ctx, "net.ip"),
@@ -300,9 +310,9 @@ static int plan_boot(struct lia_ctx *ctx, struct qvm *v, struct plan *p)
 	};
 	if (lia_boot_args(p->cmdline, sizeof(p->cmdline), &ba) < 0)
 		return ctx->host->error(ctx, -E2BIG,
-				"The kernel command line of VM '%s' would exceed %d bytes; shorten "
-				"boot_args_extra or the SSH key.",
-				v->name, CMDLINE_MAX - 1);
+					"The kernel command line of VM '%s' would exceed %d bytes; shorten "
+					"boot_args_extra or the SSH key.",
+					v->name, CMDLINE_MAX - 1);
 	int64_t cid = ctx->host->vm_get_int(ctx, "vsock.cid", 0);
 	int vhost = access("/dev/vhost-vsock", R_OK | W_OK) == 0;
 	p->spec = (struct qemu_spec){
@@ -334,8 +344,8 @@ static void record_vsock(struct lia_ctx *ctx, const struct plan *p)
 		ctx->host->vm_set(ctx, "vsock.none", NULL);
 	else if (ctx->host->vm_get_int(ctx, "vsock.cid", 0) > 2)
 		ctx->host->vm_set(ctx, "vsock.none",
-			  "qemu-driver gave this VM no vsock device: the host has no "
-			  "/dev/vhost-vsock (modprobe vhost_vsock), and QEMU's vsock needs it");
+				  "qemu-driver gave this VM no vsock device: the host has no "
+				  "/dev/vhost-vsock (modprobe vhost_vsock), and QEMU's vsock needs it");
 }
 
 static int launch(struct lia_ctx *ctx, struct qvm *v, struct plan *p, char *err, size_t errlen)
@@ -384,12 +394,14 @@ static int launch(struct lia_ctx *ctx, struct qvm *v, struct plan *p, char *err,
 	if (r == -ECHILD) {
 		char tail[600];
 		fc_log_tail(v->console, tail, sizeof(tail));
-		say(err, errlen, "QEMU (%s) exited with status %d before its QMP socket %s was ready; console log %s: %s",
+		say(err, errlen,
+		    "QEMU (%s) exited with status %d before its QMP socket %s was ready; console log %s: %s",
 		    p->binary, status, v->qmp, v->console, tail[0] ? tail : "(empty)");
 		return r;
 	}
 	if (r < 0) {
-		say(err, errlen, "the QMP socket %s of QEMU (pid %d) did not accept a connection within %" PRId64 " s: %s",
+		say(err, errlen,
+		    "the QMP socket %s of QEMU (pid %d) did not accept a connection within %" PRId64 " s: %s",
 		    v->qmp, (int)pid, ctx->host->cfg_int(ctx, "socket_timeout"), strerror(-r));
 		return r;
 	}
@@ -402,7 +414,8 @@ static int launch(struct lia_ctx *ctx, struct qvm *v, struct plan *p, char *err,
 		if (fc_wait_exit(pid, start, 2000, &status)) {
 			char tail[600];
 			fc_log_tail(v->console, tail, sizeof(tail));
-			say(err, errlen, "QEMU (%s) exited with status %d right after start; console log %s: %s",
+			say(err, errlen,
+			    "QEMU (%s) exited with status %d right after start; console log %s: %s",
 			    p->binary, status, v->console, tail[0] ? tail : "(empty)");
 			return -ECHILD;
 		}
@@ -450,8 +463,8 @@ static int boot_run(struct lia_ctx *ctx, void *state)
 		teardown(ctx, &v, 0, 0);
 		return ctx->host->error(ctx, r, "Starting QEMU for VM '%s' failed: %s.", v.name, err);
 	}
-	ctx->host->note(ctx, "started QEMU (pid %" PRId64 ", %s) for VM '%s'", ctx->host->vm_get_int(ctx, "qemu.pid", 0),
-		p.spec.kvm ? "KVM" : "TCG", v.name);
+	ctx->host->note(ctx, "started QEMU (pid %" PRId64 ", %s) for VM '%s'",
+			ctx->host->vm_get_int(ctx, "qemu.pid", 0), p.spec.kvm ? "KVM" : "TCG", v.name);
 	return LIA_OK;
 }
 
@@ -630,25 +643,49 @@ static int cmd_status(struct lia_ctx *ctx, void *state, int argc, char **argv)
 }
 
 static const struct lia_option options[] = {
-	{ .name = "binary", .type = LIA_OPT_STRING, .default_value = "qemu-system-x86_64",
+	{ .name = "binary",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "qemu-system-x86_64",
 	  .help = "QEMU binary: a name looked up on PATH or a path (Debian package qemu-system-x86)" },
-	{ .name = "accel", .type = LIA_OPT_STRING, .kind = LIA_KIND_CHOICE, .choices = "auto|kvm|tcg",
-	  .default_value = "auto", .help = "auto (KVM when /dev/kvm answers, else TCG), kvm or tcg" },
-	{ .name = "tcg_tb_size_mib", .type = LIA_OPT_INT, .default_value = "64", LIA_RANGE(0, 65536),
+	{ .name = "accel",
+	  .type = LIA_OPT_STRING,
+	  .kind = LIA_KIND_CHOICE,
+	  .choices = "auto|kvm|tcg",
+	  .default_value = "auto",
+	  .help = "auto (KVM when /dev/kvm answers, else TCG), kvm or tcg" },
+	{ .name = "tcg_tb_size_mib",
+	  .type = LIA_OPT_INT,
+	  .default_value = "64",
+	  LIA_RANGE(0, 65536),
 	  .help = "TCG translation cache size in MiB (0: QEMU's default)" },
-	{ .name = "boot_args", .type = LIA_OPT_STRING,
+	{ .name = "boot_args",
+	  .type = LIA_OPT_STRING,
 	  .default_value = "console=ttyS0 reboot=k panic=1 pci=off quiet init=/sbin/init",
 	  .help = "kernel command line; root=/dev/vda rw (+ tsc_early_khz, tsc=reliable under TCG) and "
 		  "lia.ip/lia.prefix/lia.gateway/lia.ssh_key are appended" },
-	{ .name = "boot_args_extra", .type = LIA_OPT_STRING, .default_value = "", .flags = LIA_OPT_EMPTY_OK,
+	{ .name = "boot_args_extra",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "",
+	  .flags = LIA_OPT_EMPTY_OK,
 	  .help = "appended to the kernel command line" },
-	{ .name = "rng", .type = LIA_OPT_BOOL, .default_value = "true",
+	{ .name = "rng",
+	  .type = LIA_OPT_BOOL,
+	  .default_value = "true",
 	  .help = "give the guest a virtio-rng device fed from /dev/urandom" },
-	{ .name = "stop_timeout", .type = LIA_OPT_INT, .default_value = "30", LIA_RANGE(0, 3600),
+	{ .name = "stop_timeout",
+	  .type = LIA_OPT_INT,
+	  .default_value = "30",
+	  LIA_RANGE(0, 3600),
 	  .help = "seconds to wait after system_powerdown before SIGKILL" },
-	{ .name = "qmp_timeout", .type = LIA_OPT_INT, .default_value = "5", LIA_RANGE(1, 600),
+	{ .name = "qmp_timeout",
+	  .type = LIA_OPT_INT,
+	  .default_value = "5",
+	  LIA_RANGE(1, 600),
 	  .help = "seconds each QMP exchange may take" },
-	{ .name = "socket_timeout", .type = LIA_OPT_INT, .default_value = "10", LIA_RANGE(1, 600),
+	{ .name = "socket_timeout",
+	  .type = LIA_OPT_INT,
+	  .default_value = "10",
+	  LIA_RANGE(1, 600),
 	  .help = "seconds to wait for the QMP socket after spawning" },
 	{ 0 },
 };
@@ -672,7 +709,8 @@ LIA_PLUGIN_DEFINE(qemu_driver) = {
 	.name = "qemu-driver",
 	.version = "0.1.0",
 	.provides = "vmm",
-	.description = "runs each VM in a qemu-system-x86_64 -M microvm process (KVM or TCG), managed over QMP",
+	.description =
+		"runs each VM in a qemu-system-x86_64 -M microvm process (KVM or TCG), managed over QMP",
 	.options = options,
 	.hooks = hooks,
 	.vm_commands = commands,

@@ -123,8 +123,7 @@ static int execute(struct conn *c, const char *cmd, json_t **ret, char *err, siz
 	return 0;
 }
 
-int qmp_call(const char *path, const char *cmd, long timeout_ms, json_t **ret, char *err,
-	     size_t errlen)
+int qmp_call(const char *path, const char *cmd, long timeout_ms, json_t **ret, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	static struct conn c; /* 64 KiB: not on the hook's stack; one call at a time */

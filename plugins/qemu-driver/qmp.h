@@ -9,7 +9,6 @@
 /* Run `execute` (no arguments) on the QMP socket at path, waiting up to timeout_ms in
  * all.  Returns 0 and *ret = the "return" value (new reference; may be NULL when ret is
  * NULL), or a negative errno with err saying why (QEMU's "error" desc included). */
-int qmp_call(const char *path, const char *execute, long timeout_ms, json_t **ret, char *err,
-	     size_t errlen);
+int qmp_call(const char *path, const char *execute, long timeout_ms, json_t **ret, char *err, size_t errlen);
 
 #endif

@@ -25,8 +25,7 @@ static int fail(char *err, size_t errlen, int e, const char *what)
 	return -e;
 }
 
-int vsock_bridge(int sock, const char *pre, size_t prelen, int in_fd, int out_fd, char *err,
-		 size_t errlen)
+int vsock_bridge(int sock, const char *pre, size_t prelen, int in_fd, int out_fd, char *err, size_t errlen)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
 	struct dir up = { 0 }, down = { 0 }; /* up: in_fd -> sock, down: sock -> out_fd */

@@ -66,8 +66,8 @@ int vsock_cmd_connect(struct lia_ctx *ctx, void *state, int argc, char **argv)
 		h->error(ctx, r, "VM '%s': %s", name, err);
 		return 1;
 	}
-	h->log(ctx, LIA_LOG_DEBUG, "connected to guest port %u of VM '%s' (host port %u, %d attempts)",
-	       port, name, c.host_port, c.attempts);
+	h->log(ctx, LIA_LOG_DEBUG, "connected to guest port %u of VM '%s' (host port %u, %d attempts)", port,
+	       name, c.host_port, c.attempts);
 	fflush(stdout); /* anything the core buffered goes out before the stream */
 	r = vsock_bridge(c.fd, c.extra, c.extra_len, STDIN_FILENO, STDOUT_FILENO, err, sizeof err);
 	close(c.fd);

@@ -76,8 +76,8 @@ enum { TRY_DONE = 0, TRY_AGAIN = 1 };
 
 /* One connection attempt.  TRY_AGAIN with `why` set for "not yet", a negative errno
  * with err set for a failure retrying cannot fix. */
-static int try_once(const char *uds, uint32_t port, long long deadline, struct vsock_conn *c,
-		    char *why, size_t whylen, char *err, size_t errlen)
+static int try_once(const char *uds, uint32_t port, long long deadline, struct vsock_conn *c, char *why,
+		    size_t whylen, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char line[VSOCK_LINE_MAX], buf[sizeof c->extra];
@@ -100,7 +100,7 @@ static int try_once(const char *uds, uint32_t port, long long deadline, struct v
 		close(fd);
 		if (e == ENOENT || e == ECONNREFUSED || e == EAGAIN) {
 			snprintf(why, whylen, "%s",
-				 e == ENOENT	     ? "the socket does not exist"
+				 e == ENOENT         ? "the socket does not exist"
 				 : e == ECONNREFUSED ? "nothing listens on the socket"
 						     : "the socket's backlog is full");
 			return TRY_AGAIN;
@@ -133,8 +133,7 @@ static int try_once(const char *uds, uint32_t port, long long deadline, struct v
 		if (pr < 0 && errno != EINTR) {
 			e = errno;
 			close(fd);
-			snprintf(err, errlen, "Waiting on vsock socket '%s' failed: %s.", uds,
-				 strerror(e));
+			snprintf(err, errlen, "Waiting on vsock socket '%s' failed: %s.", uds, strerror(e));
 			return -e;
 		}
 		if (pr <= 0)
@@ -153,8 +152,7 @@ static int try_once(const char *uds, uint32_t port, long long deadline, struct v
 		if (r < 0) {
 			e = errno;
 			close(fd);
-			snprintf(err, errlen, "Reading from vsock socket '%s' failed: %s.", uds,
-				 strerror(e));
+			snprintf(err, errlen, "Reading from vsock socket '%s' failed: %s.", uds, strerror(e));
 			return -e;
 		}
 		len += (size_t)r;
@@ -164,8 +162,7 @@ static int try_once(const char *uds, uint32_t port, long long deadline, struct v
 			c->extra_len = len - used;
 			memcpy(c->extra, buf + used, c->extra_len);
 			return TRY_DONE;
-		case 0:
-			continue;
+		case 0: continue;
 		default: {
 			char s[4 * VSOCK_LINE_MAX + 1];
 			show(s, sizeof s, buf, len < VSOCK_LINE_MAX ? len : VSOCK_LINE_MAX);
@@ -180,8 +177,8 @@ static int try_once(const char *uds, uint32_t port, long long deadline, struct v
 	}
 }
 
-int vsock_dial(const char *uds, uint32_t port, long timeout_ms, struct vsock_conn *c,
-	       char *err, size_t errlen)
+int vsock_dial(const char *uds, uint32_t port, long timeout_ms, struct vsock_conn *c, char *err,
+	       size_t errlen)
 {
 	long long deadline = vsock_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	long long delay = 10, now;

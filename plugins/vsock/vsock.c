@@ -19,12 +19,35 @@
 #define SUN_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 
 static const struct lia_option vsock_options[] = {
-	{ .name = "cid_min", .type = LIA_OPT_INT, .default_value = "3", LIA_RANGE(3, 4294967294), .help = "lowest guest CID handed out (0-2 are reserved)" },
-	{ .name = "cid_max", .type = LIA_OPT_INT, .default_value = "65535", LIA_RANGE(3, 4294967294), .help = "highest guest CID handed out" },
-	{ .name = "ready_port", .type = LIA_OPT_INT, .default_value = "52", LIA_RANGE(0, 4294967295), .help = "guest vsock port the agent-sidecar listens on; 0 turns the readiness wait off" },
-	{ .name = "ready_timeout", .type = LIA_OPT_INT, .default_value = "30", LIA_RANGE(1, 86400), .help = "seconds `vm start` waits for ready_port" },
-	{ .name = "require_ready", .type = LIA_OPT_BOOL, .default_value = "false", .help = "fail `vm start` when the guest is not ready" },
-	{ .name = "connect_timeout", .type = LIA_OPT_INT, .default_value = "10", LIA_RANGE(1, 86400), .help = "seconds `vm connect` retries while the guest boots" },
+	{ .name = "cid_min",
+	  .type = LIA_OPT_INT,
+	  .default_value = "3",
+	  LIA_RANGE(3, 4294967294),
+	  .help = "lowest guest CID handed out (0-2 are reserved)" },
+	{ .name = "cid_max",
+	  .type = LIA_OPT_INT,
+	  .default_value = "65535",
+	  LIA_RANGE(3, 4294967294),
+	  .help = "highest guest CID handed out" },
+	{ .name = "ready_port",
+	  .type = LIA_OPT_INT,
+	  .default_value = "52",
+	  LIA_RANGE(0, 4294967295),
+	  .help = "guest vsock port the agent-sidecar listens on; 0 turns the readiness wait off" },
+	{ .name = "ready_timeout",
+	  .type = LIA_OPT_INT,
+	  .default_value = "30",
+	  LIA_RANGE(1, 86400),
+	  .help = "seconds `vm start` waits for ready_port" },
+	{ .name = "require_ready",
+	  .type = LIA_OPT_BOOL,
+	  .default_value = "false",
+	  .help = "fail `vm start` when the guest is not ready" },
+	{ .name = "connect_timeout",
+	  .type = LIA_OPT_INT,
+	  .default_value = "10",
+	  LIA_RANGE(1, 86400),
+	  .help = "seconds `vm connect` retries while the guest boots" },
 	{ 0 },
 };
 
@@ -33,8 +56,9 @@ static int vsock_check(struct lia_ctx *ctx)
 {
 	const struct lia_host *h = ctx->host;
 	if (h->cfg_int(ctx, "cid_min") > h->cfg_int(ctx, "cid_max"))
-		return h->cfg_error(ctx, "cid_min", "%lld is above cid_max %lld (allowed: cid_min <= cid_max)",
-				    (long long)h->cfg_int(ctx, "cid_min"), (long long)h->cfg_int(ctx, "cid_max"));
+		return h->cfg_error(
+			ctx, "cid_min", "%lld is above cid_max %lld (allowed: cid_min <= cid_max)",
+			(long long)h->cfg_int(ctx, "cid_min"), (long long)h->cfg_int(ctx, "cid_max"));
 	return 0;
 }
 
@@ -157,8 +181,7 @@ static int hook_net_up(struct lia_ctx *ctx, void *state)
 				"'%s' exists and is not a stale socket, so Firecracker cannot bind "
 				"the vsock socket of VM '%s' there; lia does not remove it.",
 				uds, h->vm_name(ctx));
-	default:
-		break;
+	default: break;
 	}
 	/* ledger first, then the file appears (Firecracker binds it at PUT /vsock) */
 	if ((r = h->ledger_add(ctx, "socket", uds)) < 0)
@@ -166,8 +189,7 @@ static int hook_net_up(struct lia_ctx *ctx, void *state)
 	/* a leftover of a run that died: Firecracker's bind would fail on it */
 	if ((r = vsock_unlink_socket(uds)) < 0) {
 		h->ledger_del(ctx, "socket", uds);
-		return h->error(ctx, r, "Cannot remove stale vsock socket '%s': %s.", uds,
-				strerror(-r));
+		return h->error(ctx, r, "Cannot remove stale vsock socket '%s': %s.", uds, strerror(-r));
 	}
 	return LIA_OK;
 }
@@ -310,8 +332,7 @@ static const struct lia_hook vsock_hooks[] = {
 	{ LIA_PHASE_STARTED, 0, hook_started, undo_started, NULL,
 	  "wait for the guest's ready_port over vsock" },
 	{ LIA_PHASE_NET_DOWN, 0, hook_net_down, NULL, NULL, "remove the vsock socket file" },
-	{ LIA_PHASE_DESTROY, 0, hook_destroy, NULL, NULL,
-	  "remove the vsock socket file, release the CID" },
+	{ LIA_PHASE_DESTROY, 0, hook_destroy, NULL, NULL, "remove the vsock socket file, release the CID" },
 	{ LIA_PHASE_GC, 0, hook_gc, NULL, plan_gc, "remove vsock socket files no VM owns" },
 	{ 0 },
 };

@@ -18,7 +18,7 @@ struct vsock_state {
 enum vsock_sock_kind {
 	VSOCK_ABSENT = 0,
 	VSOCK_STALE, /* a socket file nobody listens on */
-	VSOCK_LIVE, /* a socket file a process listens on */
+	VSOCK_LIVE,  /* a socket file a process listens on */
 	VSOCK_OTHER, /* not a socket (or cannot tell): never removed */
 };
 enum vsock_sock_kind vsock_probe(const char *path);

@@ -18,8 +18,11 @@ static int h_kernel(struct lia_ctx *ctx, void *s)
 {
 	(void)s;
 	logline(ctx, "kernel");
-	struct lia_download d = { .size = sizeof d, .mode = 0644, .url = ctx->host->cfg_str(ctx, "url"),
-				  .dest = ctx->host->cfg_str(ctx, "dest"), .expect_size = -1 };
+	struct lia_download d = { .size = sizeof d,
+				  .mode = 0644,
+				  .url = ctx->host->cfg_str(ctx, "url"),
+				  .dest = ctx->host->cfg_str(ctx, "dest"),
+				  .expect_size = -1 };
 	int r = ctx->host->download(ctx, &d);
 	if (r < 0)
 		return r;
@@ -30,7 +33,12 @@ static int h_kernel(struct lia_ctx *ctx, void *s)
 	}
 	return 0;
 }
-static int h_image(struct lia_ctx *ctx, void *s) { (void)s; logline(ctx, "image"); return 0; }
+static int h_image(struct lia_ctx *ctx, void *s)
+{
+	(void)s;
+	logline(ctx, "image");
+	return 0;
+}
 static int h_verify(struct lia_ctx *ctx, void *s)
 {
 	(void)s;
@@ -41,11 +49,26 @@ static int h_verify(struct lia_ctx *ctx, void *s)
 }
 
 static const struct lia_option options[] = {
-	{ .name = "log", .type = LIA_OPT_STRING, .kind = LIA_KIND_ABSPATH, .flags = LIA_OPT_REQUIRED, .help = "log file" },
-	{ .name = "level", .type = LIA_OPT_INT, .default_value = "5", LIA_RANGE(1, 9), .help = "a bounded number" },
-	{ .name = "url", .type = LIA_OPT_STRING, .kind = LIA_KIND_URL, .choices = "file", .default_value = "file:///dev/null",
+	{ .name = "log",
+	  .type = LIA_OPT_STRING,
+	  .kind = LIA_KIND_ABSPATH,
+	  .flags = LIA_OPT_REQUIRED,
+	  .help = "log file" },
+	{ .name = "level",
+	  .type = LIA_OPT_INT,
+	  .default_value = "5",
+	  LIA_RANGE(1, 9),
+	  .help = "a bounded number" },
+	{ .name = "url",
+	  .type = LIA_OPT_STRING,
+	  .kind = LIA_KIND_URL,
+	  .choices = "file",
+	  .default_value = "file:///dev/null",
 	  .help = "what to download" },
-	{ .name = "dest", .type = LIA_OPT_STRING, .kind = LIA_KIND_ABSPATH, .default_value = "/nonexistent/x",
+	{ .name = "dest",
+	  .type = LIA_OPT_STRING,
+	  .kind = LIA_KIND_ABSPATH,
+	  .default_value = "/nonexistent/x",
 	  .help = "where to" },
 	{ 0 },
 };
@@ -64,12 +87,6 @@ static const struct lia_command cmds[] = { { "hello", "hello NAME", c_hello }, {
 static const struct lia_fact facts[] = { { "grow.level", "level" }, { NULL, NULL } };
 
 LIA_PLUGIN_DEFINE(STEM) = {
-	LIA_PLUGIN_HEADER,
-	.name = NAME,
-	.version = "1",
-	.description = "ABI growth test plugin",
-	.options = options,
-	.hooks = hooks,
-	.vm_commands = cmds,
-	.facts = facts,
+	LIA_PLUGIN_HEADER,  .name = NAME,   .version = "1",      .description = "ABI growth test plugin",
+	.options = options, .hooks = hooks, .vm_commands = cmds, .facts = facts,
 };

@@ -35,7 +35,10 @@ struct fake {
 	unsigned progress_calls;
 };
 
-static struct fake *F(struct lia_ctx *ctx) { return (struct fake *)ctx; }
+static struct fake *F(struct lia_ctx *ctx)
+{
+	return (struct fake *)ctx;
+}
 
 static const char *kv_get(struct kv *kv, const char *k)
 {
@@ -116,11 +119,27 @@ static void h_progress(struct lia_ctx *ctx, const char *what, uint64_t done, uin
 		fprintf(stderr, "progress: %s %" PRIu64 "/%" PRIu64 "\n", what, done, total);
 }
 
-static const char *h_pipeline(struct lia_ctx *ctx) { (void)ctx; return "setup"; }
-static lia_phase_t h_phase(struct lia_ctx *ctx) { return F(ctx)->phase; }
-static int h_dry_run(struct lia_ctx *ctx) { return F(ctx)->dry; }
-static int h_quiet(struct lia_ctx *ctx) { return F(ctx)->quiet; }
-static const char *h_state_dir(struct lia_ctx *ctx) { return F(ctx)->state_dir; }
+static const char *h_pipeline(struct lia_ctx *ctx)
+{
+	(void)ctx;
+	return "setup";
+}
+static lia_phase_t h_phase(struct lia_ctx *ctx)
+{
+	return F(ctx)->phase;
+}
+static int h_dry_run(struct lia_ctx *ctx)
+{
+	return F(ctx)->dry;
+}
+static int h_quiet(struct lia_ctx *ctx)
+{
+	return F(ctx)->quiet;
+}
+static const char *h_state_dir(struct lia_ctx *ctx)
+{
+	return F(ctx)->state_dir;
+}
 
 static int h_path(struct lia_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
 {
@@ -174,7 +193,10 @@ static int h_cfg_is_set(struct lia_ctx *ctx, const char *key)
 	return kv_get(&F(ctx)->cfg, key) != NULL;
 }
 
-static const char *h_memo_get(struct lia_ctx *ctx, const char *key) { return kv_get(&F(ctx)->memo, key); }
+static const char *h_memo_get(struct lia_ctx *ctx, const char *key)
+{
+	return kv_get(&F(ctx)->memo, key);
+}
 
 static int h_memo_set(struct lia_ctx *ctx, const char *key, const char *value)
 {
@@ -182,7 +204,6 @@ static int h_memo_set(struct lia_ctx *ctx, const char *key, const char *value)
 	fake_host_done(ctx); /* persist at once, as the core does */
 	return 0;
 }
-
 
 static const struct lia_host host = {
 	.size = sizeof(struct lia_host),
@@ -237,7 +258,10 @@ void fake_host_done(struct lia_ctx *ctx)
 	fclose(fp);
 }
 
-unsigned fake_host_progress_calls(struct lia_ctx *ctx) { return F(ctx)->progress_calls; }
+unsigned fake_host_progress_calls(struct lia_ctx *ctx)
+{
+	return F(ctx)->progress_calls;
+}
 
 struct lia_ctx *fake_host_init(int *argc, char ***argv, const char *name, const struct lia_option *opts,
 			       lia_phase_t phase)

@@ -43,7 +43,8 @@ int main(void)
 	buf[64] = 0;
 	ok(fc_valid_instance_id(buf), "64-character instance id is valid");
 	ok(fc_valid_resource_id("rootfs") && fc_valid_resource_id("eth_0"), "resource ids");
-	ok(!fc_valid_resource_id("root-fs") && !fc_valid_resource_id(""), "hyphenated/empty resource ids refused");
+	ok(!fc_valid_resource_id("root-fs") && !fc_valid_resource_id(""),
+	   "hyphenated/empty resource ids refused");
 
 	lia_pct_encode("ssh-ed25519 AAAAC3Nz+/= user@host\n", buf, sizeof(buf));
 	is(buf, "ssh-ed25519%20AAAAC3Nz+/=%20user@host", "ssh key: space encoded, trailing newline dropped");
@@ -54,10 +55,15 @@ int main(void)
 	ok(lia_pct_encode("abcdef", buf, 4) < 0, "encode reports a short buffer");
 
 	struct lia_bootargs ba = { "console=ttyS0 reboot=k panic=1 pci=off init=/sbin/init",
-				   "172.16.0.100", "24", "172.16.0.1", "ssh-ed25519 AAAA k", "quiet" };
+				   "172.16.0.100",
+				   "24",
+				   "172.16.0.1",
+				   "ssh-ed25519 AAAA k",
+				   "quiet" };
 	fc_boot_args(buf, sizeof(buf), &ba);
-	is(buf, "console=ttyS0 reboot=k panic=1 pci=off init=/sbin/init lia.ip=172.16.0.100 "
-		"lia.prefix=24 lia.gateway=172.16.0.1 lia.ssh_key=ssh-ed25519%20AAAA%20k quiet",
+	is(buf,
+	   "console=ttyS0 reboot=k panic=1 pci=off init=/sbin/init lia.ip=172.16.0.100 "
+	   "lia.prefix=24 lia.gateway=172.16.0.1 lia.ssh_key=ssh-ed25519%20AAAA%20k quiet",
 	   "boot args with every lia key and extra");
 	ba = (struct lia_bootargs){ "console=ttyS0", NULL, "16", "", NULL, "" };
 	fc_boot_args(buf, sizeof(buf), &ba);
@@ -66,15 +72,14 @@ int main(void)
 	memset(big, 'k', sizeof(big) - 1);
 	big[sizeof(big) - 1] = 0;
 	ba = (struct lia_bootargs){ "console=ttyS0", NULL, NULL, NULL, big, NULL };
-	ok(fc_boot_args(buf, sizeof(buf), &ba) < 0,
-	   "a command line over Firecracker's limit is refused");
+	ok(fc_boot_args(buf, sizeof(buf), &ba) < 0, "a command line over Firecracker's limit is refused");
 
 	body_is(fc_body_logger("/s/logs/a.fc.log"),
 		"{\"level\":\"Info\",\"log_path\":\"/s/logs/a.fc.log\",\"show_level\":true,\"show_log_origin\":false}",
 		"logger body");
 	body_is(fc_body_metrics("/m"), "{\"metrics_path\":\"/m\"}", "metrics body");
-	body_is(fc_body_boot_source("/k", NULL, "a b"), "{\"boot_args\":\"a b\",\"kernel_image_path\":\"/k\"}",
-		"boot-source body");
+	body_is(fc_body_boot_source("/k", NULL, "a b"),
+		"{\"boot_args\":\"a b\",\"kernel_image_path\":\"/k\"}", "boot-source body");
 	body_is(fc_body_boot_source("/k", "/i", "a"),
 		"{\"boot_args\":\"a\",\"initrd_path\":\"/i\",\"kernel_image_path\":\"/k\"}",
 		"boot-source body with an initrd");
@@ -92,12 +97,16 @@ int main(void)
 		"vsock body without the deprecated vsock_id");
 	body_is(fc_body_action("InstanceStart"), "{\"action_type\":\"InstanceStart\"}", "action body");
 
-	const char *f1 = "{\"fault_message\":\"The requested operation is not supported after starting the microVM.\"}";
+	const char *f1 =
+		"{\"fault_message\":\"The requested operation is not supported after starting the microVM.\"}";
 	fc_fault_text(f1, strlen(f1), buf, sizeof(buf));
-	is(buf, "The requested operation is not supported after starting the microVM.", "fault_message extracted");
-	const char *f2 = "{ \"error\": \"Request payload with size 60000 is larger than the limit of 51200 allowed by server.\nAll previous unanswered requests will be dropped.\" }";
+	is(buf, "The requested operation is not supported after starting the microVM.",
+	   "fault_message extracted");
+	const char *f2 =
+		"{ \"error\": \"Request payload with size 60000 is larger than the limit of 51200 allowed by server.\nAll previous unanswered requests will be dropped.\" }";
 	fc_fault_text(f2, strlen(f2), buf, sizeof(buf));
-	is(buf, "Request payload with size 60000 is larger than the limit of 51200 allowed by server. All previous unanswered requests will be dropped.",
+	is(buf,
+	   "Request payload with size 60000 is larger than the limit of 51200 allowed by server. All previous unanswered requests will be dropped.",
 	   "micro_http error with a raw newline (invalid JSON) extracted");
 	fc_fault_text("garbage\n", 8, buf, sizeof(buf));
 	is(buf, "garbage", "raw body as a last resort");

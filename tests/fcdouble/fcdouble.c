@@ -148,8 +148,8 @@ static void reply(int fd, int status, const char *body)
 	if (d)
 		usleep((useconds_t)atoi(d) * 1000);
 	if (!body) /* micro_http: an empty body has no Content-Length and no Content-Type */
-		snprintf(h, sizeof(h), "HTTP/1.1 %d \r\nServer: Firecracker API\r\nConnection: keep-alive\r\n\r\n",
-			 status);
+		snprintf(h, sizeof(h),
+			 "HTTP/1.1 %d \r\nServer: Firecracker API\r\nConnection: keep-alive\r\n\r\n", status);
 	else
 		snprintf(h, sizeof(h),
 			 "HTTP/1.1 %d \r\nServer: Firecracker API\r\nConnection: keep-alive\r\n"
@@ -191,15 +191,18 @@ static int check_fields(int fd, json_t *o, const struct field *f)
 		snprintf(expected + strlen(expected), sizeof(expected) - strlen(expected), "%s`%s`",
 			 p == f ? "" : ", ", p->name);
 	if (!json_is_object(o)) {
-		fault(fd, "An error occurred when deserializing the json body of a request: invalid type: expected a JSON object.");
+		fault(fd,
+		      "An error occurred when deserializing the json body of a request: invalid type: expected a JSON object.");
 		return -1;
 	}
-	json_object_foreach(o, k, v) {
+	json_object_foreach(o, k, v)
+	{
 		const struct field *p = f;
 		while (p->name && strcmp(p->name, k))
 			p++;
 		if (!p->name) {
-			fault(fd, "An error occurred when deserializing the json body of a request: unknown field `%s`, expected one of %s.",
+			fault(fd,
+			      "An error occurred when deserializing the json body of a request: unknown field `%s`, expected one of %s.",
 			      k, expected);
 			return -1;
 		}
@@ -207,13 +210,16 @@ static int check_fields(int fd, json_t *o, const struct field *f)
 		if (t == JSON_TRUE)
 			t = JSON_FALSE;
 		if (t != p->type && !(p->type == JSON_FALSE && t == JSON_FALSE)) {
-			fault(fd, "An error occurred when deserializing the json body of a request: invalid type for field `%s`.", k);
+			fault(fd,
+			      "An error occurred when deserializing the json body of a request: invalid type for field `%s`.",
+			      k);
 			return -1;
 		}
 	}
 	for (const struct field *p = f; p->name; p++)
 		if (p->required && !json_object_get(o, p->name)) {
-			fault(fd, "An error occurred when deserializing the json body of a request: missing field `%s`.",
+			fault(fd,
+			      "An error occurred when deserializing the json body of a request: missing field `%s`.",
 			      p->name);
 			return -1;
 		}
@@ -332,19 +338,21 @@ static int open_existing(const char *path, int flags)
 
 static void put(int fd, const char *path, json_t *b)
 {
-	static const struct field logger[] = { { "log_path", JSON_STRING, 0 }, { "level", JSON_STRING, 0 },
-					       { "show_level", JSON_FALSE, 0 },
-					       { "show_log_origin", JSON_FALSE, 0 },
-					       { "module", JSON_STRING, 0 }, { 0 } };
+	static const struct field logger[] = {
+		{ "log_path", JSON_STRING, 0 },  { "level", JSON_STRING, 0 },
+		{ "show_level", JSON_FALSE, 0 }, { "show_log_origin", JSON_FALSE, 0 },
+		{ "module", JSON_STRING, 0 },    { 0 }
+	};
 	static const struct field metrics[] = { { "metrics_path", JSON_STRING, 1 }, { 0 } };
 	static const struct field boot[] = { { "kernel_image_path", JSON_STRING, 1 },
 					     { "boot_args", JSON_STRING, 0 },
-					     { "initrd_path", JSON_STRING, 0 }, { 0 } };
-	static const struct field machine[] = { { "vcpu_count", JSON_INTEGER, 1 },
-						{ "mem_size_mib", JSON_INTEGER, 1 },
-						{ "smt", JSON_FALSE, 0 },
-						{ "track_dirty_pages", JSON_FALSE, 0 },
-						{ "cpu_template", JSON_STRING, 0 }, { 0 } };
+					     { "initrd_path", JSON_STRING, 0 },
+					     { 0 } };
+	static const struct field machine[] = {
+		{ "vcpu_count", JSON_INTEGER, 1 },  { "mem_size_mib", JSON_INTEGER, 1 },
+		{ "smt", JSON_FALSE, 0 },           { "track_dirty_pages", JSON_FALSE, 0 },
+		{ "cpu_template", JSON_STRING, 0 }, { 0 }
+	};
 	static const struct field drive[] = { { "drive_id", JSON_STRING, 1 },
 					      { "is_root_device", JSON_FALSE, 1 },
 					      { "path_on_host", JSON_STRING, 1 },
@@ -352,15 +360,17 @@ static void put(int fd, const char *path, json_t *b)
 					      { "partuuid", JSON_STRING, 0 },
 					      { "cache_type", JSON_STRING, 0 },
 					      { "io_engine", JSON_STRING, 0 },
-					      { "rate_limiter", JSON_OBJECT, 0 }, { 0 } };
-	static const struct field net[] = { { "iface_id", JSON_STRING, 1 },
-					    { "host_dev_name", JSON_STRING, 1 },
-					    { "guest_mac", JSON_STRING, 0 },
-					    { "rx_rate_limiter", JSON_OBJECT, 0 },
-					    { "tx_rate_limiter", JSON_OBJECT, 0 }, { 0 } };
+					      { "rate_limiter", JSON_OBJECT, 0 },
+					      { 0 } };
+	static const struct field net[] = {
+		{ "iface_id", JSON_STRING, 1 },        { "host_dev_name", JSON_STRING, 1 },
+		{ "guest_mac", JSON_STRING, 0 },       { "rx_rate_limiter", JSON_OBJECT, 0 },
+		{ "tx_rate_limiter", JSON_OBJECT, 0 }, { 0 }
+	};
 	static const struct field vsock[] = { { "guest_cid", JSON_INTEGER, 1 },
 					      { "uds_path", JSON_STRING, 1 },
-					      { "vsock_id", JSON_STRING, 0 }, { 0 } };
+					      { "vsock_id", JSON_STRING, 0 },
+					      { 0 } };
 	static const struct field action[] = { { "action_type", JSON_STRING, 1 }, { 0 } };
 	const char *after = "The requested operation is not supported after starting the microVM.";
 
@@ -372,18 +382,27 @@ static void put(int fd, const char *path, json_t *b)
 			if (S.booted)
 				return fault(fd, "%s", after);
 			if (!S.have_kernel)
-				return fault(fd, "Start microvm error: Cannot start microvm without kernel configuration.");
+				return fault(
+					fd,
+					"Start microvm error: Cannot start microvm without kernel configuration.");
 			unsigned char m[4] = { 0 };
 			int k = open(S.kernel, O_RDONLY | O_CLOEXEC);
-			if (k < 0 || read(k, m, 4) != 4 || memcmp(m, "\x7f" "ELF", 4)) {
+			if (k < 0 || read(k, m, 4) != 4 ||
+			    memcmp(m,
+				   "\x7f"
+				   "ELF",
+				   4)) {
 				if (k >= 0)
 					close(k);
-				return fault(fd, "Start microvm error: Cannot load kernel due to invalid memory configuration or invalid kernel image: Kernel Loader: failed to load ELF kernel image: Invalid Elf magic number");
+				return fault(
+					fd,
+					"Start microvm error: Cannot load kernel due to invalid memory configuration or invalid kernel image: Kernel Loader: failed to load ELF kernel image: Invalid Elf magic number");
 			}
 			close(k);
 			S.booted = 1;
 			if (S.metrics_fd >= 0)
-				dprintf(S.metrics_fd, "{\"utc_timestamp_ms\":%lld,\"api_server\":{\"process_startup_time_us\":1}}\n",
+				dprintf(S.metrics_fd,
+					"{\"utc_timestamp_ms\":%lld,\"api_server\":{\"process_startup_time_us\":1}}\n",
 					(long long)time(NULL) * 1000);
 			reply(fd, 204, NULL);
 			/* the guest: the tiny test guest's first line */
@@ -394,7 +413,9 @@ static void put(int fd, const char *path, json_t *b)
 		}
 		if (!strcmp(a, "SendCtrlAltDel")) {
 			if (!S.booted)
-				return fault(fd, "The requested operation is not supported before starting the microVM.");
+				return fault(
+					fd,
+					"The requested operation is not supported before starting the microVM.");
 			reply(fd, 204, NULL);
 			if (!strcmp(S.guest, "wait")) {
 				console("LIA-GUEST: key, rebooting\n");
@@ -404,11 +425,15 @@ static void put(int fd, const char *path, json_t *b)
 		}
 		if (!strcmp(a, "FlushMetrics")) {
 			if (!S.booted)
-				return fault(fd, "The requested operation is not supported before starting the microVM.");
+				return fault(
+					fd,
+					"The requested operation is not supported before starting the microVM.");
 			return reply(fd, 204, NULL);
 		}
-		return fault(fd, "An error occurred when deserializing the json body of a request: unknown variant `%s`, expected one of `FlushMetrics`, `InstanceStart`, `SendCtrlAltDel`.",
-			     a);
+		return fault(
+			fd,
+			"An error occurred when deserializing the json body of a request: unknown variant `%s`, expected one of `FlushMetrics`, `InstanceStart`, `SendCtrlAltDel`.",
+			a);
 	}
 	if (!strcmp(path, "/mmds"))
 		return reply(fd, 204, NULL);
@@ -416,8 +441,9 @@ static void put(int fd, const char *path, json_t *b)
 	/* every other PUT is pre-boot only */
 	const char *seg = path + 1;
 	size_t sl = strcspn(seg, "/");
-	static const char *const preboot[] = { "logger", "metrics", "boot-source", "machine-config",
-					       "drives", "network-interfaces", "vsock", NULL };
+	static const char *const preboot[] = { "logger",         "metrics", "boot-source",
+					       "machine-config", "drives",  "network-interfaces",
+					       "vsock",          NULL };
 	int known = 0;
 	for (int i = 0; preboot[i]; i++)
 		if (strlen(preboot[i]) == sl && !strncmp(seg, preboot[i], sl))
@@ -433,12 +459,16 @@ static void put(int fd, const char *path, json_t *b)
 		const char *lp = str(b, "log_path"), *lv = str(b, "level");
 		if (lv && strcasecmp(lv, "Error") && strcasecmp(lv, "Warning") && strcasecmp(lv, "Info") &&
 		    strcasecmp(lv, "Debug") && strcasecmp(lv, "Trace") && strcasecmp(lv, "Off"))
-			return fault(fd, "An error occurred when deserializing the json body of a request: unknown variant `%s`.", lv);
+			return fault(
+				fd,
+				"An error occurred when deserializing the json body of a request: unknown variant `%s`.",
+				lv);
 		if (lp) {
 			/* v1.6: O_RDWR|O_NONBLOCK, no O_CREAT */
 			int l = open_existing(lp, O_RDWR);
 			if (l < 0)
-				return fault(fd, "Logger error: Failed to open target file: %s (os error %d)", strerror(errno), errno);
+				return fault(fd, "Logger error: Failed to open target file: %s (os error %d)",
+					     strerror(errno), errno);
 			S.log = fdopen(l, "w");
 		}
 		reply(fd, 204, NULL);
@@ -449,10 +479,14 @@ static void put(int fd, const char *path, json_t *b)
 		if (check_fields(fd, b, metrics))
 			return;
 		if (S.have_metrics)
-			return fault(fd, "Metrics initialization error: Reinitialization of metrics not allowed.");
+			return fault(
+				fd, "Metrics initialization error: Reinitialization of metrics not allowed.");
 		int m = open_existing(str(b, "metrics_path"), O_RDWR);
 		if (m < 0)
-			return fault(fd, "Metrics initialization error: Failed to open target file: %s (os error %d)", strerror(errno), errno);
+			return fault(
+				fd,
+				"Metrics initialization error: Failed to open target file: %s (os error %d)",
+				strerror(errno), errno);
 		S.metrics_fd = m;
 		S.have_metrics = 1;
 		return reply(fd, 204, NULL);
@@ -463,10 +497,14 @@ static void put(int fd, const char *path, json_t *b)
 		const char *k = str(b, "kernel_image_path"), *a = str(b, "boot_args");
 		int kf = open(k, O_RDONLY | O_CLOEXEC);
 		if (kf < 0)
-			return fault(fd, "Boot source error: The kernel file cannot be opened: %s (os error %d)", strerror(errno), errno);
+			return fault(fd,
+				     "Boot source error: The kernel file cannot be opened: %s (os error %d)",
+				     strerror(errno), errno);
 		close(kf);
 		if (a && strlen(a) >= 2048)
-			return fault(fd, "Boot source error: The kernel command line is invalid: Kernel command line too large.");
+			return fault(
+				fd,
+				"Boot source error: The kernel command line is invalid: Kernel command line too large.");
 		snprintf(S.kernel, sizeof(S.kernel), "%s", k);
 		S.have_kernel = 1;
 		return reply(fd, 204, NULL);
@@ -477,7 +515,9 @@ static void put(int fd, const char *path, json_t *b)
 		json_int_t v = json_integer_value(json_object_get(b, "vcpu_count"));
 		json_int_t m = json_integer_value(json_object_get(b, "mem_size_mib"));
 		if (v < 1 || v > 32)
-			return fault(fd, "The number of vCPUs must be greater than 0, less than 32 and must be 1 or an even number if SMT is enabled.");
+			return fault(
+				fd,
+				"The number of vCPUs must be greater than 0, less than 32 and must be 1 or an even number if SMT is enabled.");
 		if (m < 1)
 			return fault(fd, "The memory size (MiB) is invalid.");
 		return reply(fd, 204, NULL);
@@ -487,7 +527,9 @@ static void put(int fd, const char *path, json_t *b)
 		if (!*id)
 			return fault(fd, "The ID cannot be empty.");
 		if (!valid_res_id(id))
-			return fault(fd, "API Resource IDs can only contain alphanumeric characters and underscores.");
+			return fault(
+				fd,
+				"API Resource IDs can only contain alphanumeric characters and underscores.");
 		if (check_fields(fd, b, drive))
 			return;
 		if (strcmp(id, str(b, "drive_id")))
@@ -497,8 +539,10 @@ static void put(int fd, const char *path, json_t *b)
 			return fault(fd, "Drive config error: A root block device already exists!");
 		int d = open(str(b, "path_on_host"), O_RDWR | O_CLOEXEC);
 		if (d < 0)
-			return fault(fd, "Drive config error: Unable to open the block device backing file: %s (os error %d)",
-				     strerror(errno), errno);
+			return fault(
+				fd,
+				"Drive config error: Unable to open the block device backing file: %s (os error %d)",
+				strerror(errno), errno);
 		close(d);
 		S.have_root |= root;
 		return reply(fd, 204, NULL);
@@ -508,15 +552,21 @@ static void put(int fd, const char *path, json_t *b)
 		if (!*id)
 			return fault(fd, "The ID cannot be empty.");
 		if (!valid_res_id(id))
-			return fault(fd, "API Resource IDs can only contain alphanumeric characters and underscores.");
+			return fault(
+				fd,
+				"API Resource IDs can only contain alphanumeric characters and underscores.");
 		if (check_fields(fd, b, net))
 			return;
 		if (strcmp(id, str(b, "iface_id")))
-			return fault(fd, "The id from the path [%s] does not match the id from the body [%s]!", id,
-				     str(b, "iface_id"));
+			return fault(fd,
+				     "The id from the path [%s] does not match the id from the body [%s]!",
+				     id, str(b, "iface_id"));
 		const char *tap = str(b, "host_dev_name");
 		if (strlen(tap) >= IFNAMSIZ)
-			return fault(fd, "Cannot create the network device: Open tap device failed: Invalid TAP name %s", tap);
+			return fault(
+				fd,
+				"Cannot create the network device: Open tap device failed: Invalid TAP name %s",
+				tap);
 		if (!getenv("FCDOUBLE_NO_TAP") && S.ntap < 8) {
 			/* Firecracker opens the TAP at PUT time */
 			int t = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
@@ -527,8 +577,10 @@ static void put(int fd, const char *path, json_t *b)
 				int e = errno;
 				if (t >= 0)
 					close(t);
-				return fault(fd, "Cannot create network device. Open tap device failed: Error while creating ifreq structure: %s (os error %d). Invalid TUN/TAP Backend provided by %s. Check our documentation on setting up the network devices.",
-					     strerror(e), e, tap);
+				return fault(
+					fd,
+					"Cannot create network device. Open tap device failed: Error while creating ifreq structure: %s (os error %d). Invalid TUN/TAP Backend provided by %s. Check our documentation on setting up the network devices.",
+					strerror(e), e, tap);
 			}
 			S.tap_fds[S.ntap++] = t;
 		}
@@ -545,8 +597,10 @@ static void put(int fd, const char *path, json_t *b)
 		}
 		int l = vsock_bind(uds);
 		if (l < 0)
-			return fault(fd, "Cannot create backend for vsock device: Error binding to the host-side Unix socket: %s (os error %d)",
-				     strerror(errno), errno);
+			return fault(
+				fd,
+				"Cannot create backend for vsock device: Error binding to the host-side Unix socket: %s (os error %d)",
+				strerror(errno), errno);
 		S.vsock_listen = l;
 		snprintf(S.vsock_path, sizeof(S.vsock_path), "%s", uds);
 		return reply(fd, 204, NULL);
@@ -558,8 +612,10 @@ static void get(int fd, const char *path)
 {
 	char b[512];
 	if (!strcmp(path, "/")) {
-		snprintf(b, sizeof(b), "{\"id\":\"%s\",\"state\":\"%s\",\"vmm_version\":\"1.6.0\",\"app_name\":\"Firecracker\"}",
-			 S.id, S.booted ? "Running" : "Not started");
+		snprintf(
+			b, sizeof(b),
+			"{\"id\":\"%s\",\"state\":\"%s\",\"vmm_version\":\"1.6.0\",\"app_name\":\"Firecracker\"}",
+			S.id, S.booted ? "Running" : "Not started");
 		return reply(fd, 200, b);
 	}
 	if (!strcmp(path, "/version"))
@@ -583,7 +639,8 @@ static long handle(struct conn *c)
 	for (char *p = c->buf; p < end;) {
 		char *nl = memmem(p, (size_t)(end + 2 - p), "\r\n", 2);
 		if (!nl || nl - p >= LINE_MAX_) {
-			reply(c->fd, 400, "{ \"error\": \"Invalid request.\nAll previous unanswered requests will be dropped.\" }");
+			reply(c->fd, 400,
+			      "{ \"error\": \"Invalid request.\nAll previous unanswered requests will be dropped.\" }");
 			return -1;
 		}
 		if (p != c->buf && !strncasecmp(p, "Content-Length:", 15)) {
@@ -591,25 +648,30 @@ static long handle(struct conn *c)
 			while (*q == ' ')
 				q++;
 			if (!isdigit((unsigned char)*q)) {
-				reply(c->fd, 400, "{ \"error\": \"Invalid header.\nAll previous unanswered requests will be dropped.\" }");
+				reply(c->fd, 400,
+				      "{ \"error\": \"Invalid header.\nAll previous unanswered requests will be dropped.\" }");
 				return -1;
 			}
 			clen = strtol(q, NULL, 10);
 		} else if (p != c->buf && !memchr(p, ':', (size_t)(nl - p))) {
-			reply(c->fd, 400, "{ \"error\": \"Invalid header.\nAll previous unanswered requests will be dropped.\" }");
+			reply(c->fd, 400,
+			      "{ \"error\": \"Invalid header.\nAll previous unanswered requests will be dropped.\" }");
 			return -1;
 		}
 		p = nl + 2;
 	}
 	if (sscanf(c->buf, "%15s %1023s %15s", method, uri, ver) != 3 ||
 	    (strcmp(ver, "HTTP/1.1") && strcmp(ver, "HTTP/1.0"))) {
-		reply(c->fd, 400, "{ \"error\": \"Invalid HTTP version.\nAll previous unanswered requests will be dropped.\" }");
+		reply(c->fd, 400,
+		      "{ \"error\": \"Invalid HTTP version.\nAll previous unanswered requests will be dropped.\" }");
 		return -1;
 	}
 	if (clen > PAYLOAD_MAX) {
 		char e[256];
-		snprintf(e, sizeof(e), "{ \"error\": \"Request payload with size %ld is larger than the limit of %d allowed by server.\nAll previous unanswered requests will be dropped.\" }",
-			 clen, PAYLOAD_MAX);
+		snprintf(
+			e, sizeof(e),
+			"{ \"error\": \"Request payload with size %ld is larger than the limit of %d allowed by server.\nAll previous unanswered requests will be dropped.\" }",
+			clen, PAYLOAD_MAX);
 		reply(c->fd, 400, e);
 		return -1;
 	}
@@ -624,7 +686,8 @@ static long handle(struct conn *c)
 		fflush(S.trace);
 	}
 	if (strcmp(method, "GET") && strcmp(method, "PUT") && strcmp(method, "PATCH")) {
-		reply(c->fd, 400, "{ \"error\": \"Invalid HTTP method.\nAll previous unanswered requests will be dropped.\" }");
+		reply(c->fd, 400,
+		      "{ \"error\": \"Invalid HTTP method.\nAll previous unanswered requests will be dropped.\" }");
 		return -1;
 	}
 	if (!strcmp(method, "GET")) {
@@ -653,7 +716,8 @@ static long handle(struct conn *c)
 	json_error_t je;
 	json_t *body = json_loadb(c->buf + hlen, blen, 0, &je);
 	if (!body)
-		fault(c->fd, "An error occurred when deserializing the json body of a request: %s at line %d column %d.",
+		fault(c->fd,
+		      "An error occurred when deserializing the json body of a request: %s at line %d column %d.",
 		      je.text, je.line, je.column);
 	else
 		put(c->fd, path, body);
@@ -777,7 +841,10 @@ int main(int argc, char **argv)
 				if (nconn >= MAX_CONN) {
 					const char *b = "{ \"error\": \"Too many open connections\" }";
 					char h[200];
-					snprintf(h, sizeof(h), "HTTP/1.1 503 \r\nServer: Firecracker API\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n", strlen(b));
+					snprintf(
+						h, sizeof(h),
+						"HTTP/1.1 503 \r\nServer: Firecracker API\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
+						strlen(b));
 					send_all(fd, h, strlen(h));
 					send_all(fd, b, strlen(b));
 					close(fd);

@@ -76,14 +76,33 @@ static void h_progress(struct lia_ctx *c, const char *w, uint64_t d, uint64_t t)
 {
 	(void)c;
 	if (getenv("IMG_DRIVE_PROGRESS"))
-		fprintf(stderr, "progress: %s %llu %llu\n", w, (unsigned long long)d,
-			(unsigned long long)t);
+		fprintf(stderr, "progress: %s %llu %llu\n", w, (unsigned long long)d, (unsigned long long)t);
 }
-static const char *h_pipeline(struct lia_ctx *c) { (void)c; return vm ? "vm" : "setup"; }
-static lia_phase_t h_phase(struct lia_ctx *c) { (void)c; return cur_phase; }
-static int h_dry(struct lia_ctx *c) { (void)c; return dry; }
-static int h_quiet(struct lia_ctx *c) { (void)c; return 0; }
-static const char *h_state_dir(struct lia_ctx *c) { (void)c; return state_dir; }
+static const char *h_pipeline(struct lia_ctx *c)
+{
+	(void)c;
+	return vm ? "vm" : "setup";
+}
+static lia_phase_t h_phase(struct lia_ctx *c)
+{
+	(void)c;
+	return cur_phase;
+}
+static int h_dry(struct lia_ctx *c)
+{
+	(void)c;
+	return dry;
+}
+static int h_quiet(struct lia_ctx *c)
+{
+	(void)c;
+	return 0;
+}
+static const char *h_state_dir(struct lia_ctx *c)
+{
+	(void)c;
+	return state_dir;
+}
 static int h_path(struct lia_ctx *c, char *buf, size_t len, const char *fmt, ...)
 {
 	(void)c;
@@ -118,7 +137,12 @@ static const char *raw(const char *key, int *set)
 	*set = 0;
 	return o->default_value;
 }
-static const char *h_cfg_str(struct lia_ctx *c, const char *k) { (void)c; int s; return raw(k, &s); }
+static const char *h_cfg_str(struct lia_ctx *c, const char *k)
+{
+	(void)c;
+	int s;
+	return raw(k, &s);
+}
 static int64_t h_cfg_int(struct lia_ctx *c, const char *k)
 {
 	(void)c;
@@ -150,7 +174,13 @@ static size_t h_cfg_strings(struct lia_ctx *c, const char *k, const char *const 
 	*items = (const char *const *)out;
 	return n;
 }
-static int h_cfg_is_set(struct lia_ctx *c, const char *k) { (void)c; int s; raw(k, &s); return s; }
+static int h_cfg_is_set(struct lia_ctx *c, const char *k)
+{
+	(void)c;
+	int s;
+	raw(k, &s);
+	return s;
+}
 
 static char *rec_path(const char *name)
 {
@@ -168,7 +198,11 @@ static void rec_save(void)
 		exit(3);
 	}
 }
-static const char *h_vm_name(struct lia_ctx *c) { (void)c; return vm; }
+static const char *h_vm_name(struct lia_ctx *c)
+{
+	(void)c;
+	return vm;
+}
 static const char *h_vm_get(struct lia_ctx *c, const char *k)
 {
 	(void)c;
@@ -253,25 +287,66 @@ static int h_ledger_owned(struct lia_ctx *c, const char *kind, const char *id)
 		closedir(dir);
 	return owned;
 }
-static const char *h_memo_get(struct lia_ctx *c, const char *k) { (void)c, (void)k; return NULL; }
-static int h_memo_set(struct lia_ctx *c, const char *k, const char *v) { (void)c, (void)k, (void)v; return 0; }
+static const char *h_memo_get(struct lia_ctx *c, const char *k)
+{
+	(void)c, (void)k;
+	return NULL;
+}
+static int h_memo_set(struct lia_ctx *c, const char *k, const char *v)
+{
+	(void)c, (void)k, (void)v;
+	return 0;
+}
 static int h_lease_take(struct lia_ctx *c, const char *k, uint64_t lo, uint64_t hi, uint64_t *o)
-{ (void)c, (void)k, (void)hi; *o = lo; return 0; }
-static int h_lease_get(struct lia_ctx *c, const char *k, uint64_t *o) { (void)c, (void)k, (void)o; return -ENOENT; }
-static int h_lease_release(struct lia_ctx *c, const char *k) { (void)c, (void)k; return 0; }
+{
+	(void)c, (void)k, (void)hi;
+	*o = lo;
+	return 0;
+}
+static int h_lease_get(struct lia_ctx *c, const char *k, uint64_t *o)
+{
+	(void)c, (void)k, (void)o;
+	return -ENOENT;
+}
+static int h_lease_release(struct lia_ctx *c, const char *k)
+{
+	(void)c, (void)k;
+	return 0;
+}
 
 static const struct lia_host host = {
-	.size = sizeof(struct lia_host), .abi_major = LIA_ABI_MAJOR, .abi_minor = LIA_ABI_MINOR,
-	.log = h_log, .error = h_error, .note = h_note, .progress = h_progress,
-	.pipeline = h_pipeline, .phase = h_phase, .dry_run = h_dry, .quiet = h_quiet,
-	.state_dir = h_state_dir, .path = h_path, .global = h_global,
-	.cfg_str = h_cfg_str, .cfg_int = h_cfg_int, .cfg_bool = h_cfg_bool,
-	.cfg_strings = h_cfg_strings, .cfg_is_set = h_cfg_is_set,
-	.vm_name = h_vm_name, .vm_get = h_vm_get, .vm_get_int = h_vm_get_int,
-	.vm_set = h_vm_set, .vm_set_int = h_vm_set_int,
-	.ledger_add = h_ledger_add, .ledger_del = h_ledger_del, .ledger_owned = h_ledger_owned,
-	.lease_take = h_lease_take, .lease_get = h_lease_get, .lease_release = h_lease_release,
-	.memo_get = h_memo_get, .memo_set = h_memo_set,
+	.size = sizeof(struct lia_host),
+	.abi_major = LIA_ABI_MAJOR,
+	.abi_minor = LIA_ABI_MINOR,
+	.log = h_log,
+	.error = h_error,
+	.note = h_note,
+	.progress = h_progress,
+	.pipeline = h_pipeline,
+	.phase = h_phase,
+	.dry_run = h_dry,
+	.quiet = h_quiet,
+	.state_dir = h_state_dir,
+	.path = h_path,
+	.global = h_global,
+	.cfg_str = h_cfg_str,
+	.cfg_int = h_cfg_int,
+	.cfg_bool = h_cfg_bool,
+	.cfg_strings = h_cfg_strings,
+	.cfg_is_set = h_cfg_is_set,
+	.vm_name = h_vm_name,
+	.vm_get = h_vm_get,
+	.vm_get_int = h_vm_get_int,
+	.vm_set = h_vm_set,
+	.vm_set_int = h_vm_set_int,
+	.ledger_add = h_ledger_add,
+	.ledger_del = h_ledger_del,
+	.ledger_owned = h_ledger_owned,
+	.lease_take = h_lease_take,
+	.lease_get = h_lease_get,
+	.lease_release = h_lease_release,
+	.memo_get = h_memo_get,
+	.memo_set = h_memo_set,
 	LIA_HOST_HELPERS, /* run, download, mkdirs, sha256_file, ...: the core's own */
 };
 
@@ -286,7 +361,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc < 4) {
-		fprintf(stderr, "usage: img-drive STATE_DIR MODULE.so HOOK [--vm NAME] [--dry-run] [key=value...]\n");
+		fprintf(stderr,
+			"usage: img-drive STATE_DIR MODULE.so HOOK [--vm NAME] [--dry-run] [key=value...]\n");
 		return 2;
 	}
 	state_dir = argv[1];
@@ -328,9 +404,13 @@ int main(int argc, char **argv)
 	char *mode = strchr(hookname, ':');
 	if (mode)
 		*mode++ = '\0';
-	static const struct { const char *n; lia_phase_t p; } phases[] = {
-		{ "image", LIA_PHASE_IMAGE }, { "create", LIA_PHASE_CREATE },
-		{ "destroy", LIA_PHASE_DESTROY }, { "gc", LIA_PHASE_GC } };
+	static const struct {
+		const char *n;
+		lia_phase_t p;
+	} phases[] = { { "image", LIA_PHASE_IMAGE },
+		       { "create", LIA_PHASE_CREATE },
+		       { "destroy", LIA_PHASE_DESTROY },
+		       { "gc", LIA_PHASE_GC } };
 	for (size_t i = 0; i < 4; i++)
 		if (strcmp(hookname, phases[i].n) == 0)
 			cur_phase = phases[i].p;

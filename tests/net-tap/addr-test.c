@@ -50,11 +50,13 @@ int main(void)
 	ok(nt_tap_name("agent-1522789", NT_TAP_LEASE_MAX, a) == 1 && strlen(a) <= IFNAMSIZ - 1,
 	   "the largest lease still fits IFNAMSIZ");
 	is(a, "tap-vm-_9999999", "tap-vm-_9999999");
-	ok(nt_tap_name("agent-1522789", NT_TAP_LEASE_MAX + 1LL, a) == -1, "a lease beyond the range is refused");
+	ok(nt_tap_name("agent-1522789", NT_TAP_LEASE_MAX + 1LL, a) == -1,
+	   "a lease beyond the range is refused");
 	ok(strchr(a, '_') != NULL && !nt_tap_fits("a_b"),
 	   "the lease form has a '_', which no short form contains");
 	ok(nt_tap_name("a:b", 7, a) == 1 && !strchr(a, ':'), "unsafe characters take the lease form");
-	ok(nt_tap_name("vm%d", 7, a) == 1 && !strchr(a, '%'), "'%' (a kernel name pattern) takes the lease form");
+	ok(nt_tap_name("vm%d", 7, a) == 1 && !strchr(a, '%'),
+	   "'%' (a kernel name pattern) takes the lease form");
 	ok(!nt_tap_fits("WEB"), "upper case (not a VM name) takes the lease form");
 	printf("1..%d\n", n);
 	return failed != 0;

@@ -36,11 +36,23 @@ int main(void)
 {
 	char buf[4096];
 	struct qemu_spec s = {
-		.binary = "/usr/bin/qemu-system-x86_64", .name = "v1", .kvm = 0, .tb_size_mib = 64,
-		.vcpus = 1, .mem_mib = 512, .kernel = "/s/kernel/vmlinux", .initrd = "/s/kernel/initrd",
-		.cmdline = "console=ttyS0 root=/dev/vda", .root = "/s/disks/v1.root.ext4",
-		.data = "/s/disks/v1.data.ext4", .tap = "tap-v1", .mac = "06:00:ac:10:00:64",
-		.vsock_cid = 0, .rng = 1, .console = "/s/logs/v1.console.log", .qmp = "/s/sockets/v1.qmp",
+		.binary = "/usr/bin/qemu-system-x86_64",
+		.name = "v1",
+		.kvm = 0,
+		.tb_size_mib = 64,
+		.vcpus = 1,
+		.mem_mib = 512,
+		.kernel = "/s/kernel/vmlinux",
+		.initrd = "/s/kernel/initrd",
+		.cmdline = "console=ttyS0 root=/dev/vda",
+		.root = "/s/disks/v1.root.ext4",
+		.data = "/s/disks/v1.data.ext4",
+		.tap = "tap-v1",
+		.mac = "06:00:ac:10:00:64",
+		.vsock_cid = 0,
+		.rng = 1,
+		.console = "/s/logs/v1.console.log",
+		.qmp = "/s/sockets/v1.qmp",
 	};
 	char **argv = qemu_argv(&s);
 	ok(argv != NULL, "argv built");
@@ -71,7 +83,9 @@ int main(void)
 	ok(strstr(j, "-device vhost-vsock-device,guest-cid=7") != NULL, "vhost-vsock device with the CID");
 	qemu_argv_free(argv);
 
-	is(qemu_tsc_khz("processor\t: 0\nvendor_id\t: GenuineIntel\ncpu MHz\t\t: 2096.003\ncache size\t: 1\n") ? "x" : "",
+	is(qemu_tsc_khz("processor\t: 0\nvendor_id\t: GenuineIntel\ncpu MHz\t\t: 2096.003\ncache size\t: 1\n")
+		   ? "x"
+		   : "",
 	   "x", "cpu MHz found");
 	ok(qemu_tsc_khz("cpu MHz\t\t: 2096.003\n") == 2096003, "2096.003 MHz -> 2096003 kHz");
 	ok(qemu_tsc_khz("processor: 0\n") == 0, "no cpu MHz -> 0");
@@ -82,13 +96,17 @@ int main(void)
 	qemu_base_cmdline(buf, sizeof(buf), "console=ttyS0", 1, 2096003);
 	is(buf, "console=ttyS0 root=/dev/vda rw", "KVM: no TSC parameters");
 	char small[8];
-	ok(qemu_base_cmdline(small, sizeof(small), "console=ttyS0", 1, 0) < 0, "too small a buffer is refused");
+	ok(qemu_base_cmdline(small, sizeof(small), "console=ttyS0", 1, 0) < 0,
+	   "too small a buffer is refused");
 
-	struct lia_bootargs ba = { buf, "172.16.0.100", "16", "172.16.0.1", "ssh-ed25519 AAAA me@x\n", "x=1" };
+	struct lia_bootargs ba = {
+		buf, "172.16.0.100", "16", "172.16.0.1", "ssh-ed25519 AAAA me@x\n", "x=1"
+	};
 	char line[4096];
 	lia_boot_args(line, sizeof(line), &ba);
-	is(line, "console=ttyS0 root=/dev/vda rw lia.ip=172.16.0.100 lia.prefix=16 lia.gateway=172.16.0.1 "
-		 "lia.ssh_key=ssh-ed25519%20AAAA%20me@x x=1",
+	is(line,
+	   "console=ttyS0 root=/dev/vda rw lia.ip=172.16.0.100 lia.prefix=16 lia.gateway=172.16.0.1 "
+	   "lia.ssh_key=ssh-ed25519%20AAAA%20me@x x=1",
 	   "the shared command line: lia.ip, lia.prefix, lia.gateway, encoded key, extra");
 
 	ok(qemu_safe_value("/s/a.ext4") && !qemu_safe_value("/s/a,b") && !qemu_safe_value("a\nb"),

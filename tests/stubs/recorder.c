@@ -20,26 +20,54 @@
 #define CAT(a, b) CAT2(a, b)
 
 static const struct lia_option options[] = {
-	{ .name = "log", .type = LIA_OPT_STRING, .flags = LIA_OPT_REQUIRED, .help = "file that receives one line per call" },
+	{ .name = "log",
+	  .type = LIA_OPT_STRING,
+	  .flags = LIA_OPT_REQUIRED,
+	  .help = "file that receives one line per call" },
 	{ .name = "fail", .type = LIA_OPT_STRING, .default_value = "", .help = "phase whose run fails" },
-	{ .name = "fail_undo", .type = LIA_OPT_STRING, .default_value = "", .help = "phase whose undo fails" },
-	{ .name = "sleep", .type = LIA_OPT_STRING, .default_value = "", .help = "phase whose run sleeps 30 s (to be killed)" },
-	{ .name = "lease", .type = LIA_OPT_STRING, .default_value = "", .help = "lease kind to take at create (pool 1..lease_max)" },
-	{ .name = "lease_max", .type = LIA_OPT_INT, .default_value = "100", LIA_RANGE(1, 1000000), .help = "top of the lease pool" },
-	{ .name = "ledger", .type = LIA_OPT_BOOL, .default_value = "false", .help = "add a ledger entry at create, drop it at destroy" },
-	{ .name = "leases", .type = LIA_OPT_STRINGS, .default_value = "", .help = "more lease kinds to take at create (pool 1..lease_max each); peeked first, peeked only in a dry run" },
-	{ .name = "trace", .type = LIA_OPT_BOOL, .default_value = "false", .help = "log lines name the pipeline and vm_force" },
-	{ .name = "skip", .type = LIA_OPT_STRING, .default_value = "", .help = "phase whose run returns LIA_HOOK_SKIP" },
+	{ .name = "fail_undo",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "",
+	  .help = "phase whose undo fails" },
+	{ .name = "sleep",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "",
+	  .help = "phase whose run sleeps 30 s (to be killed)" },
+	{ .name = "lease",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "",
+	  .help = "lease kind to take at create (pool 1..lease_max)" },
+	{ .name = "lease_max",
+	  .type = LIA_OPT_INT,
+	  .default_value = "100",
+	  LIA_RANGE(1, 1000000),
+	  .help = "top of the lease pool" },
+	{ .name = "ledger",
+	  .type = LIA_OPT_BOOL,
+	  .default_value = "false",
+	  .help = "add a ledger entry at create, drop it at destroy" },
+	{ .name = "leases",
+	  .type = LIA_OPT_STRINGS,
+	  .default_value = "",
+	  .help = "more lease kinds to take at create (pool 1..lease_max each); peeked first, peeked only in a dry run" },
+	{ .name = "trace",
+	  .type = LIA_OPT_BOOL,
+	  .default_value = "false",
+	  .help = "log lines name the pipeline and vm_force" },
+	{ .name = "skip",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "",
+	  .help = "phase whose run returns LIA_HOOK_SKIP" },
 	{ 0 },
 };
 
 static const char *pname(struct lia_ctx *ctx)
 {
 	static const char *names[64] = {
-		[1] = "preflight", [2] = "dirs", [3] = "install", [4] = "kernel", [5] = "image",
-		[6] = "network", [7] = "services", [8] = "verify", [16] = "create", [17] = "net-up",
-		[18] = "boot", [19] = "started", [20] = "stop", [21] = "net-down", [22] = "destroy",
-		[32] = "gc",
+		[1] = "preflight", [2] = "dirs",      [3] = "install",  [4] = "kernel",
+		[5] = "image",     [6] = "network",   [7] = "services", [8] = "verify",
+		[16] = "create",   [17] = "net-up",   [18] = "boot",    [19] = "started",
+		[20] = "stop",     [21] = "net-down", [22] = "destroy", [32] = "gc",
 	};
 	int p = (int)ctx->host->phase(ctx);
 	return p >= 0 && p < 64 && names[p] ? names[p] : "?";
@@ -55,8 +83,9 @@ static void record(struct lia_ctx *ctx, const char *what)
 	const char *vm = ctx->host->vm_name(ctx);
 	int n;
 	if (ctx->host->cfg_bool(ctx, "trace"))
-		n = snprintf(line, sizeof(line), "%s %s %s/%s%s%s%s\n", STUB_NAME, what, ctx->host->pipeline(ctx),
-			     pname(ctx), vm ? " " : "", vm ? vm : "", ctx->host->vm_force(ctx) ? " force" : "");
+		n = snprintf(line, sizeof(line), "%s %s %s/%s%s%s%s\n", STUB_NAME, what,
+			     ctx->host->pipeline(ctx), pname(ctx), vm ? " " : "", vm ? vm : "",
+			     ctx->host->vm_force(ctx) ? " force" : "");
 	else
 		n = snprintf(line, sizeof(line), "%s %s %s%s%s\n", STUB_NAME, what, pname(ctx), vm ? " " : "",
 			     vm ? vm : "");
@@ -172,21 +201,31 @@ static int gc(struct lia_ctx *ctx, void *state)
 	return 0;
 }
 
-#define H(ph) { .phase = ph, .run = run, .undo = undo, .plan = plan, .summary = STUB_NAME " acts" }
+#define H(ph)                                                                                     \
+	{                                                                                         \
+		.phase = ph, .run = run, .undo = undo, .plan = plan, .summary = STUB_NAME " acts" \
+	}
 static const struct lia_hook hooks[] = {
-	H(LIA_PHASE_PREFLIGHT), H(LIA_PHASE_DIRS),   H(LIA_PHASE_INSTALL), H(LIA_PHASE_KERNEL),
-	H(LIA_PHASE_IMAGE),	H(LIA_PHASE_NETWORK), H(LIA_PHASE_SERVICES), H(LIA_PHASE_VERIFY),
-	H(LIA_PHASE_CREATE),	H(LIA_PHASE_NET_UP),  H(LIA_PHASE_BOOT),    H(LIA_PHASE_STARTED),
-	H(LIA_PHASE_STOP),	H(LIA_PHASE_NET_DOWN), H(LIA_PHASE_DESTROY),
+	H(LIA_PHASE_PREFLIGHT),
+	H(LIA_PHASE_DIRS),
+	H(LIA_PHASE_INSTALL),
+	H(LIA_PHASE_KERNEL),
+	H(LIA_PHASE_IMAGE),
+	H(LIA_PHASE_NETWORK),
+	H(LIA_PHASE_SERVICES),
+	H(LIA_PHASE_VERIFY),
+	H(LIA_PHASE_CREATE),
+	H(LIA_PHASE_NET_UP),
+	H(LIA_PHASE_BOOT),
+	H(LIA_PHASE_STARTED),
+	H(LIA_PHASE_STOP),
+	H(LIA_PHASE_NET_DOWN),
+	H(LIA_PHASE_DESTROY),
 	{ .phase = LIA_PHASE_GC, .run = gc, .plan = plan, .summary = "gc" },
 	{ 0 },
 };
 
 LIA_PLUGIN_DEFINE(STUB) = {
-	LIA_PLUGIN_HEADER,
-	.name = STUB_NAME,
-	.version = "0",
-	.provides = STUB_PROVIDES,
-	.options = options,
-	.hooks = hooks,
+	LIA_PLUGIN_HEADER,         .name = STUB_NAME,  .version = "0",
+	.provides = STUB_PROVIDES, .options = options, .hooks = hooks,
 };

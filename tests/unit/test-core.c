@@ -53,15 +53,19 @@ static const struct lia_option opts[] = {
 	{ .name = "must", .type = LIA_OPT_STRING, .flags = LIA_OPT_REQUIRED },
 	{ 0 },
 };
-static int noop(struct lia_ctx *c, void *s) { return 0; }
+static int noop(struct lia_ctx *c, void *s)
+{
+	return 0;
+}
 static const struct lia_hook hooks_x[] = { { .phase = LIA_PHASE_NETWORK, .run = noop }, { 0 } };
 static const struct lia_plugin plug_x = { LIA_PLUGIN_HEADER, .name = "x", .options = opts, .hooks = hooks_x };
 
 static void test_conf_values_and_defaults(void **st)
 {
-	char *p = write_conf("good.conf", "lia = { state_dir = \"/tmp/s\"; vcpus = 4; };\n"
-					  "x = { size = 100; must = \"m\"; pkgs = [ \"q\" ];\n"
-					  "  hooks = { network = { priority = 7; on_error = \"warn\"; }; }; };\n");
+	char *p = write_conf("good.conf",
+			     "lia = { state_dir = \"/tmp/s\"; vcpus = 4; };\n"
+			     "x = { size = 100; must = \"m\"; pkgs = [ \"q\" ];\n"
+			     "  hooks = { network = { priority = 7; on_error = \"warn\"; }; }; };\n");
 	struct lia_config c;
 	assert_int_equal(config_load(&c, p), 0);
 	assert_string_equal(config_global(&c, "state_dir"), "/tmp/s");
@@ -298,7 +302,8 @@ static void test_leases_distinct(void **st)
 			json_t *f = json_object();
 			struct vm_record *r;
 			uint64_t v;
-			if (record_create(&s, name, f, &r) < 0 || lease_take(&s, r, "ip4", 100, 200, &v, "u") < 0)
+			if (record_create(&s, name, f, &r) < 0 ||
+			    lease_take(&s, r, "ip4", 100, 200, &v, "u") < 0)
 				_exit(1);
 			_exit(0);
 		}

@@ -15,8 +15,10 @@ static void ok(int cond, const char *what)
 }
 
 #define ED25519 "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKr0HZL+XyktDQg8O/VtnfmJvE+PA7cHsQt8uXQ0oaue me@host"
-#define RSA "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQC16DyaCYfHi1am1pd7aa2XXO6JMvsDcqf0n8s+8Tunwbv+f4jPqfPx9jmnno6yOXPjuq251MZtsSN/Feiv4MjTB76uz/O1LaJrB+8/JgRHbn+gc8yRrXeL8wbnG56fhSimSdkkRxKN4cy4p5Gk8/1h9pDzntF6M4VwJ4EgjewifQ== me@host"
-#define ECDSA "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBOT6GhLzowppzZoiYKVXaIBuF947xz91a4vSpn2jASIh4seulBIihmNvEvl1ni0uIsvDWZlkOKMp646MDeMpuPA= me@host"
+#define RSA \
+	"ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQC16DyaCYfHi1am1pd7aa2XXO6JMvsDcqf0n8s+8Tunwbv+f4jPqfPx9jmnno6yOXPjuq251MZtsSN/Feiv4MjTB76uz/O1LaJrB+8/JgRHbn+gc8yRrXeL8wbnG56fhSimSdkkRxKN4cy4p5Gk8/1h9pDzntF6M4VwJ4EgjewifQ== me@host"
+#define ECDSA \
+	"ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBOT6GhLzowppzZoiYKVXaIBuF947xz91a4vSpn2jASIh4seulBIihmNvEvl1ni0uIsvDWZlkOKMp646MDeMpuPA= me@host"
 
 static int line_ok(const char *l)
 {
@@ -53,18 +55,24 @@ int main(void)
 	ok(line_ok(ED25519), "an ssh-ed25519 key passes");
 	ok(line_ok(RSA), "an ssh-rsa key passes");
 	ok(line_ok(ECDSA), "an ecdsa-sha2-nistp256 key passes");
-	ok(line_ok("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKr0HZL+XyktDQg8O/VtnfmJvE+PA7cHsQt8uXQ0oaue"), "a key without a comment passes");
+	ok(line_ok("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKr0HZL+XyktDQg8O/VtnfmJvE+PA7cHsQt8uXQ0oaue"),
+	   "a key without a comment passes");
 	ok(!line_ok("hello world"), "'hello world' is refused");
 	ok(!line_ok("root:$6$abc$def:19000:0:99999:7:::"), "a shadow line is refused");
-	ok(!line_ok("ssh-ed25519 \"AAAAC3NzaC1lZDI1NTE5AAAAIKr0HZL+XyktDQg8O/VtnfmJvE+PA7cHsQt8uXQ0oaue\" x"), "a quoted key is refused");
+	ok(!line_ok("ssh-ed25519 \"AAAAC3NzaC1lZDI1NTE5AAAAIKr0HZL+XyktDQg8O/VtnfmJvE+PA7cHsQt8uXQ0oaue\" x"),
+	   "a quoted key is refused");
 	ok(!line_ok("ssh-ed25519"), "a type without a key is refused");
 	ok(!line_ok("ssh-ed25519 AAAA!AAA"), "bad base64 is refused");
 	ok(!line_ok("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKr0HZL=XyktDQ"), "'=' inside base64 is refused");
-	ok(!line_ok("ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIKr0HZL+XyktDQg8O/VtnfmJvE+PA7cHsQt8uXQ0oaue x"), "a blob that names another type is refused");
-	ok(!line_ok("ssh-dss AAAAB3NzaC1yc2EAAAAgqvQdkv5fKS0NCDw79W2d+Ym8T48DtwexC3y5dDShq54="), "an unknown type is refused");
+	ok(!line_ok("ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIKr0HZL+XyktDQg8O/VtnfmJvE+PA7cHsQt8uXQ0oaue x"),
+	   "a blob that names another type is refused");
+	ok(!line_ok("ssh-dss AAAAB3NzaC1yc2EAAAAgqvQdkv5fKS0NCDw79W2d+Ym8T48DtwexC3y5dDShq54="),
+	   "an unknown type is refused");
 	ok(!line_ok("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5"), "a blob with only its type is refused");
 	ok(!line_ok("command=\"/bin/sh\" " ED25519), "options before the type are refused");
-	ok(!line_ok("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKr0HZL+XyktDQg8O/VtnfmJvE+PA7cHsQt8uXQ0oaue a\001b"), "a control character is refused");
+	ok(!line_ok(
+		   "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKr0HZL+XyktDQg8O/VtnfmJvE+PA7cHsQt8uXQ0oaue a\001b"),
+	   "a control character is refused");
 
 	r = load(ED25519 "\n", &keys, err, sizeof err);
 	ok(r == 1 && !strcmp(keys, ED25519), "a .pub file gives its one key");
@@ -73,17 +81,25 @@ int main(void)
 	ok(r == 3 && !strcmp(keys, ED25519 "\n" RSA "\n" ECDSA),
 	   "three keys, comments, blank lines and CRLF: three keys back");
 	free(keys);
-	r = load("ssh-ed25519\tAAAAC3NzaC1lZDI1NTE5AAAAIKr0HZL+XyktDQg8O/VtnfmJvE+PA7cHsQt8uXQ0oaue\t me@host\n", &keys, err, sizeof err);
-	ok(r == 1 && !strcmp(keys, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKr0HZL+XyktDQg8O/VtnfmJvE+PA7cHsQt8uXQ0oaue me@host"), "tabs become single spaces");
+	r = load(
+		"ssh-ed25519\tAAAAC3NzaC1lZDI1NTE5AAAAIKr0HZL+XyktDQg8O/VtnfmJvE+PA7cHsQt8uXQ0oaue\t me@host\n",
+		&keys, err, sizeof err);
+	ok(r == 1 &&
+		   !strcmp(keys,
+			   "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKr0HZL+XyktDQg8O/VtnfmJvE+PA7cHsQt8uXQ0oaue me@host"),
+	   "tabs become single spaces");
 	free(keys);
 	r = load(ED25519 "\nhello world\n", &keys, err, sizeof err);
-	ok(r < 0 && strstr(err, "/key:2: not an OpenSSH public key"), "a bad second line is refused, naming file:line");
+	ok(r < 0 && strstr(err, "/key:2: not an OpenSSH public key"),
+	   "a bad second line is refused, naming file:line");
 	ok(r < 0 && !strstr(err, "hello"), "without echoing the line");
-	r = load("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----\n",
-		 &keys, err, sizeof err);
+	r = load(
+		"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----\n",
+		&keys, err, sizeof err);
 	ok(r < 0 && strstr(err, "PRIVATE key"), "a private key is refused loudly");
 	ok(r < 0 && !strstr(err, "b3Bl"), "without echoing it");
-	r = load("-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n", &keys, err, sizeof err);
+	r = load("-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n", &keys, err,
+		 sizeof err);
 	ok(r < 0 && strstr(err, "PRIVATE key"), "a PEM private key is refused loudly");
 	r = load("PuTTY-User-Key-File-3: ssh-ed25519\n", &keys, err, sizeof err);
 	ok(r < 0 && strstr(err, "PRIVATE key"), "a PuTTY key file is refused loudly");

@@ -134,7 +134,7 @@ int main(int argc, char **argv)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	unsigned long hostport = 1073741824UL; /* 2^30, Firecracker's first */
-	long index = 0; /* connections accepted so far */
+	long index = 0;                        /* connections accepted so far */
 	int lfd;
 
 	for (int i = 1; i < argc; i++) {
@@ -181,8 +181,7 @@ int main(int argc, char **argv)
 	strcpy(sa.sun_path, opt_uds);
 	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lfd, 128) < 0) {
-		fprintf(stderr, "fc-vsock-double: cannot listen on %s: %s\n", opt_uds,
-			strerror(errno));
+		fprintf(stderr, "fc-vsock-double: cannot listen on %s: %s\n", opt_uds, strerror(errno));
 		return 1;
 	}
 	for (;;) {

@@ -60,8 +60,7 @@ static void dribble_server(int lfd, const char *reply)
 	_exit(0);
 }
 
-static int dial_against(const char *dir, const char *reply, struct vsock_conn *c, char *err,
-			size_t errlen)
+static int dial_against(const char *dir, const char *reply, struct vsock_conn *c, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int lfd, r, st;

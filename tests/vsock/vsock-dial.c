@@ -56,8 +56,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: vsock-dial UDS PORT TIMEOUT_MS\n");
 		return 2;
 	}
-	r = vsock_dial(argv[1], (uint32_t)strtoul(argv[2], NULL, 10), atol(argv[3]), &c, err,
-		       sizeof err);
+	r = vsock_dial(argv[1], (uint32_t)strtoul(argv[2], NULL, 10), atol(argv[3]), &c, err, sizeof err);
 	if (r < 0) {
 		fprintf(stderr, "%s\n", err);
 		return 1;

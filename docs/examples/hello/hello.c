@@ -17,10 +17,17 @@
  * any hook runs, so hooks read values without checking them again. */
 static const struct lia_option options[] = {
 	{ .name = "greeting", .type = LIA_OPT_STRING, .default_value = "hello", .help = "what to write" },
-	{ .name = "times", .type = LIA_OPT_INT, .default_value = "1", LIA_RANGE(1, 100),
+	{ .name = "times",
+	  .type = LIA_OPT_INT,
+	  .default_value = "1",
+	  LIA_RANGE(1, 100),
 	  .help = "how many lines to write" },
-	{ .name = "style", .type = LIA_OPT_STRING, .kind = LIA_KIND_CHOICE, .choices = "plain|shout",
-	  .default_value = "plain", .help = "plain or shout" },
+	{ .name = "style",
+	  .type = LIA_OPT_STRING,
+	  .kind = LIA_KIND_CHOICE,
+	  .choices = "plain|shout",
+	  .default_value = "plain",
+	  .help = "plain or shout" },
 	{ 0 },
 };
 
@@ -29,7 +36,8 @@ static int check(struct lia_ctx *ctx)
 {
 	const struct lia_host *h = ctx->host;
 	if (strcmp(h->cfg_str(ctx, "style"), "shout") == 0 && strlen(h->cfg_str(ctx, "greeting")) > 40)
-		return h->cfg_error(ctx, "greeting", "is too long to shout (at most 40 characters with style = \"shout\")");
+		return h->cfg_error(ctx, "greeting",
+				    "is too long to shout (at most 40 characters with style = \"shout\")");
 	return 0;
 }
 
@@ -48,7 +56,8 @@ static int greet(struct lia_ctx *ctx, void *state)
 	if (!f)
 		return h->error(ctx, -errno, "cannot write %s: %s", path, strerror(errno));
 	for (int64_t i = 0; i < h->cfg_int(ctx, "times"); i++)
-		fprintf(f, "%s%s\n", h->cfg_str(ctx, "greeting"), strcmp(h->cfg_str(ctx, "style"), "shout") ? "" : "!");
+		fprintf(f, "%s%s\n", h->cfg_str(ctx, "greeting"),
+			strcmp(h->cfg_str(ctx, "style"), "shout") ? "" : "!");
 	fclose(f);
 	h->note(ctx, "wrote %s", path);
 	return 0;
@@ -70,18 +79,18 @@ static int vm_hello(struct lia_ctx *ctx, void *state)
 }
 
 static const struct lia_hook hooks[] = {
-	{ .phase = LIA_PHASE_VERIFY, .run = greet, .undo = ungreet, .plan = greet,
+	{ .phase = LIA_PHASE_VERIFY,
+	  .run = greet,
+	  .undo = ungreet,
+	  .plan = greet,
 	  .summary = "write state_dir/hello.txt" },
 	{ .phase = LIA_PHASE_CREATE, .run = vm_hello, .summary = "note a greeting in the VM record" },
 	{ 0 },
 };
 
 LIA_PLUGIN_DEFINE(hello) = {
-	LIA_PLUGIN_HEADER,
-	.name = "hello",
-	.version = "1.0",
-	.description = "example plugin built out of tree",
-	.options = options,
-	.hooks = hooks,
+	LIA_PLUGIN_HEADER,  .name = "hello",
+	.version = "1.0",   .description = "example plugin built out of tree",
+	.options = options, .hooks = hooks,
 	.check = check,
 };
