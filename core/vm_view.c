@@ -49,7 +49,7 @@ static json_t *vm_summary(struct vm_record *r)
 
 int vm_list(struct app *a)
 {
-	int rc = app_load(a);
+	int rc = app_load_state(a); /* records only: no plugin is loaded */
 	if (rc)
 		return rc;
 	char **names;
@@ -97,7 +97,7 @@ int vm_list(struct app *a)
 
 int vm_show(struct app *a, const char *name)
 {
-	int rc = app_load(a);
+	int rc = app_load_state(a); /* records only: no plugin is loaded */
 	if (rc)
 		return rc;
 	if (vm_name_or_usage(name))
