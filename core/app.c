@@ -7,31 +7,36 @@
 #include "cmds.h"
 #include "util.h"
 
-static int app_load_once(struct app *a);
 static int resolve_facts(struct app *a);
 
-int app_load(struct app *a)
+/* Configuration and state: what every command needs.  Once per process. */
+int app_load_state(struct app *a)
 {
 	if (a->cfg_loaded)
-		return a->load_rc; /* once per process (vm start A B C loads once) */
-	a->load_rc = app_load_once(a);
+		return a->load_rc;
+	a->cfg_loaded = 1;
+	a->load_rc = config_load(&a->cfg, a->config_path);
+	if (a->load_rc == 0) /* lia.state_dir is checked as an absolute path with the other settings */
+		state_init(&a->st, config_global(&a->cfg, "state_dir"));
 	return a->load_rc;
 }
 
-static int app_load_once(struct app *a)
+/* ... and the plugins, for a command that runs their hooks or needs their settings
+ * checked; `vm list` and `vm show` read records only and never map a plugin's libraries.
+ * Once per process (vm start A B C loads once). */
+int app_load(struct app *a)
 {
-	int rc = config_load(&a->cfg, a->config_path);
-	a->cfg_loaded = 1;
-	if (rc)
-		return rc;
-	/* lia.state_dir is checked as an absolute path with the other settings */
-	state_init(&a->st, config_global(&a->cfg, "state_dir"));
+	int rc = app_load_state(a);
+	if (rc || a->plugins_loaded)
+		return rc ? rc : a->plugins_rc;
+	a->plugins_loaded = 1;
 	rc = loader_load_all(&a->cfg, &a->plugins, &a->nplugins);
-	if (rc)
-		return rc;
-	if ((rc = resolve_facts(a)))
-		return rc;
-	return app_check_plugins(a);
+	if (rc == 0)
+		rc = resolve_facts(a);
+	if (rc == 0)
+		rc = app_check_plugins(a);
+	a->plugins_rc = rc;
+	return rc;
 }
 
 /* Each enabled plugin's facts, from its settings; one publisher per fact. */

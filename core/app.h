@@ -22,7 +22,9 @@ struct app {
 	int dry_run;
 	struct lia_config cfg;
 	int cfg_loaded;
-	int load_rc;
+	int load_rc; /* of the configuration (app_load_state) */
+	int plugins_loaded;
+	int plugins_rc; /* of the plugins (app_load) */
 	struct loaded_plugin *plugins;
 	size_t nplugins;
 	int opened;

@@ -5,6 +5,8 @@
 
 /* load configuration, state, plugins; 0 or an exit code */
 int app_load(struct app *a);
+/* configuration and state only, no plugin: for commands that only read records */
+int app_load_state(struct app *a);
 void app_free(struct app *a);
 
 int cmd_run(struct app *a, int argc, char **argv);

@@ -27,9 +27,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-#include <openssl/evp.h>
+#include "crypto_dl.h"
 
+#include "curl_dl.h"
 #include "download.h"
 #include "hashq.h"
 
@@ -43,6 +43,8 @@
 #define HASH_BUF (256 * 1024)
 #define FLUSH_EVERY (8u << 20)
 #define STAGE_SIZE (1u << 20)
+
+static int download_open_curl(char *why, size_t len);
 
 struct dl {
 	struct lia_ctx *ctx;
@@ -135,7 +137,7 @@ static int hash_fd(int fd, EVP_MD_CTX *md, uint64_t *n)
 			free(buf);
 			return (int)r;
 		}
-		EVP_DigestUpdate(md, buf, (size_t)r);
+		sym_EVP_DigestUpdate(md, buf, (size_t)r);
 		*n += (uint64_t)r;
 	}
 	free(buf);
@@ -154,19 +156,19 @@ static int hash_file(const char *path, char out[65], uint64_t *size)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	md = EVP_MD_CTX_new();
+	md = sym_EVP_MD_CTX_new();
 	if (!md) {
 		close(fd);
 		return -ENOMEM;
 	}
-	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	sym_EVP_DigestInit_ex(md, sym_EVP_sha256(), NULL);
 	rc = hash_fd(fd, md, size);
 	close(fd);
 	if (rc == 0) {
-		EVP_DigestFinal_ex(md, d, &dn);
+		sym_EVP_DigestFinal_ex(md, d, &dn);
 		hex(d, dn, out);
 	}
-	EVP_MD_CTX_free(md);
+	sym_EVP_MD_CTX_free(md);
 	return rc;
 }
 
@@ -175,14 +177,14 @@ static void peek_sum(EVP_MD_CTX *md, char out[65])
 {
 	unsigned char d[EVP_MAX_MD_SIZE];
 	unsigned dn = 0;
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	EVP_MD_CTX *c = sym_EVP_MD_CTX_new();
 
 	out[0] = 0;
 	if (!c)
 		return;
-	if (EVP_MD_CTX_copy_ex(c, md) && EVP_DigestFinal_ex(c, d, &dn))
+	if (sym_EVP_MD_CTX_copy_ex(c, md) && sym_EVP_DigestFinal_ex(c, d, &dn))
 		hex(d, dn, out);
-	EVP_MD_CTX_free(c);
+	sym_EVP_MD_CTX_free(c);
 }
 
 /* http(s)://host[:port]/path with mirror M -> M/path.  A mirror that is a folder
@@ -303,7 +305,7 @@ static int restart_part(struct dl *d)
 	if (ftruncate(d->fd, 0) < 0 || lseek(d->fd, 0, SEEK_SET) < 0)
 		return -errno;
 	hashq_drain(d->hq);
-	EVP_DigestInit_ex(d->md, EVP_sha256(), NULL);
+	sym_EVP_DigestInit_ex(d->md, sym_EVP_sha256(), NULL);
 	d->offset = 0;
 	return 0;
 }
@@ -316,7 +318,7 @@ static size_t on_data(char *buf, size_t sz, size_t n, void *ud)
 	if (!d->started) {
 		long code = 0;
 		d->started = 1;
-		curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, &code);
+		sym_curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, &code);
 		if (code == 206)
 			d->ranges = 1;
 		/* asked for a range, got the whole file (200): restart cleanly from 0 */
@@ -353,7 +355,7 @@ static int open_part(struct dl *d, int may_resume)
 			return d->h->error(d->ctx, -errno, "Cannot create %s: %s.", d->part, strerror(errno));
 	}
 	hashq_drain(d->hq);
-	EVP_DigestInit_ex(d->md, EVP_sha256(), NULL);
+	sym_EVP_DigestInit_ex(d->md, sym_EVP_sha256(), NULL);
 	d->offset = 0;
 	if (lseek(d->fd, 0, SEEK_SET) < 0)
 		return d->h->error(d->ctx, -errno, "Cannot read %s: %s.", d->part, strerror(errno));
@@ -413,44 +415,44 @@ static CURLcode transfer(struct dl *d, long stall_s, long timeout_s, long *code)
 	d->last_move_ms = 0;
 	d->last_now = 0;
 	d->stall_ms = stall_s * 1000;
-	curl_easy_reset(d->curl);
-	curl_easy_setopt(d->curl, CURLOPT_URL, d->url);
-	curl_easy_setopt(d->curl, CURLOPT_PROTOCOLS_STR, "http,https,file");
-	curl_easy_setopt(d->curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(d->curl, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(d->curl, CURLOPT_MAXREDIRS, 10L);
-	curl_easy_setopt(d->curl, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(d->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(d->curl, CURLOPT_USERAGENT, "lia/" PACKAGE_VERSION);
-	curl_easy_setopt(d->curl, CURLOPT_ERRORBUFFER, d->errbuf);
-	curl_easy_setopt(d->curl, CURLOPT_BUFFERSIZE, 256L * 1024);
-	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, d);
-	curl_easy_setopt(d->curl, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(d->curl, CURLOPT_HEADERDATA, d);
-	curl_easy_setopt(d->curl, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(d->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(d->curl, CURLOPT_XFERINFODATA, d);
+	sym_curl_easy_reset(d->curl);
+	sym_curl_easy_setopt(d->curl, CURLOPT_URL, d->url);
+	sym_curl_easy_setopt(d->curl, CURLOPT_PROTOCOLS_STR, "http,https,file");
+	sym_curl_easy_setopt(d->curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	sym_curl_easy_setopt(d->curl, CURLOPT_FOLLOWLOCATION, 1L);
+	sym_curl_easy_setopt(d->curl, CURLOPT_MAXREDIRS, 10L);
+	sym_curl_easy_setopt(d->curl, CURLOPT_FAILONERROR, 1L);
+	sym_curl_easy_setopt(d->curl, CURLOPT_NOSIGNAL, 1L);
+	sym_curl_easy_setopt(d->curl, CURLOPT_USERAGENT, "lia/" PACKAGE_VERSION);
+	sym_curl_easy_setopt(d->curl, CURLOPT_ERRORBUFFER, d->errbuf);
+	sym_curl_easy_setopt(d->curl, CURLOPT_BUFFERSIZE, 256L * 1024);
+	sym_curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, on_data);
+	sym_curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, d);
+	sym_curl_easy_setopt(d->curl, CURLOPT_HEADERFUNCTION, on_header);
+	sym_curl_easy_setopt(d->curl, CURLOPT_HEADERDATA, d);
+	sym_curl_easy_setopt(d->curl, CURLOPT_NOPROGRESS, 0L);
+	sym_curl_easy_setopt(d->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+	sym_curl_easy_setopt(d->curl, CURLOPT_XFERINFODATA, d);
 	/* a stall: on_progress's clock, and libcurl's (slower to notice) as a backstop */
-	curl_easy_setopt(d->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(d->curl, CURLOPT_LOW_SPEED_TIME, stall_s);
-	curl_easy_setopt(d->curl, CURLOPT_CONNECTTIMEOUT, stall_s);
-	curl_easy_setopt(d->curl, CURLOPT_TIMEOUT, timeout_s);
+	sym_curl_easy_setopt(d->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	sym_curl_easy_setopt(d->curl, CURLOPT_LOW_SPEED_TIME, stall_s);
+	sym_curl_easy_setopt(d->curl, CURLOPT_CONNECTTIMEOUT, stall_s);
+	sym_curl_easy_setopt(d->curl, CURLOPT_TIMEOUT, timeout_s);
 	/* proxies: libcurl reads http_proxy/https_proxy/no_proxy itself */
 	if (d->offset > 0) {
 		/* CURLOPT_RANGE, not RESUME_FROM: libcurl would refuse a 200 reply with
 		 * CURLE_RANGE_ERROR; we want to take it and restart from 0 instead */
 		snprintf(range, sizeof range, "%" PRIu64 "-", d->offset);
-		curl_easy_setopt(d->curl, CURLOPT_RANGE, range);
+		sym_curl_easy_setopt(d->curl, CURLOPT_RANGE, range);
 	}
 	d->staged = 0;
-	rc = curl_easy_perform(d->curl);
+	rc = sym_curl_easy_perform(d->curl);
 	/* what the transfer received is on disk (and hashed) whatever the outcome, so a
 	 * kept .part can be resumed from its true end */
 	if (d->staged > 0 && flush_stage(d) < 0 && rc == CURLE_OK)
 		rc = CURLE_WRITE_ERROR;
 	*code = 0;
-	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, code);
+	sym_curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, code);
 	/* an empty 200 body after a range request: the write callback never ran */
 	if (rc == CURLE_OK && !d->started && d->offset > 0 && *code != 206) {
 		int e = restart_part(d);
@@ -471,7 +473,7 @@ static void describe(struct dl *d, CURLcode rc, long code, long stall_s, char *o
 	else if (rc == CURLE_WRITE_ERROR && d->werrno)
 		snprintf(out, len, "cannot write %s: %s", d->part, strerror(d->werrno));
 	else
-		snprintf(out, len, "%s", d->errbuf[0] ? d->errbuf : curl_easy_strerror(rc));
+		snprintf(out, len, "%s", d->errbuf[0] ? d->errbuf : sym_curl_easy_strerror(rc));
 	/* errbuf may end with a newline */
 	size_t n = strlen(out);
 	while (n && (out[n - 1] == '\n' || out[n - 1] == '.'))
@@ -510,7 +512,7 @@ static int finish(struct dl *d, struct lia_download *req, const char *want)
 	mode_t mode = req->mode ? req->mode : 0644;
 
 	hashq_drain(d->hq);
-	EVP_DigestFinal_ex(d->md, dg, &dn);
+	sym_EVP_DigestFinal_ex(d->md, dg, &dn);
 	hex(dg, dn, req->got_sha256);
 	if (d->expect >= 0 && size != (uint64_t)d->expect) {
 		unlink(d->part);
@@ -644,7 +646,6 @@ int lia_download_service(struct lia_ctx *ctx, struct lia_download *req)
 	const struct lia_host *h = ctx->host;
 	struct dl d = { .ctx = ctx, .h = h, .fd = -1 };
 	char want[65] = "";
-	lia_download_global_init();
 	char *url = NULL, *base = NULL;
 	int rc;
 
@@ -662,6 +663,9 @@ int lia_download_service(struct lia_ctx *ctx, struct lia_download *req)
 	/* the right file is already there: no request at all */
 	if (dest_matches(ctx, req, want))
 		return 0;
+	char why[600];
+	if (download_open_curl(why, sizeof why) < 0)
+		return h->error(ctx, -ELIBACC, "Cannot download %s: %s.", req->url, why);
 
 	url = apply_mirror(req->url, gstr(ctx, "mirror"));
 	base = strdup(req->dest);
@@ -677,8 +681,8 @@ int lia_download_service(struct lia_ctx *ctx, struct lia_download *req)
 	d.what = basename(base);
 	d.is_file = !strncasecmp(url, "file://", 7);
 	d.expect = req->expect_size;
-	d.md = EVP_MD_CTX_new();
-	d.curl = curl_easy_init();
+	d.md = sym_EVP_MD_CTX_new();
+	d.curl = sym_curl_easy_init();
 	if (!d.md || !d.curl) {
 		rc = h->error(ctx, -ENOMEM, "Cannot start downloading %s: out of memory.", url);
 		goto out;
@@ -696,21 +700,35 @@ out:
 	if (d.fd >= 0)
 		close(d.fd);
 	if (d.curl)
-		curl_easy_cleanup(d.curl);
-	EVP_MD_CTX_free(d.md);
+		sym_curl_easy_cleanup(d.curl);
+	sym_EVP_MD_CTX_free(d.md);
 	free(d.part);
 	free(base);
 	free(url);
 	return rc;
 }
 
+/* once, on first use: most lia-core runs download nothing and should neither map libcurl
+ * nor pay for TLS initialisation (lia-core is single-threaded) */
+static int download_open_curl(char *why, size_t len)
+{
+	static int rc = 1;
+	if (rc == 1) {
+		rc = crypto_dl_open(why, len);
+		if (rc == 0)
+			rc = curl_dl_open(why, len);
+		if (rc == 0 && sym_curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			rc = -EIO;
+	}
+	if (rc == -EIO)
+		snprintf(why, len, "libcurl failed to initialise (curl_global_init)");
+	else if (rc < 0 && crypto_dl_open(why, len) == 0)
+		curl_dl_open(why, len); /* the reason again */
+	return rc;
+}
+
 int lia_download_global_init(void)
 {
-	/* once, on first use: most lia-core runs download nothing and should not pay for
-	 * TLS initialisation (lia-core is single-threaded) */
-	static int done;
-	if (done)
-		return 0;
-	done = 1;
-	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -EIO;
+	char why[600];
+	return download_open_curl(why, sizeof why);
 }

@@ -31,7 +31,7 @@ static void *worker(void *arg)
 		unsigned i = q->head;
 		q->busy = 1;
 		pthread_mutex_unlock(&q->mu);
-		EVP_DigestUpdate(q->md, q->buf[i], q->len[i]);
+		sym_EVP_DigestUpdate(q->md, q->buf[i], q->len[i]);
 		pthread_mutex_lock(&q->mu);
 		q->busy = 0;
 		q->head = (q->head + 1) % SLOTS;
@@ -69,7 +69,7 @@ fail:
 void hashq_push(struct hashq *q, EVP_MD_CTX *md, const void *buf, size_t len)
 {
 	if (!q) {
-		EVP_DigestUpdate(md, buf, len);
+		sym_EVP_DigestUpdate(md, buf, len);
 		return;
 	}
 	const unsigned char *p = buf;

@@ -5,7 +5,7 @@
 #ifndef LIA_CORE_HASHQ_H
 #define LIA_CORE_HASHQ_H
 #include <stddef.h>
-#include <openssl/evp.h>
+#include "crypto_dl.h"
 
 struct hashq;
 /* NULL when no thread can be started: callers then hash inline (hashq_push handles it) */

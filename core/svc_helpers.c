@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <openssl/evp.h>
+#include "crypto_dl.h"
 #include "download.h"
 #include "svc_helpers.h"
 #include "util.h"
@@ -51,8 +51,13 @@ int svc_sha256_file(struct lia_ctx *ctx, const char *path, char hex[65])
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return ctx->host->error(ctx, -errno, "cannot read %s: %s", path, strerror(errno));
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	int r = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) ? 0 : -ENOMEM;
+	char why[512];
+	if (crypto_dl_open(why, sizeof why) < 0) {
+		close(fd);
+		return ctx->host->error(ctx, -ELIBACC, "cannot hash %s: %s", path, why);
+	}
+	EVP_MD_CTX *md = sym_EVP_MD_CTX_new();
+	int r = md && sym_EVP_DigestInit_ex(md, sym_EVP_sha256(), NULL) ? 0 : -ENOMEM;
 	static __thread unsigned char buf[1 << 16];
 	while (r == 0) {
 		ssize_t n = read(fd, buf, sizeof(buf));
@@ -62,14 +67,14 @@ int svc_sha256_file(struct lia_ctx *ctx, const char *path, char hex[65])
 			r = -errno;
 		if (n <= 0)
 			break;
-		EVP_DigestUpdate(md, buf, (size_t)n);
+		sym_EVP_DigestUpdate(md, buf, (size_t)n);
 	}
 	unsigned char d[32];
 	unsigned int dl = 0;
-	if (r == 0 && EVP_DigestFinal_ex(md, d, &dl) == 1)
+	if (r == 0 && sym_EVP_DigestFinal_ex(md, d, &dl) == 1)
 		for (unsigned i = 0; i < 32; i++)
 			snprintf(hex + 2 * i, 3, "%02x", d[i]);
-	EVP_MD_CTX_free(md);
+	sym_EVP_MD_CTX_free(md);
 	close(fd);
 	if (r < 0)
 		return ctx->host->error(ctx, r, "cannot read %s: %s", path, strerror(-r));

@@ -83,7 +83,7 @@ json_t *vm_list_json(struct app *a)
 
 int vm_list(struct app *a)
 {
-	int rc = app_load(a);
+	int rc = app_load_state(a); /* records only: no plugin is loaded */
 	if (rc)
 		return rc;
 	json_t *arr = vm_list_json(a);
@@ -126,7 +126,7 @@ json_t *vm_detail(struct vm_record *r)
 
 int vm_show(struct app *a, const char *name)
 {
-	int rc = app_load(a);
+	int rc = app_load_state(a); /* records only: no plugin is loaded */
 	if (rc)
 		return rc;
 	if (vm_name_or_usage(name))

@@ -9,7 +9,7 @@ TESTS += tests/unit/test-core
 tests_unit_test_core_SOURCES = tests/unit/test-core.c $(LIA_CORE_SOURCES)
 tests_unit_test_core_CPPFLAGS = $(AM_CPPFLAGS) -DLIA_NO_PRELOAD -I$(top_srcdir)/core -DPLUGINDIR='"$(plugindir)"' -DSYSCONFDIR='"$(sysconfdir)"'
 tests_unit_test_core_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS)
-tests_unit_test_core_LDADD = $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) $(LTDL_LIBS) $(DL_LIBS)
+tests_unit_test_core_LDADD = $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(LTDL_LIBS) $(DL_LIBS)
 endif
 
 # The newcomer's path: conffile install, the test runner's progress lines, apt's lock.

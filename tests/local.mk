@@ -28,10 +28,14 @@ include tests/testkit/local.mk
 BENCH_ENV = top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	LIA_CORE='$(abs_top_builddir)/lia-core' \
 	LIA_PLUGIN_PATH='$(LIA_TEST_PLUGIN_PATH)$(abs_top_builddir)/tests/stubs/.libs'
+# Each benchmark adds a row per goal to bench-summary.txt (tests/bench/lib-bench.sh);
+# the table of every ratio with its goal comes last.
 bench: all $(check_PROGRAMS)
-	@for b in $(abs_top_srcdir)/tests/bench/*.sh; do \
-		echo "== $$b"; env $(BENCH_ENV) bash "$$b" || echo "benchmark $$b failed"; \
-	done
+	@: > bench-summary.txt; for b in $(abs_top_srcdir)/tests/bench/*-bench.sh; do \
+		echo "== $$b"; env $(BENCH_ENV) BENCH_SUMMARY='$(abs_builddir)/bench-summary.txt' bash "$$b" || \
+			echo "benchmark $$b failed"; \
+	done; echo; echo "== summary (medians; load $$(cut -d' ' -f1-3 /proc/loadavg))"; \
+	bash -c '. $(abs_top_srcdir)/tests/bench/lib-bench.sh && bench_table bench-summary.txt'
 .PHONY: bench
 
 # `make check-under-load`: the whole suite once with a busy loop on every CPU

@@ -49,7 +49,7 @@ tests_fc_install_fci_test_SOURCES = tests/fc-install/fci-test.c \
 	$(FAKEHOST_SOURCES)
 tests_fc_install_fci_test_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
 tests_fc_install_fci_test_CFLAGS = $(FAKEHOST_CFLAGS) $(LIBARCHIVE_CFLAGS)
-tests_fc_install_fci_test_LDADD = $(CURL_LIBS) $(CRYPTO_LIBS) $(LIBARCHIVE_LIBS)
+tests_fc_install_fci_test_LDADD = $(CRYPTO_LIBS) $(LIBARCHIVE_LIBS) $(DL_LIBS)
 endif
 
 # The tiny guest kernels (tests/guest/guest.S): 64-bit ELF linked at 16 MiB.

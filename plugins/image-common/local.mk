@@ -21,8 +21,8 @@ if BUILD_IMAGE_COMMON
 check_PROGRAMS += tests/image-alpine/img-drive
 # (the host services every test host shares: core/svc_helpers.h's LIA_HOST_HELPERS)
 tests_image_alpine_img_drive_SOURCES = tests/image-alpine/img-drive.c $(IMAGE_COMMON_SOURCES) \
-	core/svc_helpers.c core/svc_spawn.c core/util.c core/download.c core/hashq.c
+	core/svc_helpers.c core/svc_spawn.c core/util.c core/download.c core/curl_dl.c core/crypto_dl.c core/hashq.c
 tests_image_alpine_img_drive_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
 tests_image_alpine_img_drive_CFLAGS = $(IMAGE_COMMON_CFLAGS) $(CURL_CFLAGS)
-tests_image_alpine_img_drive_LDADD = $(IMAGE_COMMON_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) $(DL_LIBS)
+tests_image_alpine_img_drive_LDADD = $(IMAGE_COMMON_LIBS) $(CRYPTO_LIBS) $(DL_LIBS)
 endif

@@ -23,5 +23,5 @@ tests_kernel_fetch_kf_test_SOURCES = tests/kernel-fetch/kf-test.c \
 	$(FAKEHOST_SOURCES)
 tests_kernel_fetch_kf_test_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
 tests_kernel_fetch_kf_test_CFLAGS = $(FAKEHOST_CFLAGS)
-tests_kernel_fetch_kf_test_LDADD = $(CURL_LIBS) $(CRYPTO_LIBS)
+tests_kernel_fetch_kf_test_LDADD = $(CRYPTO_LIBS) $(DL_LIBS)
 endif

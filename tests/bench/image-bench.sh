@@ -8,9 +8,15 @@
 #       cp    = cp --sparse=never (what a naive script does; no fsync)
 #       cp+sync = the same, then `sync FILE` (same durability as lia)
 #  2. writing the image from a tree (the 500 MiB file + a busybox tree):
-#       lia   = truncate + mkfs.ext4 -q -F -d TREE -E root_owner=0:0 IMG 2048M
-#       loop  = truncate + mkfs.ext4 + mount -o loop + cp -a TREE/. + umount (the seed)
+#       lia   = truncate + mkfs.ext4 -q -F -d TREE -E root_owner=0:0,lazy_itable_init=1,
+#               lazy_journal_init=1 IMG 2048M (plugins/image-common/build.c's options)
+#       loop  = truncate + mkfs.ext4 + losetup + mount + cp -a TREE/. + umount + losetup -d
+#               (the seed)
 #       loop+sync = the same, then `sync FILE` (mkfs.ext4 -d fsyncs the image itself)
+#
+#  3. per-VM disk on XFS with reflinks (a loop-mounted XFS made on a file, mkfs.xfs -m
+#     reflink=1): lia's clone of the 2 GiB template (FICLONE, then fsync) against
+#     cp --reflink=never (a sparse copy)
 #
 #   tests/bench/image-bench.sh [WORK_DIR]    (default: a folder under $TMPDIR)
 # Env: top_builddir (for img-drive), RUNS, DATA_MIB.  Needs root (loop mounts).
@@ -19,6 +25,7 @@ top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 : "${top_builddir:=$top_srcdir}"
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/image-alpine/fixture.sh"
+. "$top_srcdir/tests/bench/lib-bench.sh"
 [ "$(id -u)" -eq 0 ] || { echo "needs root (loop mounts)"; exit 1; }
 [ -x "$IMG_DRIVE" ] || { echo "img-drive not built: $IMG_DRIVE (make check builds it)"; exit 1; }
 RUNS=${RUNS:-5}
@@ -26,9 +33,19 @@ DATA_MIB=${DATA_MIB:-500}
 
 T=$(mktemp -d "${1:-${TMPDIR:-/tmp}}/lia-image-bench.XXXXXX")
 MNT=$T/mnt
+XMNT=$T/xfs
+LOOPS=$T/loops # every loop device this run attached, one a line
 cleanup "rm -rf '$T'"
-# every loop device and mount of this run goes, whatever happens
-cleanup "mountpoint -q '$MNT' && umount '$MNT'; for d in \$(losetup -j '$T/loop.ext4' -O NAME -n 2>/dev/null); do losetup -d \$d; done"
+# every mount and loop device of this run goes, whatever happens (the exit trap of
+# tests/lib.sh runs this first).  `mount -o loop` left one behind: its loop device was
+# detached lazily (autoclear) after umount, and the old cleanup looked it up with
+# `losetup -j FILE` after the file was gone; now each device is attached by name,
+# recorded, and detached explicitly.
+cleanup "for m in '$MNT' '$XMNT'; do mountpoint -q \$m && umount \$m; done; while read -r d; do losetup -d \$d; done < '$LOOPS'"
+: > "$LOOPS"
+# attach FILE: prints the loop device, recorded for the cleanup
+attach() { local d; d=$(losetup -f --show "$1") || return 1; echo "$d" >> "$LOOPS"; echo "$d"; }
+detach() { losetup -d "$1" && sed -i "\|^$1\$|d" "$LOOPS"; }
 
 ms() { echo $(($(date +%s%N) / 1000000)); }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
@@ -42,7 +59,8 @@ mk_tree "$TREE"
 head -c $((DATA_MIB * 1048576)) /dev/urandom >"$TREE/data.bin"
 TPL=$T/template.ext4
 truncate -s 2048M "$TPL"
-mkfs.ext4 -q -F -d "$TREE" -E root_owner=0:0 "$TPL" 2048M
+MKFS_E=root_owner=0:0,lazy_itable_init=1,lazy_journal_init=1
+mkfs.ext4 -q -F -d "$TREE" -E "$MKFS_E" "$TPL" 2048M
 echo "# template: $(($(stat -c %s "$TPL") / 1048576)) MiB, $(($(stat -c %b "$TPL") * 512 / 1048576)) MiB allocated"
 
 # ---- 1. per-VM disk ----
@@ -77,25 +95,25 @@ for i in $(seq "$RUNS"); do
 	rm -f "$T/mkfs.ext4"; sync
 	t0=$(ms)
 	truncate -s 2048M "$T/mkfs.ext4"
-	mkfs.ext4 -q -F -d "$TREE" -E root_owner=0:0 "$T/mkfs.ext4" 2048M
+	mkfs.ext4 -q -F -d "$TREE" -E "$MKFS_E" "$T/mkfs.ext4" 2048M
 	t1=$(ms)
 	echo $((t1 - t0)) >>"$T/mkfs.ms"
 	rm -f "$T/loop.ext4"; sync
 	t0=$(ms)
 	truncate -s 2048M "$T/loop.ext4"
 	mkfs.ext4 -q -F "$T/loop.ext4" 2048M
-	mount -o loop "$T/loop.ext4" "$MNT" || { echo "loop mount failed"; exit 1; }
+	dev=$(attach "$T/loop.ext4") && mount "$dev" "$MNT" || { echo "loop mount failed"; exit 1; }
 	cp -a "$TREE/." "$MNT/"
-	umount "$MNT"
+	umount "$MNT" && detach "$dev"
 	t1=$(ms)
 	echo $((t1 - t0)) >>"$T/loop.ms"
 	rm -f "$T/loop.ext4"; sync
 	t0=$(ms)
 	truncate -s 2048M "$T/loop.ext4"
 	mkfs.ext4 -q -F "$T/loop.ext4" 2048M
-	mount -o loop "$T/loop.ext4" "$MNT" || { echo "loop mount failed"; exit 1; }
+	dev=$(attach "$T/loop.ext4") && mount "$dev" "$MNT" || { echo "loop mount failed"; exit 1; }
 	cp -a "$TREE/." "$MNT/"
-	umount "$MNT"
+	umount "$MNT" && detach "$dev"
 	sync "$T/loop.ext4"
 	t1=$(ms)
 	echo $((t1 - t0)) >>"$T/loopsync.ms"
@@ -108,5 +126,42 @@ printf '  %-28s %-24s %s\n' "mkfs.ext4 -d" "$(stat_line "$T/mkfs.ms")" "$(($(sta
 printf '  %-28s %-24s %s\n' "loop mount + cp -a" "$(stat_line "$T/loop.ms")" "$(($(stat -c %b "$T/loop.ext4") * 512 / 1048576)) MiB allocated"
 printf '  %-28s %-24s\n' "loop mount + cp -a + sync" "$(stat_line "$T/loopsync.ms")"
 echo "  ratio loop/mkfs: $(ratio "$T/loop.ms" "$T/mkfs.ms")x   (loop+sync)/mkfs: $(ratio "$T/loopsync.ms" "$T/mkfs.ms")x"
-left=$(losetup -j "$T/loop.ext4" 2>/dev/null | wc -l)
-echo "# loop devices left on the image: $left; mounts left: $(grep -c "$T" /proc/mounts)"
+bench_row "image write, 2 GiB ext4 from $DATA_MIB MiB tree" "loop mount + cp -a + sync" \
+	"$(median <"$T/loopsync.ms")" "$(median <"$T/mkfs.ms")" ">=1x"
+
+# ---- 3. per-VM disk on XFS with reflinks ----
+XIMG=$T/xfs.img
+truncate -s 6G "$XIMG"
+if ! mkfs.xfs -q -m reflink=1 "$XIMG" 2>"$T/mkfs.xfs.err"; then
+	echo; echo "per-VM disk on XFS: not measured (mkfs.xfs -m reflink=1 failed: $(head -1 "$T/mkfs.xfs.err"))"
+else
+	mkdir -p "$XMNT"
+	xdev=$(attach "$XIMG") && mount "$xdev" "$XMNT" || { echo "XFS loop mount failed"; exit 1; }
+	cp --reflink=never "$TPL" "$XMNT/template.ext4" && sync -f "$XMNT"
+	: >"$T/xlia.us"; : >"$T/xcp.us"; : >"$T/xtrue.us"
+	for i in $(seq "$RUNS"); do
+		rm -f "$XMNT/d.ext4"; sync -f "$XMNT"
+		t0=$EPOCHREALTIME; how=$("$IMG_DRIVE" clone "$XMNT/template.ext4" "$XMNT/d.ext4") || exit 1; t1=$EPOCHREALTIME
+		echo $(( ${t1/./} - ${t0/./} )) >>"$T/xlia.us"
+		xhow=$how
+		# what starting any process costs here, in the same loop (the machine may be loaded)
+		t0=$EPOCHREALTIME; /bin/true; t1=$EPOCHREALTIME
+		echo $(( ${t1/./} - ${t0/./} )) >>"$T/xtrue.us"
+		rm -f "$XMNT/d.ext4"; sync -f "$XMNT"
+		t0=$EPOCHREALTIME; cp --reflink=never "$XMNT/template.ext4" "$XMNT/d.ext4" && sync "$XMNT/d.ext4"; t1=$EPOCHREALTIME
+		echo $(( ${t1/./} - ${t0/./} )) >>"$T/xcp.us"
+	done
+	rm -f "$XMNT/d.ext4"
+	umount "$XMNT" && detach "$xdev"
+	ums() { median <"$1" | awk '{printf "%.1f", $1 / 1000}'; }
+	echo
+	echo "per-VM disk on a loop-mounted XFS (reflink=1), 2 GiB template (lia: $xhow)"
+	printf '  %-28s %s ms (process included)\n' "lia clone (FICLONE+fsync)" "$(ums "$T/xlia.us")"
+	printf '  %-28s %s ms\n' "cp --reflink=never + sync" "$(ums "$T/xcp.us")"
+	printf '  %-28s %s ms (a process start, same loop)\n' "/bin/true" "$(ums "$T/xtrue.us")"
+	xnet=$(awk -v a="$(ums "$T/xlia.us")" -v b="$(ums "$T/xtrue.us")" 'BEGIN {printf "%.1f", a - b}')
+	echo "  lia clone less a process start: $xnet ms"
+	bench_row "per-VM disk clone on XFS (2 GiB)" "cp --reflink=never + sync" "$(ums "$T/xcp.us")" "$(ums "$T/xlia.us")" "<=5 ms"
+	bench_row "... less a process start (/bin/true)" "cp --reflink=never + sync" "$(ums "$T/xcp.us")" "$xnet" "<=5 ms"
+fi
+echo "# load: $(cut -d' ' -f1-3 /proc/loadavg); loop devices still attached by this run: $(grep -c . "$LOOPS"); mounts left: $(grep -c "$T" /proc/mounts)"

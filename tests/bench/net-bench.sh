@@ -134,3 +134,8 @@ echo "ratio up   (seed / net-up hook work):    $(ratio "$(med seed_up)" "$(med h
 echo "ratio up   (seed / one vm start for all): $(ratio "$(med seed_up)" "$(med lia_up_batch)")"
 echo "ratio down (seed / lia vm stop):         $(ratio "$(med seed_down)" "$(med lia_down)")"
 echo "ratio down (seed / lia gc):              $(ratio "$(med seed_down)" "$(med lia_gc)")"
+. "$here/lib-bench.sh"
+echo "# load: $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_row "net-up, one vm start per VM ($N)" "3 ip per TAP" "$(med seed_up)" "$(med lia_up)" ">=5x"
+bench_row "net-down, one vm stop per VM ($N)" "2 ip per TAP" "$(med seed_down)" "$(med lia_down)" ">=5x"
+bench_row "net-up, one vm start for all $N" "3 ip per TAP" "$(med seed_up)" "$(med lia_up_batch)" ">=25x"
