@@ -68,10 +68,11 @@ static int resolve_facts(struct app *a)
 			fv->value = v->str;
 			fv->lp = lp;
 			if (v->is_set)
-				fv->where = xasprintf("%s:%d (%s.%s)", v->file, v->line, lp->desc->name, f->setting);
+				fv->where = xasprintf("%s:%d (%s.%s)", v->file, v->line, lp->desc->name,
+						      f->setting);
 			else
-				fv->where = xasprintf("%s:%d (%s.%s, default)", lp->block->file, lp->block->line,
-						      lp->desc->name, f->setting);
+				fv->where = xasprintf("%s:%d (%s.%s, default)", lp->block->file,
+						      lp->block->line, lp->desc->name, f->setting);
 		}
 	}
 	return bad ? EXIT_USAGE : 0;

@@ -68,7 +68,10 @@ extern const struct lia_host lia_host_services;
 void ctx_init(struct core_ctx *c, struct app *a, struct loaded_plugin *lp, const char *pipeline,
 	      lia_phase_t phase, struct vm_record *vm);
 void ctx_fini(struct core_ctx *c);
-static inline struct core_ctx *CC(struct lia_ctx *ctx) { return (struct core_ctx *)ctx; }
+static inline struct core_ctx *CC(struct lia_ctx *ctx)
+{
+	return (struct core_ctx *)ctx;
+}
 
 /* set an error from the core's side (printf-style), returns code */
 int core_error(struct core_ctx *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

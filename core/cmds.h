@@ -19,9 +19,9 @@ int cmd_gc(struct app *a, int argc, char **argv);
 int vm_list(struct app *a);
 int vm_show(struct app *a, const char *name);
 int vm_plugin_cmd(struct app *a, int argc, char **argv);
-json_t *vm_summary(struct vm_record *r); /* name, state, net.ip, net.tap, vsock.cid, pid... */
-json_t *vm_detail(struct vm_record *r);  /* the record, with the state a reader should believe */
-json_t *vm_list_json(struct app *a);     /* summaries of every record */
+json_t *vm_summary(struct vm_record *r);             /* name, state, net.ip, net.tap, vsock.cid, pid... */
+json_t *vm_detail(struct vm_record *r);              /* the record, with the state a reader should believe */
+json_t *vm_list_json(struct app *a);                 /* summaries of every record */
 int cmd_serve(struct app *a, int argc, char **argv); /* serve.c */
 int parse_phase_list(const char *pipeline, const char *list, lia_phase_t **out, size_t *n);
 

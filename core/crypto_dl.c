@@ -27,11 +27,11 @@ int crypto_dl_open(char *err, size_t len)
 				 LIA_LIBCRYPTO_SONAME, dlerror());
 			state = -1;
 		}
-#define LIA_CRYPTO_RESOLVE(f)                                                                        \
-		if (state == 1 && !(*(void **)&sym_##f = dlsym(h, #f))) {                            \
-			snprintf(why, sizeof why, "%s has no %s: it is too old", LIA_LIBCRYPTO_SONAME, #f); \
-			state = -1;                                                                  \
-		}
+#define LIA_CRYPTO_RESOLVE(f)                                                                       \
+	if (state == 1 && !(*(void **)&sym_##f = dlsym(h, #f))) {                                   \
+		snprintf(why, sizeof why, "%s has no %s: it is too old", LIA_LIBCRYPTO_SONAME, #f); \
+		state = -1;                                                                         \
+	}
 		LIA_CRYPTO_FUNCS(LIA_CRYPTO_RESOLVE)
 #undef LIA_CRYPTO_RESOLVE
 	}

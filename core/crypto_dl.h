@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <openssl/evp.h>
 
+/* (clang-format does not settle on one layout for X-macro lists) */
+/* clang-format off */
 #define LIA_CRYPTO_FUNCS(X) \
 	X(EVP_MD_CTX_new) X(EVP_MD_CTX_free) X(EVP_MD_CTX_copy_ex) X(EVP_sha256) \
 	X(EVP_DigestInit_ex) X(EVP_DigestUpdate) X(EVP_DigestFinal_ex)
@@ -13,6 +15,7 @@
 #define LIA_CRYPTO_DECLARE(f) extern typeof(f) *sym_##f;
 LIA_CRYPTO_FUNCS(LIA_CRYPTO_DECLARE)
 #undef LIA_CRYPTO_DECLARE
+/* clang-format on */
 
 /* open libcrypto and resolve every function, once per process: 0, or -ELIBACC with the
  * reason in ERR (ERR may be NULL) */

@@ -29,11 +29,11 @@ int curl_dl_open(char *err, size_t len)
 				 LIA_LIBCURL_SONAME, dlerror());
 			state = -1;
 		}
-#define LIA_CURL_RESOLVE(f)                                                                      \
-		if (state == 1 && !(*(void **)&sym_##f = dlsym(h, #f))) {                        \
-			snprintf(why, sizeof why, "%s has no %s: it is too old", LIA_LIBCURL_SONAME, #f); \
-			state = -1;                                                              \
-		}
+#define LIA_CURL_RESOLVE(f)                                                                       \
+	if (state == 1 && !(*(void **)&sym_##f = dlsym(h, #f))) {                                 \
+		snprintf(why, sizeof why, "%s has no %s: it is too old", LIA_LIBCURL_SONAME, #f); \
+		state = -1;                                                                       \
+	}
 		LIA_CURL_FUNCS(LIA_CURL_RESOLVE)
 #undef LIA_CURL_RESOLVE
 	}

@@ -8,6 +8,8 @@
 #include <curl/curl.h>
 
 /* every libcurl function the core calls */
+/* (clang-format does not settle on one layout for X-macro lists) */
+/* clang-format off */
 #define LIA_CURL_FUNCS(X) \
 	X(curl_global_init) X(curl_easy_init) X(curl_easy_cleanup) X(curl_easy_reset) \
 	X(curl_easy_setopt) X(curl_easy_perform) X(curl_easy_getinfo) X(curl_easy_strerror)
@@ -15,6 +17,7 @@
 #define LIA_CURL_DECLARE(f) extern typeof(f) *sym_##f;
 LIA_CURL_FUNCS(LIA_CURL_DECLARE)
 #undef LIA_CURL_DECLARE
+/* clang-format on */
 
 /* open libcurl and resolve every function, once per process: 0, or -ELIBACC with the
  * reason (library or symbol missing) in ERR */

@@ -50,24 +50,24 @@ struct dl {
 	struct lia_ctx *ctx;
 	const struct lia_host *h;
 	CURL *curl;
-	const char *url; /* after the mirror rewrite */
-	int mirrored; /* url is the mirror's, not the source's */
+	const char *url;  /* after the mirror rewrite */
+	int mirrored;     /* url is the mirror's, not the source's */
 	const char *what; /* basename of dest, for progress */
 	char *part;
 	int fd;
 	int is_file; /* file:// source: never resumed */
 	EVP_MD_CTX *md;
-	struct hashq *hq; /* hashes on a second thread while curl receives */
+	struct hashq *hq;     /* hashes on a second thread while curl receives */
 	unsigned char *stage; /* received bytes not yet written (STAGE_SIZE) */
 	size_t staged;
-	uint64_t offset; /* bytes of .part hashed before this transfer */
+	uint64_t offset;  /* bytes of .part hashed before this transfer */
 	uint64_t written; /* bytes written by this transfer */
 	uint64_t flushed; /* of those, handed to writeback */
-	int started; /* first body byte of this transfer seen */
-	int ranges; /* the server said it can resume (Accept-Ranges: bytes or a 206) */
+	int started;      /* first body byte of this transfer seen */
+	int ranges;       /* the server said it can resume (Accept-Ranges: bytes or a 206) */
 	int64_t cr_total; /* total from Content-Range of the last response, -1 unknown */
-	int werrno; /* a failed write(2) */
-	int64_t expect; /* expected size or -1 */
+	int werrno;       /* a failed write(2) */
+	int64_t expect;   /* expected size or -1 */
 	int64_t last_progress_ms, last_move_ms, stall_ms;
 	uint64_t last_done;
 	curl_off_t last_now;
@@ -92,7 +92,8 @@ static long gint(struct lia_ctx *ctx, const char *key, long dflt)
 	errno = 0;
 	n = strtol(v, &end, 10);
 	if (errno || *end || n < 0) {
-		ctx->host->log(ctx, LIA_LOG_WARN, "ignoring the setting %s = \"%s\": not a whole number >= 0", key, v);
+		ctx->host->log(ctx, LIA_LOG_WARN, "ignoring the setting %s = \"%s\": not a whole number >= 0",
+			       key, v);
 		return dflt;
 	}
 	return n;
@@ -392,10 +393,8 @@ static int transient(struct dl *d, CURLcode rc, long code)
 	case CURLE_SEND_ERROR:
 	case CURLE_RECV_ERROR:
 	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-		return 1;
-	default:
-		return 0;
+	case CURLE_HTTP2_STREAM: return 1;
+	default: return 0;
 	}
 }
 
@@ -469,7 +468,8 @@ static void describe(struct dl *d, CURLcode rc, long code, long stall_s, char *o
 	if (rc == CURLE_HTTP_RETURNED_ERROR)
 		snprintf(out, len, "the server answered HTTP %ld", code);
 	else if (d->stalled || (rc == CURLE_OPERATION_TIMEDOUT && strstr(d->errbuf, "too slow")))
-		snprintf(out, len, "the transfer stalled (no data for %ld s, setting download_stall_s)", stall_s);
+		snprintf(out, len, "the transfer stalled (no data for %ld s, setting download_stall_s)",
+			 stall_s);
 	else if (rc == CURLE_WRITE_ERROR && d->werrno)
 		snprintf(out, len, "cannot write %s: %s", d->part, strerror(d->werrno));
 	else
@@ -517,7 +517,8 @@ static int finish(struct dl *d, struct lia_download *req, const char *want)
 	if (d->expect >= 0 && size != (uint64_t)d->expect) {
 		unlink(d->part);
 		return d->h->error(d->ctx, -EBADMSG,
-				   "Downloaded %s is %" PRIu64 " bytes but %" PRId64 " were expected; %s was left as it was.",
+				   "Downloaded %s is %" PRIu64 " bytes but %" PRId64
+				   " were expected; %s was left as it was.",
 				   d->url, size, d->expect, req->dest);
 	}
 	if (want[0] && strcmp(want, req->got_sha256)) {
@@ -536,7 +537,8 @@ static int finish(struct dl *d, struct lia_download *req, const char *want)
 	if (rename(d->part, req->dest) < 0) {
 		int e = errno;
 		unlink(d->part);
-		return d->h->error(d->ctx, -e, "Cannot rename %s to %s: %s.", d->part, req->dest, strerror(e));
+		return d->h->error(d->ctx, -e, "Cannot rename %s to %s: %s.", d->part, req->dest,
+				   strerror(e));
 	}
 	fsync_dir_of(req->dest);
 	if (d->h->progress && !(d->h->quiet && d->h->quiet(d->ctx)))
@@ -556,8 +558,10 @@ static int dest_matches(struct lia_ctx *ctx, struct lia_download *req, const cha
 	if (req->expect_size >= 0 && size != (uint64_t)req->expect_size)
 		return 0;
 	memcpy(req->got_sha256, sum, sizeof sum);
-	if (req->mode && stat(req->dest, &st) == 0 && (st.st_mode & 07777) != req->mode && chmod(req->dest, req->mode) < 0)
-		ctx->host->log(ctx, LIA_LOG_WARN, "cannot set the mode of %s: %s", req->dest, strerror(errno));
+	if (req->mode && stat(req->dest, &st) == 0 && (st.st_mode & 07777) != req->mode &&
+	    chmod(req->dest, req->mode) < 0)
+		ctx->host->log(ctx, LIA_LOG_WARN, "cannot set the mode of %s: %s", req->dest,
+			       strerror(errno));
 	return 1;
 }
 
@@ -615,8 +619,8 @@ static int run(struct dl *d, struct lia_download *req, const char *want)
 			if (ms > 30000)
 				ms = 30000;
 			attempt++;
-			d->h->log(d->ctx, LIA_LOG_WARN, "downloading %s: %s; retry %ld of %ld in %ld ms", d->url, why,
-				  attempt, retries, ms);
+			d->h->log(d->ctx, LIA_LOG_WARN, "downloading %s: %s; retry %ld of %ld in %ld ms",
+				  d->url, why, attempt, retries, ms);
 			ts.tv_sec = ms / 1000;
 			ts.tv_nsec = (ms % 1000) * 1000000L;
 			while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
@@ -631,11 +635,11 @@ static int run(struct dl *d, struct lia_download *req, const char *want)
 		if (!(d->ranges && !d->is_file && d->offset + d->written > 0 && transient(d, cr, code)))
 			unlink(d->part);
 		else
-			d->h->log(d->ctx, LIA_LOG_INFO, "kept %s (%" PRIu64 " bytes) to resume next time", d->part,
-				  d->offset + d->written);
+			d->h->log(d->ctx, LIA_LOG_INFO, "kept %s (%" PRIu64 " bytes) to resume next time",
+				  d->part, d->offset + d->written);
 		if (attempt)
-			return d->h->error(d->ctx, -EIO, "Downloading %s failed: %s (after %ld attempts).", d->url, why,
-					   attempt + 1);
+			return d->h->error(d->ctx, -EIO, "Downloading %s failed: %s (after %ld attempts).",
+					   d->url, why, attempt + 1);
 		return d->h->error(d->ctx, cr == CURLE_HTTP_RETURNED_ERROR && code == 404 ? -ENOENT : -EIO,
 				   "Downloading %s failed: %s.", d->url, why);
 	}
@@ -654,11 +658,12 @@ int lia_download_service(struct lia_ctx *ctx, struct lia_download *req)
 	req->got_sha256[0] = 0;
 	req->fetched = 0;
 	if (req->sha256 && *req->sha256 && norm_sha(req->sha256, want) < 0)
-		return h->error(ctx, -EINVAL, "The expected SHA-256 for %s is not 64 hex digits: \"%s\".", req->url,
-				req->sha256);
+		return h->error(ctx, -EINVAL, "The expected SHA-256 for %s is not 64 hex digits: \"%s\".",
+				req->url, req->sha256);
 	if (strncasecmp(req->url, "http://", 7) && strncasecmp(req->url, "https://", 8) &&
 	    strncasecmp(req->url, "file://", 7))
-		return h->error(ctx, -EINVAL, "Cannot download %s: only http://, https:// and file:// URLs are supported.",
+		return h->error(ctx, -EINVAL,
+				"Cannot download %s: only http://, https:// and file:// URLs are supported.",
 				req->url);
 	/* the right file is already there: no request at all */
 	if (dest_matches(ctx, req, want))

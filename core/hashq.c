@@ -15,7 +15,7 @@ struct hashq {
 	unsigned char *buf[SLOTS];
 	size_t len[SLOTS];
 	unsigned head, count; /* ring: the worker takes buf[head], the producer fills head+count */
-	int busy; /* the worker is hashing a slot outside the lock */
+	int busy;             /* the worker is hashing a slot outside the lock */
 	int stop;
 };
 

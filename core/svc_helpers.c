@@ -19,7 +19,8 @@ int svc_download(struct lia_ctx *ctx, struct lia_download *req)
 	/* a plugin built against another minor may have a shorter or longer request: work on
 	 * a full copy, hand back only the fields inside the size the plugin declared */
 	if (!req || req->size < offsetof(struct lia_download, expect_size) + sizeof(req->expect_size))
-		return ctx->host->error(ctx, -EINVAL, "a download was requested with a malformed request (size %u)",
+		return ctx->host->error(ctx, -EINVAL,
+					"a download was requested with a malformed request (size %u)",
 					req ? req->size : 0);
 	struct lia_download full;
 	memset(&full, 0, sizeof(full));

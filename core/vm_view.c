@@ -34,8 +34,8 @@ static void ledger_id(const char *kind, const char *id, char *buf, size_t len)
 json_t *vm_summary(struct vm_record *r)
 {
 	json_t *d = json_object_get(r->root, "data");
-	json_t *j = json_pack("{s:s,s:s,s:s}", "name", r->name, "state", vm_effective_state(r), "recorded_state",
-			      rec_state_name(r));
+	json_t *j = json_pack("{s:s,s:s,s:s}", "name", r->name, "state", vm_effective_state(r),
+			      "recorded_state", rec_state_name(r));
 	/* the keys of the roles (<lia/record.h>), whichever plugin plays them */
 	const char *keys[] = { "net.ip", "net.tap", "vsock.cid", "ready", NULL };
 	for (int i = 0; keys[i]; i++) {
@@ -46,7 +46,8 @@ json_t *vm_summary(struct vm_record *r)
 	/* the VM's process, from the ledger's "pid" entry (PID:STARTTIME), whatever the VMM */
 	size_t k;
 	json_t *e;
-	json_array_foreach(json_object_get(r->root, "ledger"), k, e) {
+	json_array_foreach(json_object_get(r->root, "ledger"), k, e)
+	{
 		const char *kind = json_string_value(json_object_get(e, "kind"));
 		const char *id = json_string_value(json_object_get(e, "id"));
 		if (kind && id && strcmp(kind, "pid") == 0) {
@@ -99,14 +100,17 @@ int vm_list(struct app *a)
 		table_row(&t, head);
 		size_t i;
 		json_t *v;
-		json_array_foreach(arr, i, v) {
+		json_array_foreach(arr, i, v)
+		{
 			char cid[24], pid[24];
 			num_or_dash(json_object_get(v, "vsock.cid"), cid, sizeof(cid));
 			num_or_dash(json_object_get(v, "pid"), pid, sizeof(pid));
 			const char *row[6] = { json_string_value(json_object_get(v, "name")),
 					       json_string_value(json_object_get(v, "state")),
 					       json_string_value(json_object_get(v, "net.ip")),
-					       json_string_value(json_object_get(v, "net.tap")), cid, pid };
+					       json_string_value(json_object_get(v, "net.tap")),
+					       cid,
+					       pid };
 			table_row(&t, row);
 		}
 		table_print(&t, stdout);
@@ -135,9 +139,11 @@ int vm_show(struct app *a, const char *name)
 	int e = record_open(&a->st, name, 0, 0, &r);
 	if (e < 0) {
 		if (e == -EBADMSG) /* the line above names the file and the parse error */
-			fprintf(stderr, "lia-core: the record of VM '%s' is corrupt; repair or remove it\n", name);
+			fprintf(stderr, "lia-core: the record of VM '%s' is corrupt; repair or remove it\n",
+				name);
 		else if (e == -EACCES)
-			fprintf(stderr, "lia-core: permission denied: cannot read the record of VM '%s' in %s (run as root)\n",
+			fprintf(stderr,
+				"lia-core: permission denied: cannot read the record of VM '%s' in %s (run as root)\n",
 				name, a->st.vms);
 		else
 			fprintf(stderr, "lia-core: no VM named '%s' (see `lia-core vm list`)\n", name);
@@ -152,20 +158,23 @@ int vm_show(struct app *a, const char *name)
 		table_init(&t, 2);
 		const char *k;
 		json_t *v;
-		json_object_foreach(j, k, v) {
+		json_object_foreach(j, k, v)
+		{
 			if (json_is_object(v) || json_is_array(v))
 				continue;
 			char *s = json_dumps(v, JSON_ENCODE_ANY);
 			table_kv(&t, k, "%s", s);
 			free(s);
 		}
-		json_object_foreach(json_object_get(j, "data"), k, v) {
+		json_object_foreach(json_object_get(j, "data"), k, v)
+		{
 			char *s = json_dumps(v, JSON_ENCODE_ANY);
 			table_kv(&t, k, "%s", s);
 			free(s);
 		}
 		size_t i;
-		json_array_foreach(json_object_get(j, "ledger"), i, v) {
+		json_array_foreach(json_object_get(j, "ledger"), i, v)
+		{
 			const char *kind = json_string_value(json_object_get(v, "kind"));
 			char id[64];
 			ledger_id(kind, json_string_value(json_object_get(v, "id")), id, sizeof(id));
@@ -199,9 +208,11 @@ int vm_plugin_cmd(struct app *a, int argc, char **argv)
 			struct vm_record *r;
 			int e = record_open(&a->st, argv[1], 0, 0, &r);
 			if (e < 0) {
-				fprintf(stderr, e == -EBADMSG ?
-					"lia-core: the record of VM '%s' is corrupt; repair or remove it\n" :
-					"lia-core: no VM named '%s' (see `lia-core vm list`)\n", argv[1]);
+				fprintf(stderr,
+					e == -EBADMSG
+						? "lia-core: the record of VM '%s' is corrupt; repair or remove it\n"
+						: "lia-core: no VM named '%s' (see `lia-core vm list`)\n",
+					argv[1]);
 				return EXIT_FAIL;
 			}
 			if ((rc = app_open_plugins(a)) == 0) {
@@ -218,8 +229,8 @@ int vm_plugin_cmd(struct app *a, int argc, char **argv)
 			return rc;
 		}
 	}
-	fprintf(stderr, "lia-core: unknown vm command '%s' (create, start, stop, destroy, list, show, or a plugin's)\n",
+	fprintf(stderr,
+		"lia-core: unknown vm command '%s' (create, start, stop, destroy, list, show, or a plugin's)\n",
 		argv[0]);
 	return EXIT_USAGE;
 }
-

@@ -6,7 +6,7 @@ PKGS=(
 	libconfig-dev libjansson-dev libcurl4-openssl-dev libssl-dev
 	libnl-3-dev libnl-route-3-dev libnftables-dev libarchive-dev libcmocka-dev libmicrohttpd-dev
 	nftables iproute2 iptables e2fsprogs busybox-static python3 curl
-	tcpdump iputils-ping procps kmod binutils file jq valgrind
+	tcpdump iputils-ping procps kmod binutils file jq valgrind strace clang-format xfsprogs
 	qemu-system-x86 mmdebstrap openssh-client openssh-server
 	python3-jsonschema python3-yaml openssl
 )

@@ -32,8 +32,8 @@ int img_run(struct lia_ctx *ctx, const char *what, const char *const argv[])
 		size_t n = strlen(out);
 		while (n && (out[n - 1] == '\n' || out[n - 1] == ' '))
 			out[--n] = '\0';
-		return IMG_ERR(ctx, -EIO, "%s failed (exit status %d)%s%s", what, status,
-			       *out ? ": " : ".", out);
+		return IMG_ERR(ctx, -EIO, "%s failed (exit status %d)%s%s", what, status, *out ? ": " : ".",
+			       out);
 	}
 	return 0;
 }
@@ -76,16 +76,14 @@ int img_build_sweep(struct lia_ctx *ctx)
 		    strcmp(de->d_name, "rootfs.json.tmp") != 0)
 			continue;
 		char p[PATH_MAX];
-		if (snprintf(p, sizeof p, "%s/%s", dir, de->d_name) < (int)sizeof p &&
-		    img_rm_rf(p) == 0)
+		if (snprintf(p, sizeof p, "%s/%s", dir, de->d_name) < (int)sizeof p && img_rm_rf(p) == 0)
 			count++;
 	}
 	closedir(d);
 	return count;
 }
 
-static int write_record(struct lia_ctx *ctx, const struct img_build *b, json_t *info,
-			const char *img)
+static int write_record(struct lia_ctx *ctx, const struct img_build *b, json_t *info, const char *img)
 {
 	char path[PATH_MAX], when[32];
 	time_t now = time(NULL);
@@ -101,8 +99,7 @@ static int write_record(struct lia_ctx *ctx, const struct img_build *b, json_t *
 		text[n] = '\n'; /* json_dumps leaves room for the NUL only: write n+1 chars */
 		r = img_write_file_atomic(path, text, n + 1, 0644);
 		if (r < 0)
-			r = IMG_ERR(ctx, r, "Cannot write the build record '%s': %s.", path,
-				    strerror(-r));
+			r = IMG_ERR(ctx, r, "Cannot write the build record '%s': %s.", path, strerror(-r));
 	}
 	free(text);
 	return r;
@@ -121,8 +118,7 @@ int img_build_run(struct lia_ctx *ctx, const struct img_build *b)
 	if ((r = h->mkdirs(ctx, dir, 0755)) < 0)
 		goto out;
 	if (img_up_to_date(ctx, b->inputs)) {
-		h->note(ctx, "%s is up to date (same inputs as its build record); nothing to do",
-			img);
+		h->note(ctx, "%s is up to date (same inputs as its build record); nothing to do", img);
 		goto out;
 	}
 	int swept = img_build_sweep(ctx);
@@ -133,8 +129,7 @@ int img_build_run(struct lia_ctx *ctx, const struct img_build *b)
 		goto out;
 	}
 	if (!mkdtemp(staging)) {
-		r = IMG_ERR(ctx, -errno, "Cannot make a staging folder in '%s': %s.", dir,
-			    strerror(errno));
+		r = IMG_ERR(ctx, -errno, "Cannot make a staging folder in '%s': %s.", dir, strerror(errno));
 		staging[0] = '\0';
 		goto out;
 	}
@@ -157,8 +152,7 @@ int img_build_run(struct lia_ctx *ctx, const struct img_build *b)
 	}
 	tmpfd = mkostemp(tmp, O_CLOEXEC);
 	if (tmpfd < 0) {
-		r = IMG_ERR(ctx, -errno, "Cannot make a temp image in '%s': %s.", dir,
-			    strerror(errno));
+		r = IMG_ERR(ctx, -errno, "Cannot make a temp image in '%s': %s.", dir, strerror(errno));
 		tmp[0] = '\0';
 		goto out;
 	}
@@ -176,16 +170,23 @@ int img_build_run(struct lia_ctx *ctx, const struct img_build *b)
 	 * that for the inode tables (its discard of a regular file punches holes, and it marks
 	 * them zeroed, so the guest's kernel has nothing to finish), but by default it still
 	 * writes the whole journal (64 MiB of zeros for 2 GiB): lazy_journal_init skips that */
-	const char *mkfs[] = { "mkfs.ext4", "-q", "-F", "-d", staging, "-E",
-			       "root_owner=0:0,lazy_itable_init=1,lazy_journal_init=1", tmp, size, NULL };
+	const char *mkfs[] = { "mkfs.ext4",
+			       "-q",
+			       "-F",
+			       "-d",
+			       staging,
+			       "-E",
+			       "root_owner=0:0,lazy_itable_init=1,lazy_journal_init=1",
+			       tmp,
+			       size,
+			       NULL };
 	if ((r = img_run(ctx, "mkfs.ext4 writing the image", mkfs)) < 0)
 		goto out;
 	const char *fsck[] = { "e2fsck", "-fn", tmp, NULL };
 	if ((r = img_run(ctx, "e2fsck checking the new image", fsck)) < 0)
 		goto out;
 	if (fsync(tmpfd) < 0 || fchmod(tmpfd, 0644) < 0) {
-		r = IMG_ERR(ctx, -errno, "Cannot flush the new image '%s': %s.", tmp,
-			    strerror(errno));
+		r = IMG_ERR(ctx, -errno, "Cannot flush the new image '%s': %s.", tmp, strerror(errno));
 		goto out;
 	}
 	if (rename(tmp, img) < 0) {
@@ -199,8 +200,8 @@ int img_build_run(struct lia_ctx *ctx, const struct img_build *b)
 		goto out;
 	struct stat st;
 	if (stat(img, &st) == 0)
-		h->note(ctx, "built %s: %lld MiB, %lld MiB allocated", img,
-			(long long)st.st_size / 1048576, (long long)st.st_blocks * 512 / 1048576);
+		h->note(ctx, "built %s: %lld MiB, %lld MiB allocated", img, (long long)st.st_size / 1048576,
+			(long long)st.st_blocks * 512 / 1048576);
 out:
 	if (tmpfd >= 0)
 		close(tmpfd);
@@ -230,8 +231,7 @@ int img_build_undo(struct lia_ctx *ctx)
 		if (unlink(paths[i]) == 0)
 			ctx->host->note(ctx, "removed %s", paths[i]);
 		else if (errno != ENOENT)
-			return IMG_ERR(ctx, -errno, "Cannot remove '%s': %s.", paths[i],
-				       strerror(errno));
+			return IMG_ERR(ctx, -errno, "Cannot remove '%s': %s.", paths[i], strerror(errno));
 	}
 	int n = img_build_sweep(ctx);
 	if (n)

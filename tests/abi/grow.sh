@@ -31,7 +31,7 @@ build_plugin "$T/grown" grow grow "$T/p_new/grow.so" || bail "cannot build the g
 srcs=$(ls "$top_srcdir"/core/*.c)
 $CC -std=gnu11 -D_GNU_SOURCE -I"$T/grown" -I"$top_srcdir/include" -I"$top_builddir" -I"$top_srcdir/core" \
 	-DPLUGINDIR="\"/nonexistent\"" -DSYSCONFDIR="\"/etc\"" -o "$T/lia-core-grown" $srcs \
-	$(pkg-config --cflags --libs libconfig jansson libcurl libcrypto) -lltdl -ldl -lpthread 2>"$T/cc.log" ||
+	$(pkg-config --cflags --libs libconfig jansson libcurl libcrypto libmicrohttpd) -lltdl -ldl -lpthread 2>"$T/cc.log" ||
 	{ cat "$T/cc.log"; bail "cannot build the grown core"; }
 ok 0 "a core with one field appended to every ABI struct builds"
 [ "$(stat -c %s "$T/p_old/grow.so")" -gt 0 ]

@@ -89,6 +89,8 @@ api PATCH /v1/vms/api2; err_is 405 method_not_allowed "PATCH of a VM: 405"
 api POST /v1/vms/api2/console; err_is 405 method_not_allowed "POST console: 405"
 
 # events: the stream saw the API's and the CLI's changes; Last-Event-ID replays
+# the stream may lag on a loaded machine: wait until it carries the last change made above
+wait_for 60 grep -q '"name": *"api2", *"old": *"created", *"new": *"starting"' "$T/events1"
 kill "$EV1" 2>/dev/null; wait "$EV1" 2>/dev/null
 ev=$(grep '^data: ' "$T/events1" | sed 's/^data: //' | python3 -c '
 import json, sys
