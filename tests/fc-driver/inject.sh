@@ -53,7 +53,7 @@ check_clean "crash"
 if [ $NET = 1 ]; then
 	like "$(ip -n "$NS" -o link show "$(vm_key v1 net.tap)")" 'LOWER_UP' "the VMM holds the TAP open (carrier up)"
 	like "$(grep '^PUT /network-interfaces/eth0' "$T/trace")" "\"host_dev_name\":\"$(vm_key v1 net.tap)\".*|\"guest_mac\":\"$(vm_key v1 net.mac)\"" "net body: TAP and MAC from the record"
-	like "$(grep '^PUT /boot-source' "$T/trace")" "lia.ip=$(vm_key v1 net.ip) lia.gateway=$(vm_key v1 net.gateway)" "boot args carry lia.ip and lia.gateway"
+	like "$(grep '^PUT /boot-source' "$T/trace")" "lia.ip=$(vm_key v1 net.ip) lia.prefix=$(vm_key v1 net.prefix) lia.gateway=$(vm_key v1 net.gateway)" "boot args carry lia.ip, lia.prefix and lia.gateway"
 else
 	skip "no network plugins here"; skip "no network plugins here"; skip "no network plugins here"
 fi
