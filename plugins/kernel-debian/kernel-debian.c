@@ -164,8 +164,10 @@ static int package_uri(struct lia_ctx *ctx, const char *pkg, struct kdeb *k)
 		snprintf(k->url, sizeof(k->url), "%s", url);
 		snprintf(k->ident, sizeof(k->ident), "%s", file);
 		k->size = size;
-		if (!strncmp(sum, "SHA256:", 7) && strlen(sum + 7) == 64)
-			snprintf(k->sha256, sizeof(k->sha256), "%s", sum + 7);
+		if (!strncmp(sum, "SHA256:", 7) && strlen(sum + 7) == 64 && sizeof(k->sha256) > 64) {
+			memcpy(k->sha256, sum + 7, 64); /* (snprintf: gcc -O1 cannot see the length check) */
+			k->sha256[64] = '\0';
+		}
 		return 0;
 	}
 	return ctx->host->error(
