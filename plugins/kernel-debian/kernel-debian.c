@@ -177,16 +177,7 @@ static int package_uri(struct lia_ctx *ctx, const char *pkg, struct kdeb *k)
 
 static int sha256_of(struct lia_ctx *ctx, const char *path, char hex[65])
 {
-	char out[512];
-	const char *argv[] = { "sha256sum", "--", path, NULL };
-	int r = run(ctx, "sha256sum", argv, out, sizeof(out));
-	if (r < 0)
-		return r;
-	if (strlen(out) < 64)
-		return ctx->host->error(ctx, -EIO, "sha256sum printed no checksum for %s.", path);
-	memcpy(hex, out, 64);
-	hex[64] = '\0';
-	return 0;
+	return ctx->host->sha256_file(ctx, path, hex);
 }
 
 /* the .deb in the cache (fetched by apt-get download when missing or wrong) */
@@ -598,8 +589,8 @@ static const struct lia_hook hooks[] = {
 	{ 0 },
 };
 
-static const char *const needs[] = { "prog:apt-get=apt",   "prog:apt-cache=apt",       "prog:dpkg-deb=dpkg",
-				     "prog:env=coreutils", "prog:sha256sum=coreutils", NULL };
+static const char *const needs[] = { "prog:apt-get=apt", "prog:apt-cache=apt", "prog:dpkg-deb=dpkg",
+				     "prog:env=coreutils", NULL };
 
 LIA_PLUGIN_DEFINE(kernel_debian) = {
 	LIA_PLUGIN_HEADER,
