@@ -29,7 +29,7 @@ build_plugin "$top_srcdir/include" grow grow "$T/p_old/grow.so" || bail "cannot 
 build_plugin "$T/grown" grow grow "$T/p_new/grow.so" || bail "cannot build the grown plugin"
 # the grown core: the same sources, the grown header first on the include path
 srcs=$(ls "$top_srcdir"/core/*.c)
-$CC -std=gnu11 -D_GNU_SOURCE -I"$T/grown" -I"$top_srcdir/include" -I"$top_builddir" -I"$top_srcdir/core" \
+$CC -std=gnu11 -D_GNU_SOURCE -DLIA_NO_PRELOAD -I"$T/grown" -I"$top_srcdir/include" -I"$top_builddir" -I"$top_srcdir/core" \
 	-DPLUGINDIR="\"/nonexistent\"" -DSYSCONFDIR="\"/etc\"" -o "$T/lia-core-grown" $srcs \
 	$(pkg-config --cflags --libs libconfig jansson libcurl libcrypto libmicrohttpd) -lltdl -ldl -lpthread 2>"$T/cc.log" ||
 	{ cat "$T/cc.log"; bail "cannot build the grown core"; }
