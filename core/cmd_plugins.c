@@ -133,7 +133,7 @@ static int check_files(struct app *a, int argc, char **argv)
 		char *dot = strrchr(stem, '.');
 		if (dot && strcmp(dot, ".so") == 0)
 			*dot = 0;
-		struct loaded_plugin lp;
+		struct loaded_plugin lp = { 0 }; /* released below even when never opened */
 		int defects;
 		if (argv[i][0] != '/') {
 			fprintf(stderr, "lia-core: %s: give the plugin file as an absolute path\n", argv[i]);
