@@ -529,6 +529,12 @@ static int boot_run(struct lia_ctx *ctx, void *state)
 		return ctx->host->error(ctx, -EBUSY, "VM '%s' already runs (firecracker pid %d).", v.name,
 					(int)old);
 	}
+	/* a firecracker that died under us (kill -9, host crash): forget it and its ledger
+	 * entries before the new one, or the stale pid entry outlives every later stop */
+	if (old > 0 && (r = teardown(ctx, &v, 0, 1)) < 0) {
+		boot_free(&b);
+		return r;
+	}
 	/* ledger first, then the object */
 	if ((r = ctx->host->ledger_add(ctx, "socket", v.api)) < 0) {
 		boot_free(&b);

@@ -44,6 +44,10 @@ state_is() { [ "$(vm_key "$1" state)" = "$2" ]; }
 wait_for 60 state_is r2 stopped
 is "$(vm_key r2 state)" stopped "a VMM killed behind lia's back shows stopped"
 is "$(vm_key r1 state)" running "the others still running"
+# started again: the dead VMM's pid entry goes, only the new one is in the ledger
+pid_entries() { "${L[@]}" --json vm show "$1" | jq '[.ledger[]? | select(.kind == "pid")] | length'; }
+"${L[@]}" -q vm start r2; ok $? "a VM whose VMM was killed starts again"
+is "$(pid_entries r2)" 1 "one pid ledger entry after the restart, not the dead VMM's too"
 for i in 1 2 3; do "${L[@]}" -q vm stop "r$i"; ok $? "stop r$i from a new lia-core"; done
 is "$(fc_leftovers)" "" "nothing left"
 for i in 1 2 3; do "${L[@]}" -q vm destroy "r$i"; done
