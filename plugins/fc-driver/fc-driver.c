@@ -27,7 +27,8 @@
 #include "fc-api.h"
 #include "fc-args.h"
 #include "fc-jail.h"
-#include "fc-proc.h"
+#include "vmm-gc.h"
+#include "vmm-proc.h"
 #include "fc-file.h"
 #include "install.h"
 
@@ -101,14 +102,6 @@ static int forced(struct lia_ctx *ctx)
 	return ctx->host->vm_force(ctx); /* `vm stop --force`, gc reclaiming a dead VM */
 }
 
-/* remove path if it is a socket or a symlink (never a regular file someone put there) */
-static void unlink_socket(const char *path)
-{
-	struct stat st;
-	if (path && lstat(path, &st) == 0 && (S_ISSOCK(st.st_mode) || S_ISLNK(st.st_mode)))
-		unlink(path);
-}
-
 /* a file of our own at path, empty; a link or other thing planted there is replaced */
 static int open_fresh(struct lia_ctx *ctx, const char *path, int append, char *err, size_t errlen)
 {
@@ -164,14 +157,14 @@ static int teardown(struct lia_ctx *ctx, struct fc_vm *v, int graceful, int repo
 
 	if (pid > 0) {
 		int status = -1, gone, killed = 0;
-		gone = fc_wait_exit(pid, start, 0, &status);
+		gone = vmm_wait_exit(pid, start, 0, &status);
 		if (!gone && graceful && send_ctrl_alt_del(ctx, v->api))
-			gone = fc_wait_exit(pid, start, (long)ctx->host->cfg_int(ctx, "stop_timeout") * 1000,
-					    &status);
+			gone = vmm_wait_exit(pid, start, (long)ctx->host->cfg_int(ctx, "stop_timeout") * 1000,
+					     &status);
 		if (!gone) {
-			if (fc_kill(pid, start, SIGKILL) == 0)
+			if (vmm_kill(pid, start, SIGKILL) == 0)
 				killed = 1;
-			gone = fc_wait_exit(pid, start, 5000, &status);
+			gone = vmm_wait_exit(pid, start, 5000, &status);
 		}
 		if (!gone) {
 			/* e.g. stuck in D state: keep the ledger so gc retries */
@@ -184,9 +177,9 @@ static int teardown(struct lia_ctx *ctx, struct fc_vm *v, int graceful, int repo
 		}
 		/* not our child (another lia-core started it): Firecracker logs its exit code */
 		if (status < 0)
-			status = fc_log_exit_code(v->log);
+			status = vmm_log_last_int(v->log, "exit_code=");
 		if (status < 0)
-			status = fc_log_exit_code(v->console);
+			status = vmm_log_last_int(v->console, "exit_code=");
 		if (status < 0 && killed)
 			status = 128 + SIGKILL;
 		ctx->host->vm_set_int(ctx, "fc.exit_status", status);
@@ -199,10 +192,10 @@ static int teardown(struct lia_ctx *ctx, struct fc_vm *v, int graceful, int repo
 			       (int)pid, v->name, status);
 	}
 	/* Firecracker never removes its sockets; a stale one makes the next start fail */
-	unlink_socket(v->api);
+	vmm_unlink_socket(v->api);
 	ctx->host->ledger_del(ctx, "socket", v->api);
 	if (uds)
-		unlink_socket(uds);
+		vmm_unlink_socket(uds);
 	if (v->jailed) {
 		int r = fc_jail_remove(&v->jail);
 		if (r < 0)
@@ -464,14 +457,14 @@ static int launch(struct lia_ctx *ctx, struct fc_vm *v, char *err, size_t errlen
 		argv[n++] = v->name;
 	}
 	argv[n] = NULL;
-	r = fc_spawn(argv, con, &pid, err, errlen);
+	r = vmm_spawn(argv, con, &pid, err, errlen);
 	close(con);
 	if (r)
 		return -r;
 	/* record the process before anything else can fail: undo/gc find it from here */
 	uint64_t start = 0;
 	int z = 0;
-	fc_starttime(pid, &start, &z);
+	vmm_starttime(pid, &start, &z);
 	char id[64];
 	snprintf(id, sizeof(id), "%d:%" PRIu64, (int)pid, start);
 	ctx->host->vm_set_int(ctx, "fc.pid", pid);
@@ -480,20 +473,20 @@ static int launch(struct lia_ctx *ctx, struct fc_vm *v, char *err, size_t errlen
 	r = ctx->host->ledger_add(ctx, "pid", id);
 	if (r < 0) {
 		/* cannot persist it: do not leave an untracked VMM behind */
-		fc_kill(pid, start, SIGKILL);
+		vmm_kill(pid, start, SIGKILL);
 		int st;
-		fc_wait_exit(pid, start, 5000, &st);
+		vmm_wait_exit(pid, start, 5000, &st);
 		ctx->host->vm_set(ctx, "fc.pid", NULL);
 		ctx->host->vm_set(ctx, "fc.pid_start", NULL);
 		say(err, errlen, "cannot record firecracker's pid in the VM record");
 		return r;
 	}
 	int status;
-	r = fc_wait_socket(v->api, pid, start, (long)ctx->host->cfg_int(ctx, "socket_timeout") * 1000,
-			   &status);
+	r = vmm_wait_socket(v->api, pid, start, (long)ctx->host->cfg_int(ctx, "socket_timeout") * 1000,
+			    &status);
 	if (r == -ECHILD) {
 		char tail[400];
-		fc_log_tail(v->console, tail, sizeof(tail));
+		vmm_log_tail(v->console, tail, sizeof(tail));
 		say(err, errlen,
 		    "firecracker (%s) exited with status %d before its API socket %s was ready; "
 		    "console log %s: %s",
@@ -524,7 +517,7 @@ static int boot_run(struct lia_ctx *ctx, void *state)
 		return r;
 	/* a VM record that still names a live VMM: refuse instead of starting a second one */
 	pid_t old = (pid_t)ctx->host->vm_get_int(ctx, "fc.pid", 0);
-	if (old > 0 && fc_alive(old, (uint64_t)ctx->host->vm_get_int(ctx, "fc.pid_start", 0))) {
+	if (old > 0 && vmm_alive(old, (uint64_t)ctx->host->vm_get_int(ctx, "fc.pid_start", 0))) {
 		boot_free(&b);
 		return ctx->host->error(ctx, -EBUSY, "VM '%s' already runs (firecracker pid %d).", v.name,
 					(int)old);
@@ -545,10 +538,10 @@ static int boot_run(struct lia_ctx *ctx, void *state)
 	mkdir(dir, 0755);
 	ctx->host->path(ctx, dir, sizeof(dir), "logs");
 	mkdir(dir, 0755);
-	unlink_socket(v.api); /* stale from a crashed run: firecracker would refuse to bind */
+	vmm_unlink_socket(v.api); /* stale from a crashed run: firecracker would refuse to bind */
 	const char *uds = ctx->host->vm_get(ctx, "vsock.uds");
 	if (uds && *uds)
-		unlink_socket(uds); /* PUT /vsock fails with AddrInUse otherwise */
+		vmm_unlink_socket(uds); /* PUT /vsock fails with AddrInUse otherwise */
 
 	r = create_empty(ctx, v.log, err, sizeof(err));
 	if (!r)
@@ -579,7 +572,7 @@ static int boot_run(struct lia_ctx *ctx, void *state)
 			continue;
 		if (st < 0) {
 			char tail[400];
-			fc_log_tail(v.console, tail, sizeof(tail));
+			vmm_log_tail(v.console, tail, sizeof(tail));
 			say(msg, sizeof(msg),
 			    "PUT %s to firecracker of VM '%s' got no answer: %s (console log: %s).",
 			    b.calls[i].path, v.name, err, tail[0] ? tail : "(empty)");
@@ -655,81 +648,19 @@ static int destroy_run(struct lia_ctx *ctx, void *state)
 	return LIA_OK;
 }
 
-/* argv of /proc/PID/cmdline: the value after "--api-sock", or NULL */
+/* the API socket of a firecracker process: the value after "--api-sock" */
 static int proc_api_sock(const char *pid, char *out, size_t outlen)
 {
-	char path[300], buf[8192];
-	snprintf(path, sizeof(path), "/proc/%s/cmdline", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	for (char *p = buf; p < buf + n; p += strlen(p) + 1)
-		if (!strcmp(p, "--api-sock") && p + strlen(p) + 1 < buf + n) {
-			snprintf(out, outlen, "%s", p + strlen(p) + 1);
-			return 1;
-		}
-	return 0;
+	return vmm_proc_arg(pid, "--api-sock", out, outlen);
 }
 
 static int gc_run(struct lia_ctx *ctx, void *state)
 {
 	(void)state;
-	char dir[PATH_MAX], sock[PATH_MAX];
-	if (ctx->host->path(ctx, dir, sizeof(dir), "sockets"))
-		return 0;
-	size_t dl = strlen(dir);
-	/* VMMs whose API socket no record owns: a start whose lia-core died, a destroyed
-	 * record.  A start in progress has its socket in the ledger before it spawns. */
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	while (d && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		if (!proc_api_sock(e->d_name, sock, sizeof(sock)))
-			continue;
-		if (strncmp(sock, dir, dl) || sock[dl] != '/' || ctx->host->ledger_owned(ctx, "socket", sock))
-			continue;
-		pid_t pid = (pid_t)atoi(e->d_name);
-		uint64_t start;
-		int z = 0, st;
-		if (fc_starttime(pid, &start, &z) < 0 || z)
-			continue;
-		if (ctx->host->dry_run(ctx)) {
-			ctx->host->note(ctx, "kill orphaned firecracker pid %d (%s)", (int)pid, sock);
-			continue;
-		}
-		if (fc_kill(pid, start, SIGKILL) == 0) {
-			fc_wait_exit(pid, start, 5000, &st);
-			ctx->host->note(ctx, "killed orphaned firecracker pid %d (%s)", (int)pid, sock);
-		}
-	}
-	if (d)
-		closedir(d);
-	/* API sockets nobody owns */
-	d = opendir(dir);
-	while (d && (e = readdir(d)) != NULL) {
-		size_t l = strlen(e->d_name);
-		if (l < 5 || strcmp(e->d_name + l - 4, ".api"))
-			continue;
-		if (snprintf(sock, sizeof(sock), "%s/%s", dir, e->d_name) >= (int)sizeof(sock))
-			continue;
-		if (ctx->host->ledger_owned(ctx, "socket", sock))
-			continue;
-		if (ctx->host->dry_run(ctx)) {
-			ctx->host->note(ctx, "remove orphaned API socket %s", sock);
-			continue;
-		}
-		unlink_socket(sock);
-		ctx->host->note(ctx, "removed orphaned API socket %s", sock);
-	}
-	if (d)
-		closedir(d);
-	return LIA_OK;
+	static const struct vmm_gc g = {
+		.vmm = "firecracker", .socket = "API socket", .suffix = ".api", .socket_of = proc_api_sock
+	};
+	return vmm_gc_orphans(ctx, &g);
 }
 
 static int preflight_run(struct lia_ctx *ctx, void *state)

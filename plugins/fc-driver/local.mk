@@ -21,7 +21,8 @@ plugins_fc_driver_fc_driver_la_SOURCES = \
 	plugins/fc-driver/fc-args.c plugins/fc-driver/fc-args.h \
 	plugins/common/bootargs.c plugins/common/bootargs.h \
 	plugins/fc-driver/fc-api.c plugins/fc-driver/fc-api.h \
-	plugins/fc-driver/fc-proc.c plugins/fc-driver/fc-proc.h \
+	plugins/common/vmm-proc.c plugins/common/vmm-proc.h \
+	plugins/common/vmm-gc.c plugins/common/vmm-gc.h \
 	plugins/fc-driver/fc-jail.c plugins/fc-driver/fc-jail.h \
 	plugins/fc-driver/fc-file.c plugins/fc-driver/fc-file.h \
 	plugins/fc-driver/install.c plugins/fc-driver/install.h

@@ -1,7 +1,7 @@
 # plugins/qemu-driver: the QEMU VMM driver (role "vmm"); configure: --disable-qemu-driver.
 # For hosts where Firecracker cannot run (no /dev/kvm: TCG) or is not wanted.  The process
-# helpers are fc-driver's (fc-proc.c, compiled in: a plugin links no other plugin) and the
-# kernel command line is plugins/common/bootargs.c, shared with fc-driver.
+# helpers and the gc hook (plugins/common/vmm-proc.c, vmm-gc.c) and the kernel command line
+# (plugins/common/bootargs.c) are shared with fc-driver, compiled into each.
 QEMU_SH_TESTS = tests/qemu/driver.sh tests/qemu/e2e.sh
 # the shell tests are listed even when the plugin is not built: they skip, saying why
 TESTS += $(QEMU_SH_TESTS)
@@ -13,10 +13,10 @@ plugins_qemu_driver_qemu_driver_la_SOURCES = \
 	plugins/qemu-driver/qemu-driver.c \
 	plugins/qemu-driver/qemu-argv.c plugins/qemu-driver/qemu-argv.h \
 	plugins/qemu-driver/qmp.c plugins/qemu-driver/qmp.h \
-	plugins/fc-driver/fc-proc.c plugins/fc-driver/fc-proc.h \
+	plugins/common/vmm-proc.c plugins/common/vmm-proc.h \
+	plugins/common/vmm-gc.c plugins/common/vmm-gc.h \
 	plugins/common/bootargs.c plugins/common/bootargs.h
-plugins_qemu_driver_qemu_driver_la_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/plugins/common \
-	-I$(top_srcdir)/plugins/fc-driver $(JANSSON_CFLAGS)
+plugins_qemu_driver_qemu_driver_la_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/plugins/common $(JANSSON_CFLAGS)
 plugins_qemu_driver_qemu_driver_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_qemu_driver_qemu_driver_la_LIBADD = $(JANSSON_LIBS)
 PRELOAD_PLUGINS += plugins/qemu-driver/qemu-driver.la

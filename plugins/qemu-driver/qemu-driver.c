@@ -28,7 +28,8 @@
 #include <lia/plugin.h>
 
 #include "bootargs.h"
-#include "fc-proc.h"
+#include "vmm-gc.h"
+#include "vmm-proc.h"
 #include "qemu-argv.h"
 #include "qmp.h"
 
@@ -153,13 +154,6 @@ static int forced(struct lia_ctx *ctx)
 	return ctx->host->vm_force(ctx); /* `vm stop --force`, gc reclaiming a dead VM */
 }
 
-static void unlink_socket(const char *path)
-{
-	struct stat st;
-	if (path && lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-		unlink(path);
-}
-
 static long ms_setting(struct lia_ctx *ctx, const char *key)
 {
 	return (long)ctx->host->cfg_int(ctx, key) * 1000;
@@ -174,12 +168,12 @@ static int teardown(struct lia_ctx *ctx, struct qvm *v, int graceful, int report
 	if (pid > 0) {
 		int status = -1, gone, killed = 0;
 		char err[512];
-		gone = fc_wait_exit(pid, start, 0, &status);
+		gone = vmm_wait_exit(pid, start, 0, &status);
 		if (!gone && graceful) {
 			int r = qmp_call(v->qmp, "system_powerdown", ms_setting(ctx, "qmp_timeout"), NULL,
 					 err, sizeof(err));
 			if (r == 0)
-				gone = fc_wait_exit(pid, start, ms_setting(ctx, "stop_timeout"), &status);
+				gone = vmm_wait_exit(pid, start, ms_setting(ctx, "stop_timeout"), &status);
 			else
 				ctx->host->log(ctx, LIA_LOG_INFO,
 					       "system_powerdown failed (%s); killing QEMU.", err);
@@ -190,9 +184,9 @@ static int teardown(struct lia_ctx *ctx, struct qvm *v, int graceful, int report
 					       v->name, ctx->host->cfg_int(ctx, "stop_timeout"));
 		}
 		if (!gone) {
-			if (fc_kill(pid, start, SIGKILL) == 0)
+			if (vmm_kill(pid, start, SIGKILL) == 0)
 				killed = 1;
-			gone = fc_wait_exit(pid, start, 5000, &status);
+			gone = vmm_wait_exit(pid, start, 5000, &status);
 		}
 		if (!gone) {
 			if (report)
@@ -214,7 +208,7 @@ static int teardown(struct lia_ctx *ctx, struct qvm *v, int graceful, int report
 		ctx->host->log(ctx, LIA_LOG_INFO, "QEMU (pid %d) of VM '%s' ended, status %d.", (int)pid,
 			       v->name, status);
 	}
-	unlink_socket(v->qmp);
+	vmm_unlink_socket(v->qmp);
 	ctx->host->ledger_del(ctx, "socket", v->qmp);
 	ctx->host->vm_set(ctx, "qemu.qmp", NULL);
 	return 0;
@@ -364,7 +358,7 @@ static int launch(struct lia_ctx *ctx, struct qvm *v, struct plan *p, char *err,
 		qemu_argv_free(argv);
 		return -errno;
 	}
-	int r = fc_spawn((const char *const *)argv, con, &pid, err, errlen);
+	int r = vmm_spawn((const char *const *)argv, con, &pid, err, errlen);
 	close(con);
 	qemu_argv_free(argv);
 	if (r)
@@ -372,7 +366,7 @@ static int launch(struct lia_ctx *ctx, struct qvm *v, struct plan *p, char *err,
 	/* record the process before anything else can fail: undo and gc find it there */
 	uint64_t start = 0;
 	int z = 0;
-	fc_starttime(pid, &start, &z);
+	vmm_starttime(pid, &start, &z);
 	char id[64];
 	snprintf(id, sizeof(id), "%d:%" PRIu64, (int)pid, start);
 	ctx->host->vm_set_int(ctx, "qemu.pid", pid);
@@ -382,18 +376,18 @@ static int launch(struct lia_ctx *ctx, struct qvm *v, struct plan *p, char *err,
 	r = ctx->host->ledger_add(ctx, "pid", id);
 	if (r < 0) {
 		int st;
-		fc_kill(pid, start, SIGKILL);
-		fc_wait_exit(pid, start, 5000, &st);
+		vmm_kill(pid, start, SIGKILL);
+		vmm_wait_exit(pid, start, 5000, &st);
 		ctx->host->vm_set(ctx, "qemu.pid", NULL);
 		ctx->host->vm_set(ctx, "qemu.pid_start", NULL);
 		say(err, errlen, "cannot record QEMU's pid in the VM record");
 		return r;
 	}
 	int status;
-	r = fc_wait_socket(v->qmp, pid, start, ms_setting(ctx, "socket_timeout"), &status);
+	r = vmm_wait_socket(v->qmp, pid, start, ms_setting(ctx, "socket_timeout"), &status);
 	if (r == -ECHILD) {
 		char tail[600];
-		fc_log_tail(v->console, tail, sizeof(tail));
+		vmm_log_tail(v->console, tail, sizeof(tail));
 		say(err, errlen,
 		    "QEMU (%s) exited with status %d before its QMP socket %s was ready; console log %s: %s",
 		    p->binary, status, v->qmp, v->console, tail[0] ? tail : "(empty)");
@@ -411,9 +405,9 @@ static int launch(struct lia_ctx *ctx, struct qvm *v, struct plan *p, char *err,
 	r = qmp_call(v->qmp, "query-status", ms_setting(ctx, "qmp_timeout"), &st, qerr, sizeof(qerr));
 	if (r < 0) {
 		/* QEMU listens before it loads the kernel: a bad kernel ends it right here */
-		if (fc_wait_exit(pid, start, 2000, &status)) {
+		if (vmm_wait_exit(pid, start, 2000, &status)) {
 			char tail[600];
-			fc_log_tail(v->console, tail, sizeof(tail));
+			vmm_log_tail(v->console, tail, sizeof(tail));
 			say(err, errlen,
 			    "QEMU (%s) exited with status %d right after start; console log %s: %s",
 			    p->binary, status, v->console, tail[0] ? tail : "(empty)");
@@ -443,7 +437,7 @@ static int boot_run(struct lia_ctx *ctx, void *state)
 	if ((r = vm_paths(ctx, &v)) < 0 || (r = plan_boot(ctx, &v, &p)) < 0)
 		return r;
 	pid_t old = (pid_t)ctx->host->vm_get_int(ctx, "qemu.pid", 0);
-	if (old > 0 && fc_alive(old, (uint64_t)ctx->host->vm_get_int(ctx, "qemu.pid_start", 0)))
+	if (old > 0 && vmm_alive(old, (uint64_t)ctx->host->vm_get_int(ctx, "qemu.pid_start", 0)))
 		return ctx->host->error(ctx, -EBUSY, "VM '%s' already runs (QEMU pid %d).", v.name, (int)old);
 	/* a QEMU that died under us (kill -9, host crash): forget it before the new one */
 	if (old > 0 && (r = teardown(ctx, &v, 0, 1)) < 0)
@@ -456,7 +450,7 @@ static int boot_run(struct lia_ctx *ctx, void *state)
 	mkdir(dir, 0755);
 	ctx->host->path(ctx, dir, sizeof(dir), "logs");
 	mkdir(dir, 0755);
-	unlink_socket(v.qmp); /* stale from a crashed run */
+	vmm_unlink_socket(v.qmp); /* stale from a crashed run */
 	record_vsock(ctx, &p);
 	r = launch(ctx, &v, &p, err, sizeof(err));
 	if (r < 0) {
@@ -523,83 +517,24 @@ static int destroy_run(struct lia_ctx *ctx, void *state)
 /* the QMP socket path of a QEMU from its argv ("-qmp unix:PATH,server=on,..."), or 0 */
 static int proc_qmp_sock(const char *pid, char *out, size_t outlen)
 {
-	char path[300], buf[16384];
-	snprintf(path, sizeof(path), "/proc/%s/cmdline", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	char val[PATH_MAX + 64];
+	if (!vmm_proc_arg(pid, "-qmp", val, sizeof(val)) || strncmp(val, "unix:", 5))
 		return 0;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
+	size_t l = strcspn(val + 5, ",");
+	if (l >= outlen)
 		return 0;
-	buf[n] = '\0';
-	for (char *p = buf; p < buf + n; p += strlen(p) + 1)
-		if (!strcmp(p, "-qmp") && p + strlen(p) + 1 < buf + n) {
-			const char *val = p + strlen(p) + 1;
-			if (strncmp(val, "unix:", 5))
-				return 0;
-			val += 5;
-			size_t l = strcspn(val, ",");
-			if (l >= outlen)
-				return 0;
-			memcpy(out, val, l);
-			out[l] = '\0';
-			return 1;
-		}
-	return 0;
+	memcpy(out, val + 5, l);
+	out[l] = '\0';
+	return 1;
 }
 
 static int gc_run(struct lia_ctx *ctx, void *state)
 {
 	(void)state;
-	char dir[PATH_MAX], sock[PATH_MAX];
-	if (ctx->host->path(ctx, dir, sizeof(dir), "sockets"))
-		return 0;
-	size_t dl = strlen(dir);
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	while (d && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		if (!proc_qmp_sock(e->d_name, sock, sizeof(sock)))
-			continue;
-		if (strncmp(sock, dir, dl) || sock[dl] != '/' || ctx->host->ledger_owned(ctx, "socket", sock))
-			continue;
-		pid_t pid = (pid_t)atoi(e->d_name);
-		uint64_t start;
-		int z = 0, st;
-		if (fc_starttime(pid, &start, &z) < 0 || z)
-			continue;
-		if (ctx->host->dry_run(ctx)) {
-			ctx->host->note(ctx, "kill orphaned QEMU pid %d (%s)", (int)pid, sock);
-			continue;
-		}
-		if (fc_kill(pid, start, SIGKILL) == 0) {
-			fc_wait_exit(pid, start, 5000, &st);
-			ctx->host->note(ctx, "killed orphaned QEMU pid %d (%s)", (int)pid, sock);
-		}
-	}
-	if (d)
-		closedir(d);
-	d = opendir(dir);
-	while (d && (e = readdir(d)) != NULL) {
-		size_t l = strlen(e->d_name);
-		if (l < 5 || strcmp(e->d_name + l - 4, ".qmp"))
-			continue;
-		if (snprintf(sock, sizeof(sock), "%s/%s", dir, e->d_name) >= (int)sizeof(sock))
-			continue;
-		if (ctx->host->ledger_owned(ctx, "socket", sock))
-			continue;
-		if (ctx->host->dry_run(ctx)) {
-			ctx->host->note(ctx, "remove orphaned QMP socket %s", sock);
-			continue;
-		}
-		unlink_socket(sock);
-		ctx->host->note(ctx, "removed orphaned QMP socket %s", sock);
-	}
-	if (d)
-		closedir(d);
-	return LIA_OK;
+	static const struct vmm_gc g = {
+		.vmm = "QEMU", .socket = "QMP socket", .suffix = ".qmp", .socket_of = proc_qmp_sock
+	};
+	return vmm_gc_orphans(ctx, &g);
 }
 
 static int preflight_run(struct lia_ctx *ctx, void *state)
@@ -627,7 +562,7 @@ static int cmd_status(struct lia_ctx *ctx, void *state, int argc, char **argv)
 	if (vm_paths(ctx, &v) < 0)
 		return 2;
 	pid_t pid = (pid_t)ctx->host->vm_get_int(ctx, "qemu.pid", 0);
-	if (pid <= 0 || !fc_alive(pid, (uint64_t)ctx->host->vm_get_int(ctx, "qemu.pid_start", 0))) {
+	if (pid <= 0 || !vmm_alive(pid, (uint64_t)ctx->host->vm_get_int(ctx, "qemu.pid_start", 0))) {
 		printf("%s: no QEMU process\n", v.name);
 		return 1;
 	}

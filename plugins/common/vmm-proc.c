@@ -1,4 +1,5 @@
-/* fc-driver: spawning, identifying, waiting for and killing the firecracker process. */
+/* vmm-proc: spawning, identifying, waiting for and killing a VMM process (firecracker,
+ * QEMU), and the files it leaves: shared by fc-driver and qemu-driver. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -16,11 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fc-proc.h"
+#include "vmm-proc.h"
 
 extern char **environ;
 
-int64_t fc_now_ms(void)
+int64_t vmm_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -34,7 +35,7 @@ static void sleep_ms(long ms)
 		;
 }
 
-int fc_spawn(const char *const argv[], int console_fd, pid_t *pid, char *err, size_t errlen)
+int vmm_spawn(const char *const argv[], int console_fd, pid_t *pid, char *err, size_t errlen)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
@@ -64,7 +65,7 @@ int fc_spawn(const char *const argv[], int console_fd, pid_t *pid, char *err, si
 	return rc;
 }
 
-int fc_starttime(pid_t pid, uint64_t *start, int *zombie)
+int vmm_starttime(pid_t pid, uint64_t *start, int *zombie)
 {
 	char path[64], buf[1024];
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
@@ -93,11 +94,11 @@ int fc_starttime(pid_t pid, uint64_t *start, int *zombie)
 	return 0;
 }
 
-int fc_alive(pid_t pid, uint64_t start)
+int vmm_alive(pid_t pid, uint64_t start)
 {
 	uint64_t st;
 	int z = 0;
-	if (pid <= 0 || fc_starttime(pid, &st, &z) < 0)
+	if (pid <= 0 || vmm_starttime(pid, &st, &z) < 0)
 		return 0;
 	/* a zombie has exited: init may be slow (or absent) to reap it */
 	return st == start && !z;
@@ -125,10 +126,10 @@ static int try_reap(pid_t pid, int *status)
 	return 0;
 }
 
-int fc_wait_socket(const char *path, pid_t pid, uint64_t start, long timeout_ms, int *status)
+int vmm_wait_socket(const char *path, pid_t pid, uint64_t start, long timeout_ms, int *status)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int64_t deadline = fc_now_ms() + timeout_ms;
+	int64_t deadline = vmm_now_ms() + timeout_ms;
 	long nap = 1;
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
@@ -145,9 +146,9 @@ int fc_wait_socket(const char *path, pid_t pid, uint64_t start, long timeout_ms,
 			return 0;
 		if (e != ENOENT && e != ECONNREFUSED && e != EAGAIN)
 			return -e;
-		if (try_reap(pid, status) || !fc_alive(pid, start))
+		if (try_reap(pid, status) || !vmm_alive(pid, start))
 			return -ECHILD;
-		if (fc_now_ms() >= deadline)
+		if (vmm_now_ms() >= deadline)
 			return -ETIMEDOUT;
 		/* connect() on a Unix socket is cheap: poll often, the gap is ~10 ms */
 		sleep_ms(nap);
@@ -173,11 +174,11 @@ static int pidfd_for(pid_t pid, uint64_t start)
 	if (fd < 0)
 		return -1;
 	/* the pidfd pins the pid: if the start time still matches now, fd is our VMM */
-	if (!fc_alive(pid, start)) {
+	if (!vmm_alive(pid, start)) {
 		uint64_t st;
 		int z = 0;
 		/* our own not-yet-reaped child shows as a zombie: still the right one */
-		if (fc_starttime(pid, &st, &z) == 0 && st == start && z)
+		if (vmm_starttime(pid, &st, &z) == 0 && st == start && z)
 			return fd;
 		close(fd);
 		errno = ESRCH;
@@ -186,9 +187,9 @@ static int pidfd_for(pid_t pid, uint64_t start)
 	return fd;
 }
 
-int fc_wait_exit(pid_t pid, uint64_t start, long timeout_ms, int *status)
+int vmm_wait_exit(pid_t pid, uint64_t start, long timeout_ms, int *status)
 {
-	int64_t deadline = fc_now_ms() + timeout_ms;
+	int64_t deadline = vmm_now_ms() + timeout_ms;
 	*status = -1;
 	if (try_reap(pid, status))
 		return 1;
@@ -196,7 +197,7 @@ int fc_wait_exit(pid_t pid, uint64_t start, long timeout_ms, int *status)
 	if (fd < 0 && errno == ESRCH)
 		return 1;
 	for (;;) {
-		long left = (long)(deadline - fc_now_ms());
+		long left = (long)(deadline - vmm_now_ms());
 		if (fd >= 0) {
 			/* readable once the process has exited (zombie or reaped) */
 			struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -211,11 +212,11 @@ int fc_wait_exit(pid_t pid, uint64_t start, long timeout_ms, int *status)
 			}
 		} else {
 			/* no pidfd (old kernel): poll /proc */
-			if (try_reap(pid, status) || !fc_alive(pid, start))
+			if (try_reap(pid, status) || !vmm_alive(pid, start))
 				return 1;
 			sleep_ms(left > 10 ? 10 : (left > 0 ? left : 0));
 		}
-		if (fc_now_ms() >= deadline) {
+		if (vmm_now_ms() >= deadline) {
 			if (fd >= 0)
 				close(fd);
 			return 0;
@@ -223,14 +224,14 @@ int fc_wait_exit(pid_t pid, uint64_t start, long timeout_ms, int *status)
 	}
 }
 
-int fc_kill(pid_t pid, uint64_t start, int sig)
+int vmm_kill(pid_t pid, uint64_t start, int sig)
 {
 	int fd = pidfd_for(pid, start);
 	if (fd < 0) {
 		if (errno == ESRCH)
 			return -ESRCH;
 		/* no pidfd support: check identity, then kill (tiny reuse window) */
-		if (!fc_alive(pid, start))
+		if (!vmm_alive(pid, start))
 			return -ESRCH;
 		return kill(pid, sig) < 0 ? -errno : 0;
 	}
@@ -264,7 +265,7 @@ static size_t read_tail(const char *path, char *buf, size_t len)
 	return n > 0 ? (size_t)n : 0;
 }
 
-void fc_log_tail(const char *path, char *out, size_t outlen)
+void vmm_log_tail(const char *path, char *out, size_t outlen)
 {
 	char buf[512];
 	size_t n = read_tail(path, buf, outlen - 1 < sizeof(buf) ? outlen - 1 : sizeof(buf));
@@ -291,13 +292,38 @@ void fc_log_tail(const char *path, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
-int fc_log_exit_code(const char *path)
+int vmm_log_last_int(const char *path, const char *key)
 {
 	char buf[4096 + 1];
-	size_t n = read_tail(path, buf, sizeof(buf) - 1);
+	size_t n = read_tail(path, buf, sizeof(buf) - 1), kl = strlen(key);
 	buf[n] = '\0';
 	int code = -1;
-	for (char *p = buf; (p = strstr(p, "exit_code=")) != NULL; p += 10)
-		code = atoi(p + 10);
+	for (char *p = buf; (p = strstr(p, key)) != NULL; p += kl)
+		code = atoi(p + kl);
 	return code;
+}
+
+int vmm_proc_arg(const char *pid, const char *flag, char *out, size_t outlen)
+{
+	char path[300], buf[16384];
+	snprintf(path, sizeof(path), "/proc/%s/cmdline", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	for (char *p = buf; p < buf + n; p += strlen(p) + 1)
+		if (!strcmp(p, flag) && p + strlen(p) + 1 < buf + n)
+			return (size_t)snprintf(out, outlen, "%s", p + strlen(p) + 1) < outlen;
+	return 0;
+}
+
+void vmm_unlink_socket(const char *path)
+{
+	struct stat st;
+	if (path && lstat(path, &st) == 0 && (S_ISSOCK(st.st_mode) || S_ISLNK(st.st_mode)))
+		unlink(path);
 }
