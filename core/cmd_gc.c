@@ -76,8 +76,9 @@ static int reconcile(struct app *a, const char *name, int *failures)
 		bad = vm_run_pipeline(a, r, g->pipeline, 1, 1, "gc") || delete_if_empty(r) < 0;
 		break;
 	case GC_UNDO_TO:
-		bad = undo_pipeline(a, r, g->pipeline) != 0;
-		bad |= vm_save_state(r, g->to) != 0;
+		/* a failed undo keeps the state it found, so the next gc retries what the
+		 * ledger still holds */
+		bad = undo_pipeline(a, r, g->pipeline) != 0 || vm_save_state(r, g->to) != 0;
 		break;
 	case GC_STOP: bad = vm_pipeline_stop(a, r, 1) != 0; break;
 	case GC_NONE: break;

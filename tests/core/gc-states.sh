@@ -111,6 +111,17 @@ is "$rc" 0 "the next gc retries"
 is "$(vm_calls)" "stub-b undo gc/create v-stuck force;stub-a undo gc/create v-stuck force;" "... with the same undo calls"
 test ! -e "$V/v-stuck.json"; ok $? "... and removes the record once the ledger is empty"
 
+# the same for a VM left starting: a failed undo keeps "starting", so the next gc retries
+conf "fail_undo = \"boot\";"
+rec v-stuck2 starting
+gc; rc=$?
+is "$rc" 1 "starting, an undo that fails: gc exits 1"
+is "$(state_of v-stuck2)" starting "... and the record stays starting, not stopped with objects left"
+conf ""
+gc; rc=$?
+is "$rc" 0 "the next gc retries the undo"
+is "$(state_of v-stuck2)" stopped "... and then the VM is stopped"
+
 conf ""
 rec v-keep destroying "[{\"kind\": \"nobody\", \"id\": \"x\", \"plugin\": \"gone\"}]"
 gc; rc=$?
