@@ -136,7 +136,51 @@ int img_vm_create(struct lia_ctx *ctx, void *state);
 int img_vm_destroy(struct lia_ctx *ctx, void *state);
 int img_gc(struct lia_ctx *ctx, void *state);
 
-/* option names every image plugin shares (their options[] lists must contain them) */
+/* ---- what every image plugin declares alike ---- */
 #define IMG_DEFAULT_OVERLAY_ENV "LIA_ROOTFS_OVERLAY"
+
+/* The settings img_guest_from_cfg reads (same names in every image plugin): the image
+ * size, with the plugin's own default and lower bound, then overlay, dns and hostname. */
+/* one setting or hook per block, as in the plugins' own tables */
+/* clang-format off */
+#define IMG_SIZE_OPTION(dflt, min_mib)                                          \
+	{ .name = "size_mib",                                                   \
+	  .type = LIA_OPT_INT,                                                  \
+	  .default_value = dflt,                                                \
+	  LIA_RANGE(min_mib, 1048576),                                          \
+	  .help = "size of the sparse template image" }
+#define IMG_GUEST_OPTIONS                                                       \
+	{ .name = "overlay",                                                    \
+	  .type = LIA_OPT_STRING,                                               \
+	  .default_value = LIA_ROOTFS_DIR,                                      \
+	  .kind = LIA_KIND_ABSPATH,                                             \
+	  .help = "folder laid over the image (env LIA_ROOTFS_OVERLAY when unset)" }, \
+	{ .name = "dns",                                                        \
+	  .type = LIA_OPT_STRINGS,                                              \
+	  .default_value = "8.8.8.8,8.8.4.4",                                   \
+	  .kind = LIA_KIND_IPV4,                                                \
+	  .help = "guest nameservers" },                                        \
+	{ .name = "hostname",                                                   \
+	  .type = LIA_OPT_STRING,                                               \
+	  .default_value = "lia-agent",                                         \
+	  .help = "guest host name" }
+
+/* The per-VM hooks (vmdisk.c): clone the root disk and make the data volume at create,
+ * remove them at destroy, remove what no VM owns at gc. */
+#define IMG_VM_HOOKS                                                            \
+	{ .phase = LIA_PHASE_CREATE,                                            \
+	  .run = img_vm_create,                                                 \
+	  .undo = img_vm_destroy,                                               \
+	  .summary = "clone the root disk and make the data volume" },          \
+	{ .phase = LIA_PHASE_DESTROY,                                           \
+	  .run = img_vm_destroy,                                                \
+	  .summary = "remove the VM's root disk and data volume" },             \
+	{ .phase = LIA_PHASE_GC,                                                \
+	  .run = img_gc,                                                        \
+	  .summary = "remove disks no VM owns and leftovers of interrupted builds" }
+/* clang-format on */
+
+/* the programs every image build runs (mkfs.ext4 -d, e2fsck -fn) */
+#define IMG_NEEDS "prog:mkfs.ext4=e2fsprogs", "prog:e2fsck=e2fsprogs"
 
 #endif

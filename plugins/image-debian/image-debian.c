@@ -410,25 +410,8 @@ static const struct lia_option options[] = {
 	  .type = LIA_OPT_STRING,
 	  .kind = LIA_KIND_ABSPATH,
 	  .help = "where mmdebstrap tarballs are kept (default state_dir/cache/image-debian)" },
-	{ .name = "size_mib",
-	  .type = LIA_OPT_INT,
-	  .default_value = "1024",
-	  LIA_RANGE(64, 1048576),
-	  .help = "size of the sparse template image" },
-	{ .name = "overlay",
-	  .type = LIA_OPT_STRING,
-	  .kind = LIA_KIND_ABSPATH,
-	  .default_value = LIA_ROOTFS_DIR,
-	  .help = "folder laid over the image (env LIA_ROOTFS_OVERLAY when unset)" },
-	{ .name = "dns",
-	  .type = LIA_OPT_STRINGS,
-	  .default_value = "8.8.8.8,8.8.4.4",
-	  .kind = LIA_KIND_IPV4,
-	  .help = "guest nameservers" },
-	{ .name = "hostname",
-	  .type = LIA_OPT_STRING,
-	  .default_value = "lia-agent",
-	  .help = "guest host name" },
+	IMG_SIZE_OPTION("1024", 64),
+	IMG_GUEST_OPTIONS,
 	{ 0 },
 };
 
@@ -439,20 +422,11 @@ static const struct lia_hook hooks[] = {
 	  .undo = image_undo,
 	  .plan = image_plan,
 	  .summary = "build the Debian template image rootfs.ext4 with mmdebstrap" },
-	{ .phase = LIA_PHASE_CREATE,
-	  .run = img_vm_create,
-	  .undo = img_vm_destroy,
-	  .summary = "clone the root disk and make the data volume" },
-	{ .phase = LIA_PHASE_DESTROY,
-	  .run = img_vm_destroy,
-	  .summary = "remove the VM's root disk and data volume" },
-	{ .phase = LIA_PHASE_GC,
-	  .run = img_gc,
-	  .summary = "remove disks no VM owns and leftovers of interrupted builds" },
+	IMG_VM_HOOKS,
 	{ 0 },
 };
 
-static const char *const needs[] = { "prog:mkfs.ext4=e2fsprogs", "prog:e2fsck=e2fsprogs", NULL };
+static const char *const needs[] = { IMG_NEEDS, NULL };
 
 LIA_PLUGIN_DEFINE(image_debian) = {
 	LIA_PLUGIN_HEADER,
