@@ -654,29 +654,29 @@ int lia_download_service(struct lia_ctx *ctx, struct lia_download *req)
 	int rc;
 
 	if (!req || req->size < sizeof *req || !req->url || !req->dest || !*req->url || !*req->dest)
-		return h->error(ctx, -EINVAL, "A download was requested without a URL or a destination.");
+		return h->error(ctx, -EINVAL, "A download was requested without a URL or a destination");
 	req->got_sha256[0] = 0;
 	req->fetched = 0;
 	if (req->sha256 && *req->sha256 && norm_sha(req->sha256, want) < 0)
-		return h->error(ctx, -EINVAL, "The expected SHA-256 for %s is not 64 hex digits: \"%s\".",
+		return h->error(ctx, -EINVAL, "the expected SHA-256 for %s is not 64 hex digits: \"%s\"",
 				req->url, req->sha256);
 	if (strncasecmp(req->url, "http://", 7) && strncasecmp(req->url, "https://", 8) &&
 	    strncasecmp(req->url, "file://", 7))
 		return h->error(ctx, -EINVAL,
-				"Cannot download %s: only http://, https:// and file:// URLs are supported.",
+				"cannot download %s: only http://, https:// and file:// URLs are supported",
 				req->url);
 	/* the right file is already there: no request at all */
 	if (dest_matches(ctx, req, want))
 		return 0;
 	char why[600];
 	if (download_open_curl(why, sizeof why) < 0)
-		return h->error(ctx, -ELIBACC, "Cannot download %s: %s.", req->url, why);
+		return h->error(ctx, -ELIBACC, "cannot download %s: %s", req->url, why);
 
 	url = apply_mirror(req->url, gstr(ctx, "mirror"));
 	base = strdup(req->dest);
 	if (!url || !base || asprintf(&d.part, "%s.part", req->dest) < 0) {
 		d.part = NULL;
-		rc = h->error(ctx, -ENOMEM, "Out of memory downloading %s.", req->url);
+		rc = h->error(ctx, -ENOMEM, "out of memory downloading %s", req->url);
 		goto out;
 	}
 	if (strcmp(url, req->url))
@@ -689,13 +689,13 @@ int lia_download_service(struct lia_ctx *ctx, struct lia_download *req)
 	d.md = sym_EVP_MD_CTX_new();
 	d.curl = sym_curl_easy_init();
 	if (!d.md || !d.curl) {
-		rc = h->error(ctx, -ENOMEM, "Cannot start downloading %s: out of memory.", url);
+		rc = h->error(ctx, -ENOMEM, "cannot start downloading %s: out of memory", url);
 		goto out;
 	}
 	d.hq = hashq_new(d.md); /* NULL: hash inline */
 	d.stage = malloc(STAGE_SIZE);
 	if (!d.stage) {
-		rc = h->error(ctx, -ENOMEM, "Cannot start downloading %s: out of memory.", url);
+		rc = h->error(ctx, -ENOMEM, "cannot start downloading %s: out of memory", url);
 		goto out;
 	}
 	rc = run(&d, req, want);

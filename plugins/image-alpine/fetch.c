@@ -33,31 +33,31 @@ int alpine_cfg(struct lia_ctx *ctx, struct alpine *a)
 	if (r < 0)
 		return r;
 	if (!all_of(a->version, "0123456789.") || a->version[0] == '.')
-		return IMG_ERR(ctx, -EINVAL, "version '%s' is not an Alpine release like \"3.19\".",
+		return IMG_ERR(ctx, -EINVAL, "version '%s' is not an Alpine release like \"3.19\"",
 			       a->version ? a->version : "");
 	if (!all_of(a->arch, "abcdefghijklmnopqrstuvwxyz0123456789_"))
-		return IMG_ERR(ctx, -EINVAL, "arch '%s' is not an architecture name like \"x86_64\".",
+		return IMG_ERR(ctx, -EINVAL, "arch '%s' is not an architecture name like \"x86_64\"",
 			       a->arch ? a->arch : "");
 	for (size_t i = 0; i < a->npkgs; i++)
 		if (!img_check_name(a->pkgs[i]))
 			return IMG_ERR(
 				ctx, -EINVAL,
-				"The package name '%s' is not valid (empty, blank or starting with '-').",
+				"the package name '%s' is not valid (empty, blank or starting with '-')",
 				a->pkgs[i]);
 	for (size_t i = 0; i < a->nnpm; i++)
 		if (!img_check_name(a->npm[i]))
 			return IMG_ERR(
 				ctx, -EINVAL,
-				"The npm package name '%s' is not valid (empty, blank or starting with '-').",
+				"the npm package name '%s' is not valid (empty, blank or starting with '-')",
 				a->npm[i]);
 	if (!a->mirror || !*a->mirror)
-		return IMG_ERR(ctx, -EINVAL, "mirror is empty.");
+		return IMG_ERR(ctx, -EINVAL, "mirror is empty");
 	/* the mirror: http(s)://, file:///folder or /folder */
 	char base[PATH_MAX + 16];
 	if (strncmp(a->mirror, "file://", 7) == 0 || a->mirror[0] == '/') {
 		const char *dir = a->mirror[0] == '/' ? a->mirror : a->mirror + 7;
 		if (dir[0] != '/')
-			return IMG_ERR(ctx, -EINVAL, "The mirror '%s' is not an absolute folder.", a->mirror);
+			return IMG_ERR(ctx, -EINVAL, "the mirror '%s' is not an absolute folder", a->mirror);
 		snprintf(a->mirror_dir, sizeof a->mirror_dir, "%s", dir);
 		size_t n = strlen(a->mirror_dir);
 		while (n > 1 && a->mirror_dir[n - 1] == '/')
@@ -71,11 +71,11 @@ int alpine_cfg(struct lia_ctx *ctx, struct alpine *a)
 	} else {
 		return IMG_ERR(
 			ctx, -EINVAL,
-			"The mirror '%s' is neither an http(s):// or file:// URL nor an absolute folder.",
+			"the mirror '%s' is neither an http(s):// or file:// URL nor an absolute folder",
 			a->mirror);
 	}
 	if (!mini || !*mini)
-		return IMG_ERR(ctx, -EINVAL, "minirootfs is empty.");
+		return IMG_ERR(ctx, -EINVAL, "minirootfs is empty");
 	if (strstr(mini, "://")) {
 		snprintf(a->url, sizeof a->url, "%s", mini);
 	} else if (mini[0] == '/') {
@@ -83,7 +83,7 @@ int alpine_cfg(struct lia_ctx *ctx, struct alpine *a)
 	} else {
 		if (strchr(mini, '/'))
 			return IMG_ERR(ctx, -EINVAL,
-				       "minirootfs '%s' must be a file name, an absolute path or a URL.",
+				       "minirootfs '%s' must be a file name, an absolute path or a URL",
 				       mini);
 		/* the default name carries 3.19.1: a changed version needs its own file name */
 		char want[64];
@@ -91,11 +91,11 @@ int alpine_cfg(struct lia_ctx *ctx, struct alpine *a)
 		if (!h->cfg_is_set(ctx, "minirootfs") && strncmp(mini, want, strlen(want)) != 0)
 			return IMG_ERR(
 				ctx, -EINVAL,
-				"version is \"%s\" but minirootfs is the default '%s'; set minirootfs to the release's tarball name.",
+				"version is \"%s\" but minirootfs is the default '%s'; set minirootfs to the release's tarball name",
 				a->version, mini);
 		if (snprintf(a->url, sizeof a->url, "%s/v%s/releases/%s/%s", base, a->version, a->arch,
 			     mini) >= (int)sizeof a->url)
-			return IMG_ERR(ctx, -ENAMETOOLONG, "The minirootfs URL is too long.");
+			return IMG_ERR(ctx, -ENAMETOOLONG, "the minirootfs URL is too long");
 	}
 	return 0;
 }
@@ -116,7 +116,7 @@ static int cache_path(struct lia_ctx *ctx, char *buf, const char *url, const cha
 	if ((r = ctx->host->mkdirs(ctx, dir, 0755)) < 0)
 		return r;
 	if (!*base || snprintf(buf, PATH_MAX, "%s/%s%s", dir, base, suffix) >= PATH_MAX)
-		return IMG_ERR(ctx, -EINVAL, "Cannot name a cache file for '%s'.", url);
+		return IMG_ERR(ctx, -EINVAL, "cannot name a cache file for '%s'", url);
 	return 0;
 }
 
@@ -133,7 +133,7 @@ static int get(struct lia_ctx *ctx, const char *url, const char *dest, const cha
 		*used = local_path(url);
 		return access(*used, R_OK) == 0
 			       ? 0
-			       : IMG_ERR(ctx, -errno, "Cannot read '%s': %s.", *used, strerror(errno));
+			       : IMG_ERR(ctx, -errno, "cannot read '%s': %s", *used, strerror(errno));
 	}
 	return r;
 }
@@ -152,11 +152,11 @@ int alpine_fetch(struct lia_ctx *ctx, const struct alpine *a, char tarball[PATH_
 		return r;
 	char *text = NULL;
 	if ((r = img_read_file(used, &text, NULL, 1 << 16)) < 0)
-		return IMG_ERR(ctx, r, "Cannot read the checksum file '%s': %s.", used, strerror(-r));
+		return IMG_ERR(ctx, r, "cannot read the checksum file '%s': %s", used, strerror(-r));
 	size_t n = strspn(text, "0123456789abcdefABCDEF");
 	if (n != 64 || (text[64] && !isspace((unsigned char)text[64]))) {
 		free(text);
-		return IMG_ERR(ctx, -EINVAL, "The checksum file '%s' does not start with a sha256.", sha_url);
+		return IMG_ERR(ctx, -EINVAL, "the checksum file '%s' does not start with a sha256", sha_url);
 	}
 	for (int i = 0; i < 64; i++)
 		sha[i] = (char)tolower((unsigned char)text[i]);
@@ -173,7 +173,7 @@ int alpine_fetch(struct lia_ctx *ctx, const struct alpine *a, char tarball[PATH_
 			unlink(dest);
 		return IMG_ERR(
 			ctx, -EBADMSG,
-			"The minirootfs '%s' has sha256 %s but its published checksum '%s' says %s; refused.",
+			"the minirootfs '%s' has sha256 %s but its published checksum '%s' says %s; refused",
 			a->url, got, sha_url, sha);
 	}
 	snprintf(tarball, PATH_MAX, "%s", used);
@@ -188,7 +188,7 @@ int alpine_cache_remove(struct lia_ctx *ctx)
 		return r;
 	if (access(dir, F_OK) == 0) {
 		if ((r = img_rm_rf(dir)) < 0)
-			return IMG_ERR(ctx, r, "Cannot remove the download cache '%s': %s.", dir,
+			return IMG_ERR(ctx, r, "cannot remove the download cache '%s': %s", dir,
 				       strerror(-r));
 		ctx->host->note(ctx, "removed %s", dir);
 	}

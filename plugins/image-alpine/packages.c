@@ -62,7 +62,7 @@ int alpine_packages(struct lia_ctx *ctx, const struct alpine *a, const char *sta
 	if (a->npkgs == 0 && a->nnpm == 0)
 		return 0;
 	if ((r = lend_resolv_conf(rootfd)) < 0)
-		return IMG_ERR(ctx, r, "Cannot write etc/resolv.conf in the image tree: %s.", strerror(-r));
+		return IMG_ERR(ctx, r, "cannot write etc/resolv.conf in the image tree: %s", strerror(-r));
 	struct img_chroot c = { .root = staging, .rootfd = rootfd, .envp = chroot_env };
 	if (a->npkgs) {
 		/* the repositories apk reads during the build; the image keeps its own
@@ -76,12 +76,12 @@ int alpine_packages(struct lia_ctx *ctx, const struct alpine *a, const char *sta
 				 a->version, (int)bl, base, a->version);
 		if ((r = img_root_mkdir(rootfd, "tmp", 01777)) < 0 ||
 		    (r = img_root_write(rootfd, REPOS_TMP, repos, (size_t)n, 0644)) < 0)
-			return IMG_ERR(ctx, r, "Cannot write /%s in the image tree: %s.", REPOS_TMP,
+			return IMG_ERR(ctx, r, "cannot write /%s in the image tree: %s", REPOS_TMP,
 				       strerror(-r));
 		if (!a->mirror_dir[0] &&
 		    ((r = img_root_mkdir(rootfd, "etc/apk", 0755)) < 0 ||
 		     (r = img_root_write(rootfd, "etc/apk/repositories", repos, (size_t)n, 0644)) < 0))
-			return IMG_ERR(ctx, r, "Cannot write /etc/apk/repositories in the image tree: %s.",
+			return IMG_ERR(ctx, r, "cannot write /etc/apk/repositories in the image tree: %s",
 				       strerror(-r));
 		if (a->mirror_dir[0]) {
 			c.bind_src = a->mirror_dir;

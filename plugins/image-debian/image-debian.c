@@ -80,25 +80,25 @@ static int debian_cfg(struct lia_ctx *ctx, struct debian *d)
 	d->variant = ctx->host->cfg_str(ctx, "variant");
 	d->npkgs = ctx->host->cfg_strings(ctx, "packages", &d->pkgs);
 	if (!img_check_name(d->suite))
-		return IMG_ERR(ctx, -EINVAL, "image-debian.suite = \"%s\" is not a suite name.",
+		return IMG_ERR(ctx, -EINVAL, "image-debian.suite = \"%s\" is not a suite name",
 			       d->suite ? d->suite : "");
 	if (!img_check_name(d->variant))
-		return IMG_ERR(ctx, -EINVAL, "image-debian.variant = \"%s\" is not an mmdebstrap variant.",
+		return IMG_ERR(ctx, -EINVAL, "image-debian.variant = \"%s\" is not an mmdebstrap variant",
 			       d->variant ? d->variant : "");
 	if (d->mirror && *d->mirror && (d->mirror[0] == '-' || strchr(d->mirror, '\n')))
 		return IMG_ERR(ctx, -EINVAL,
-			       "image-debian.mirror = \"%s\" is not a mirror URL or sources file.",
+			       "image-debian.mirror = \"%s\" is not a mirror URL or sources file",
 			       d->mirror);
 	for (size_t i = 0; i < d->npkgs; i++)
 		if (!img_check_name(d->pkgs[i]) || strchr(d->pkgs[i], ','))
-			return IMG_ERR(ctx, -EINVAL, "image-debian.packages: '%s' is not a package name.",
+			return IMG_ERR(ctx, -EINVAL, "image-debian.packages: '%s' is not a package name",
 				       d->pkgs[i]);
 	const char *c = ctx->host->cfg_str(ctx, "cache_dir");
 	d->cache_is_ours = !(c && *c);
 	if (c && *c)
 		snprintf(d->cache, sizeof(d->cache), "%s", c);
 	else if (ctx->host->path(ctx, d->cache, sizeof(d->cache), "cache/image-debian"))
-		return IMG_ERR(ctx, -ENAMETOOLONG, "The state directory path is too long.");
+		return IMG_ERR(ctx, -ENAMETOOLONG, "the state directory path is too long");
 	if ((r = img_guest_from_cfg(ctx, &d->guest)) < 0)
 		return r;
 	/* sysinit's inittab: id T0, all multi-user runlevels */
@@ -111,14 +111,14 @@ static int debian_cfg(struct lia_ctx *ctx, struct debian *d)
 	char *s = in ? json_dumps(in, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(in);
 	if (!s)
-		return IMG_ERR(ctx, -ENOMEM, "Out of memory.");
+		return IMG_ERR(ctx, -ENOMEM, "out of memory");
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	SHA256((const unsigned char *)s, strlen(s), md);
 	free(s);
 	img_sha256_hex(md, d->key);
 	if ((size_t)snprintf(d->tarball, sizeof(d->tarball), "%s/debian-%s-%.16s.tar", d->cache, d->suite,
 			     d->key) >= sizeof(d->tarball))
-		return IMG_ERR(ctx, -ENAMETOOLONG, "The cache path %s is too long.", d->cache);
+		return IMG_ERR(ctx, -ENAMETOOLONG, "the cache path %s is too long", d->cache);
 	return 0;
 }
 
@@ -156,7 +156,7 @@ static int debootstrap(struct lia_ctx *ctx, struct debian *d)
 		r = -errno;
 		if (fd >= 0)
 			close(fd);
-		return IMG_ERR(ctx, r, "Cannot lock the cache %s: %s.", lock, strerror(-r));
+		return IMG_ERR(ctx, r, "cannot lock the cache %s: %s", lock, strerror(-r));
 	}
 	r = access(d->tarball, R_OK) == 0 ? 0 : make_tarball(ctx, d); /* made while we waited? */
 	close(fd);
@@ -200,7 +200,7 @@ static int make_tarball(struct lia_ctx *ctx, struct debian *d)
 	snprintf(what, sizeof(what), "mmdebstrap %s (see its output above)", d->suite);
 	r = img_run(ctx, what, argv);
 	if (r == 0 && rename(tmp, d->tarball) < 0)
-		r = IMG_ERR(ctx, -errno, "Cannot rename %s: %s.", tmp, strerror(errno));
+		r = IMG_ERR(ctx, -errno, "cannot rename %s: %s", tmp, strerror(errno));
 	if (r < 0)
 		unlink(tmp);
 	return r;
@@ -226,7 +226,7 @@ static int quiet_vts(struct lia_ctx *ctx, int rootfd)
 	if (r < 0)
 		return IMG_ERR(
 			ctx, r,
-			"Cannot read etc/inittab of the Debian tree: %s (is sysvinit-core in packages?).",
+			"cannot read etc/inittab of the Debian tree: %s (is sysvinit-core in packages?)",
 			strerror(-r));
 	char *out = malloc(len * 2 + 1);
 	size_t n = 0;
@@ -246,7 +246,7 @@ static int quiet_vts(struct lia_ctx *ctx, int rootfd)
 	r = img_root_write(rootfd, "etc/inittab", out, n, 0644);
 	free(old);
 	free(out);
-	return r < 0 ? IMG_ERR(ctx, r, "Cannot write etc/inittab: %s.", strerror(-r)) : 0;
+	return r < 0 ? IMG_ERR(ctx, r, "cannot write etc/inittab: %s", strerror(-r)) : 0;
 }
 
 static int clear_level(struct lia_ctx *ctx, int rootfd, const char *level)
@@ -256,12 +256,12 @@ static int clear_level(struct lia_ctx *ctx, int rootfd, const char *level)
 	int r = img_root_mkdir(rootfd, rel, 0755);
 	int fd = r < 0 ? r : img_root_open(rootfd, rel, O_RDONLY | O_DIRECTORY, 0);
 	if (fd < 0)
-		return IMG_ERR(ctx, fd, "Cannot open /%s in the image tree: %s.", rel, strerror(-fd));
+		return IMG_ERR(ctx, fd, "cannot open /%s in the image tree: %s", rel, strerror(-fd));
 	DIR *dir = fdopendir(fd);
 	struct dirent *e;
 	while (dir && (e = readdir(dir)))
 		if (e->d_name[0] != '.' && unlinkat(fd, e->d_name, 0) < 0 && errno != ENOENT) {
-			r = IMG_ERR(ctx, -errno, "Cannot remove /%s/%s: %s.", rel, e->d_name,
+			r = IMG_ERR(ctx, -errno, "cannot remove /%s/%s: %s", rel, e->d_name,
 				    strerror(errno));
 			break;
 		}
@@ -294,17 +294,17 @@ static int finish(struct lia_ctx *ctx, void *arg, int rootfd)
 		snprintf(link, sizeof(link), "etc/runlevels/%s/%s", runlevels[i].level, runlevels[i].name);
 		snprintf(target, sizeof(target), "/etc/init.d/%s", runlevels[i].name);
 		if ((r = img_root_symlink(rootfd, link, target)) < 0)
-			return IMG_ERR(ctx, r, "Cannot enable %s in runlevel %s: %s.", runlevels[i].name,
+			return IMG_ERR(ctx, r, "cannot enable %s in runlevel %s: %s", runlevels[i].name,
 				       runlevels[i].level, strerror(-r));
 	}
 	/* every VM makes its own identity at first boot */
 	if ((r = img_root_unlink(rootfd, "etc/machine-id")) < 0 ||
 	    (r = img_root_unlink(rootfd, "var/lib/dbus/machine-id")) < 0)
-		return IMG_ERR(ctx, r, "Cannot remove the machine-id from the image tree: %s.", strerror(-r));
+		return IMG_ERR(ctx, r, "cannot remove the machine-id from the image tree: %s", strerror(-r));
 	if ((r = img_root_mkdir(rootfd, "etc/acpi/events", 0755)) < 0 ||
 	    (r = img_root_write(rootfd, "etc/acpi/events/lia-powerbtn", powerbtn_event,
 				sizeof(powerbtn_event) - 1, 0644)) < 0)
-		return IMG_ERR(ctx, r, "Cannot write /etc/acpi/events/lia-powerbtn: %s.", strerror(-r));
+		return IMG_ERR(ctx, r, "cannot write /etc/acpi/events/lia-powerbtn: %s", strerror(-r));
 	return 0;
 }
 
@@ -386,7 +386,7 @@ static int preflight_run(struct lia_ctx *ctx, void *state)
 	if (r < 0 || st != 0)
 		return IMG_ERR(ctx, -ENOENT,
 			       "mmdebstrap is not installed: install the Debian package mmdebstrap "
-			       "(apt-get install mmdebstrap).");
+			       "(apt-get install mmdebstrap)");
 	return LIA_OK;
 }
 

@@ -25,10 +25,10 @@ static int read_cfg(struct lia_ctx *ctx, struct dirsrc *d)
 	struct stat st;
 	d->source = ctx->host->cfg_str(ctx, "source");
 	if (!d->source || d->source[0] != '/')
-		return IMG_ERR(ctx, -EINVAL, "source '%s' must be an absolute folder or tarball path.",
+		return IMG_ERR(ctx, -EINVAL, "source '%s' must be an absolute folder or tarball path",
 			       d->source ? d->source : "");
 	if (stat(d->source, &st) < 0)
-		return IMG_ERR(ctx, -errno, "Cannot use source '%s': %s.", d->source, strerror(errno));
+		return IMG_ERR(ctx, -errno, "cannot use source '%s': %s", d->source, strerror(errno));
 	d->is_dir = S_ISDIR(st.st_mode);
 	return img_guest_from_cfg(ctx, &d->guest);
 }

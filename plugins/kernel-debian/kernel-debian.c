@@ -63,7 +63,7 @@ static int paths(struct lia_ctx *ctx, struct kdeb *k)
 	    ctx->host->path(ctx, k->kdir, sizeof(k->kdir), "kernel") ||
 	    ctx->host->path(ctx, k->vmlinux, sizeof(k->vmlinux), "kernel/vmlinux") ||
 	    ctx->host->path(ctx, k->initrd, sizeof(k->initrd), "kernel/initrd"))
-		return ctx->host->error(ctx, -ENAMETOOLONG, "The state directory path %s is too long.",
+		return ctx->host->error(ctx, -ENAMETOOLONG, "the state directory path %s is too long",
 					ctx->host->state_dir(ctx));
 	return 0;
 }
@@ -172,7 +172,7 @@ static int package_uri(struct lia_ctx *ctx, const char *pkg, struct kdeb *k)
 	}
 	return ctx->host->error(
 		ctx, -ENOENT,
-		"apt knows no downloadable package %s (apt-get download --print-uris printed no .deb).", pkg);
+		"apt knows no downloadable package %s (apt-get download --print-uris printed no .deb)", pkg);
 }
 
 static int sha256_of(struct lia_ctx *ctx, const char *path, char hex[65])
@@ -186,13 +186,13 @@ static int fetch_with_apt(struct lia_ctx *ctx, struct kdeb *k, const char *pkg)
 	char hex[65];
 	int r;
 	if ((size_t)snprintf(k->deb, sizeof(k->deb), "%s/%s", k->cache, k->ident) >= sizeof(k->deb))
-		return ctx->host->error(ctx, -ENAMETOOLONG, "The cache path %s is too long.", k->cache);
+		return ctx->host->error(ctx, -ENAMETOOLONG, "the cache path %s is too long", k->cache);
 	if (access(k->deb, R_OK) == 0 &&
 	    (!k->sha256[0] || (sha256_of(ctx, k->deb, hex) == 0 && !strcmp(hex, k->sha256))))
 		return 0;
 	unlink(k->deb);
 	if ((r = mkdirs(k->cache)) < 0)
-		return ctx->host->error(ctx, r, "Cannot create the cache folder %s: %s.", k->cache,
+		return ctx->host->error(ctx, r, "cannot create the cache folder %s: %s", k->cache,
 					strerror(-r));
 	/* apt-get download writes into its working directory: env -C sets it, no shell */
 	static char out[16384];
@@ -203,12 +203,12 @@ static int fetch_with_apt(struct lia_ctx *ctx, struct kdeb *k, const char *pkg)
 	if ((r = run(ctx, what, argv, out, sizeof(out))) < 0)
 		return r;
 	if (access(k->deb, R_OK) < 0)
-		return ctx->host->error(ctx, -ENOENT, "apt-get download %s did not leave %s.", pkg, k->deb);
+		return ctx->host->error(ctx, -ENOENT, "apt-get download %s did not leave %s", pkg, k->deb);
 	if (k->sha256[0] && ((r = sha256_of(ctx, k->deb, hex)) < 0 || strcmp(hex, k->sha256))) {
 		unlink(k->deb);
 		return r < 0 ? r
 			     : ctx->host->error(ctx, -EBADMSG,
-						"%s does not have the SHA256 apt announced (%s).", k->deb,
+						"%s does not have the SHA256 apt announced (%s)", k->deb,
 						k->sha256);
 	}
 	return 0;
@@ -220,16 +220,16 @@ static int fetch_deb_setting(struct lia_ctx *ctx, struct kdeb *k, const char *de
 	int r;
 	if (!is_url(deb)) {
 		if (access(deb, R_OK) < 0)
-			return ctx->host->error(ctx, -errno, "kernel-debian.deb = \"%s\" cannot be read: %s.",
+			return ctx->host->error(ctx, -errno, "kernel-debian.deb = \"%s\" cannot be read: %s",
 						deb, strerror(errno));
 		snprintf(k->deb, sizeof(k->deb), "%s", deb);
 	} else {
 		const char *base = strrchr(deb, '/') + 1;
 		if (!*base || *base == '.' || strlen(base) > 200)
 			return ctx->host->error(
-				ctx, -EINVAL, "kernel-debian.deb = \"%s\" does not end in a file name.", deb);
+				ctx, -EINVAL, "kernel-debian.deb = \"%s\" does not end in a file name", deb);
 		if ((r = mkdirs(k->cache)) < 0)
-			return ctx->host->error(ctx, r, "Cannot create the cache folder %s: %s.", k->cache,
+			return ctx->host->error(ctx, r, "cannot create the cache folder %s: %s", k->cache,
 						strerror(-r));
 		say(k->deb, sizeof(k->deb), "%s/%s", k->cache, base);
 		struct lia_download d = {
@@ -306,7 +306,7 @@ static int find_kernel(struct lia_ctx *ctx, const char *root, char *vmlinuz, cha
 	if (!ver)
 		return ctx->host->error(
 			ctx, -ENOENT,
-			"The package has no boot/vmlinuz-*: is it a kernel image package (linux-image-*)?");
+			"the package has no boot/vmlinuz-*: is it a kernel image package (linux-image-*)?");
 	say(modroot, len, "%s/lib/modules/%s", root, ver);
 	if (access(modroot, F_OK) < 0)
 		say(modroot, len, "%s/usr/lib/modules/%s", root, ver);
@@ -323,15 +323,15 @@ static int busybox_path(struct lia_ctx *ctx, char *out, size_t len)
 	if (read_file(out, &data, &n) < 0)
 		return ctx->host->error(
 			ctx, -ENOENT,
-			"No busybox at %s: install the Debian package busybox-static (apt-get "
-			"install busybox-static) or set kernel-debian.busybox.",
+			"no busybox at %s: install the Debian package busybox-static (apt-get "
+			"install busybox-static) or set kernel-debian.busybox",
 			out);
 	int st = kdeb_elf_static(data, n);
 	free(data);
 	if (!st)
 		return ctx->host->error(ctx, -ENOEXEC,
 					"%s is not a statically linked ELF program; the initramfs has no "
-					"libraries (install busybox-static).",
+					"libraries (install busybox-static)",
 					out);
 	return 0;
 }
@@ -349,17 +349,17 @@ static int build(struct lia_ctx *ctx, struct kdeb *k, const char *root, char *su
 	if ((r = find_kernel(ctx, root, vmlinuz, modroot, sizeof(vmlinuz))) < 0)
 		return r;
 	if ((r = read_file(vmlinuz, &bz, &bzlen)) < 0)
-		return ctx->host->error(ctx, r, "Cannot read %s: %s.", vmlinuz, strerror(-r));
+		return ctx->host->error(ctx, r, "cannot read %s: %s", vmlinuz, strerror(-r));
 	r = kdeb_extract_vmlinux(bz, bzlen, &elf, &elflen, &method, err, sizeof(err));
 	free(bz);
 	if (r < 0)
-		return ctx->host->error(ctx, r, "Cannot extract the vmlinux from %s of %s: %s.",
+		return ctx->host->error(ctx, r, "cannot extract the vmlinux from %s of %s: %s",
 					strrchr(vmlinuz, '/') + 1, k->deb, err);
 	if (!kdeb_has_pvh_note(elf, elflen)) {
 		free(elf);
 		return ctx->host->error(ctx, -ENOEXEC,
-					"The kernel of %s has no PVH entry note (CONFIG_PVH): neither QEMU's "
-					"microvm nor Firecracker can boot its vmlinux directly.",
+					"the kernel of %s has no PVH entry note (CONFIG_PVH): neither QEMU's "
+					"microvm nor Firecracker can boot its vmlinux directly",
 					k->deb);
 	}
 	char *order = NULL;
@@ -371,7 +371,7 @@ static int build(struct lia_ctx *ctx, struct kdeb *k, const char *root, char *su
 		if ((r = kdeb_build_initramfs(&in, &order, err, sizeof(err))) < 0) {
 			unlink(tmp);
 			free(elf);
-			return ctx->host->error(ctx, r, "Cannot build the initramfs from %s: %s.", k->deb,
+			return ctx->host->error(ctx, r, "cannot build the initramfs from %s: %s", k->deb,
 						err);
 		}
 	}
@@ -380,7 +380,7 @@ static int build(struct lia_ctx *ctx, struct kdeb *k, const char *root, char *su
 	if (r < 0) {
 		free(order);
 		unlink(tmp);
-		return ctx->host->error(ctx, r, "Cannot write %s: %s.", k->vmlinux, strerror(-r));
+		return ctx->host->error(ctx, r, "cannot write %s: %s", k->vmlinux, strerror(-r));
 	}
 	if (order) {
 		int fd = open(tmp, O_RDONLY | O_CLOEXEC);
@@ -390,7 +390,7 @@ static int build(struct lia_ctx *ctx, struct kdeb *k, const char *root, char *su
 				close(fd);
 			free(order);
 			unlink(tmp);
-			return ctx->host->error(ctx, r, "Cannot write %s: %s.", k->initrd, strerror(-r));
+			return ctx->host->error(ctx, r, "cannot write %s: %s", k->initrd, strerror(-r));
 		}
 		close(fd);
 	} else {
@@ -413,7 +413,7 @@ static int locate(struct lia_ctx *ctx, struct kdeb *k, char *pkg, size_t pkglen)
 	const char *want = ctx->host->cfg_str(ctx, "package");
 	if (!valid_pkg(want))
 		return ctx->host->error(ctx, -EINVAL,
-					"kernel-debian.package = \"%s\" is not a Debian package name.",
+					"kernel-debian.package = \"%s\" is not a Debian package name",
 					want ? want : "");
 	if ((r = resolve_package(ctx, want, pkg, pkglen)) < 0)
 		return r;
@@ -469,7 +469,7 @@ static int kernel_run(struct lia_ctx *ctx, void *state)
 		/* the cache may be shared (parallel tests, several state_dirs): one fetch at a time */
 		char lock[4200];
 		if ((r = mkdirs(k.cache)) < 0)
-			return ctx->host->error(ctx, r, "Cannot create the cache folder %s: %s.", k.cache,
+			return ctx->host->error(ctx, r, "cannot create the cache folder %s: %s", k.cache,
 						strerror(-r));
 		say(lock, sizeof(lock), "%s/.lock", k.cache);
 		int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -477,7 +477,7 @@ static int kernel_run(struct lia_ctx *ctx, void *state)
 			r = -errno;
 			if (fd >= 0)
 				close(fd);
-			return ctx->host->error(ctx, r, "Cannot lock the cache %s: %s.", lock, strerror(-r));
+			return ctx->host->error(ctx, r, "cannot lock the cache %s: %s", lock, strerror(-r));
 		}
 		r = fetch_with_apt(ctx, &k, pkg);
 		close(fd);
@@ -485,10 +485,10 @@ static int kernel_run(struct lia_ctx *ctx, void *state)
 			return r;
 	}
 	if ((r = mkdirs(k.kdir)) < 0)
-		return ctx->host->error(ctx, r, "Cannot create %s: %s.", k.kdir, strerror(-r));
+		return ctx->host->error(ctx, r, "cannot create %s: %s", k.kdir, strerror(-r));
 	snprintf(root, sizeof(root), "%s/.unpack-XXXXXX", k.kdir);
 	if (!mkdtemp(root))
-		return ctx->host->error(ctx, -errno, "Cannot create a scratch folder in %s: %s.", k.kdir,
+		return ctx->host->error(ctx, -errno, "cannot create a scratch folder in %s: %s", k.kdir,
 					strerror(errno));
 	static char out[8192];
 	const char *argv[] = { "dpkg-deb", "-x", k.deb, root, NULL };

@@ -34,7 +34,7 @@ static int mk_paths(struct lia_ctx *ctx, struct paths *p)
 	    h->path(ctx, p->file, sizeof p->file, "kernel/vmlinux") < 0 ||
 	    h->path(ctx, p->tmp, sizeof p->tmp, "kernel/vmlinux.new") < 0 ||
 	    h->path(ctx, p->tmp_part, sizeof p->tmp_part, "kernel/vmlinux.new.part") < 0)
-		return h->error(ctx, -ENAMETOOLONG, "The state_dir %s is too long a path.",
+		return h->error(ctx, -ENAMETOOLONG, "the state_dir %s is too long a path",
 				h->state_dir(ctx));
 	return 0;
 }
@@ -111,7 +111,7 @@ static int kf_run(struct lia_ctx *ctx, void *state)
 		h->log(ctx, LIA_LOG_WARN,
 		       "NO CHECKSUM is configured for the kernel %s (upstream publishes none): trusting it on "
 		       "first use; lia records the sha256 of what it fetches now and refuses a different file "
-		       "later. Set kernel-fetch's sha256 to pin a known value.",
+		       "later. Set kernel-fetch's sha256 to pin a known value",
 		       w.url);
 	/* --only kernel may run before the host plugin made state_dir */
 	if ((rc = h->mkdirs(ctx, p.dir, 0755)) < 0)
@@ -133,15 +133,15 @@ static int kf_run(struct lia_ctx *ctx, void *state)
 	}
 	if (kf_check_vmlinux(p.tmp, why, sizeof why) < 0) {
 		unlink(p.tmp);
-		return h->error(ctx, -EINVAL, "The kernel downloaded from %s %s.", w.url, why);
+		return h->error(ctx, -EINVAL, "the kernel downloaded from %s %s", w.url, why);
 	}
 	if (rename(p.tmp, p.file) < 0) {
 		rc = -errno;
 		unlink(p.tmp);
-		return h->error(ctx, rc, "Cannot rename %s to %s: %s.", p.tmp, p.file, strerror(-rc));
+		return h->error(ctx, rc, "cannot rename %s to %s: %s", p.tmp, p.file, strerror(-rc));
 	}
 	if (h->memo_set(ctx, "url", w.url) < 0 || h->memo_set(ctx, "sha256", req.got_sha256) < 0)
-		return h->error(ctx, -EIO, "Cannot record the checksum of %s.", p.file);
+		return h->error(ctx, -EIO, "cannot record the checksum of %s", p.file);
 	if (w.tofu)
 		h->log(ctx, LIA_LOG_WARN, "recorded sha256 %s for %s (trust on first use)", req.got_sha256,
 		       w.url);
@@ -192,11 +192,11 @@ static int kf_undo(struct lia_ctx *ctx, void *state)
 			if (i == 0)
 				h->note(ctx, "removed %s", files[i]);
 		} else if (errno != ENOENT) {
-			return h->error(ctx, -errno, "Cannot remove %s: %s.", files[i], strerror(errno));
+			return h->error(ctx, -errno, "cannot remove %s: %s", files[i], strerror(errno));
 		}
 	}
 	if (h->memo_set(ctx, "url", NULL) < 0 || h->memo_set(ctx, "sha256", NULL) < 0)
-		return h->error(ctx, -EIO, "Cannot forget the recorded checksum of %s.", p.file);
+		return h->error(ctx, -EIO, "cannot forget the recorded checksum of %s", p.file);
 	return LIA_OK;
 }
 

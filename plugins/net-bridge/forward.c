@@ -16,11 +16,11 @@ int nb_forward_get(struct lia_ctx *ctx, int *on)
 	ssize_t n;
 
 	if (fd < 0)
-		return ctx->host->error(ctx, -errno, "Cannot open %s: %s.", IP_FORWARD, strerror(errno));
+		return ctx->host->error(ctx, -errno, "cannot open %s: %s", IP_FORWARD, strerror(errno));
 	n = read(fd, buf, sizeof buf - 1);
 	close(fd);
 	if (n <= 0)
-		return ctx->host->error(ctx, -EIO, "Cannot read %s.", IP_FORWARD);
+		return ctx->host->error(ctx, -EIO, "cannot read %s", IP_FORWARD);
 	*on = buf[0] == '1';
 	return 0;
 }
@@ -31,15 +31,15 @@ int nb_forward_set(struct lia_ctx *ctx, const char *value)
 	size_t len = strlen(value);
 
 	if (fd < 0)
-		return ctx->host->error(ctx, -errno, "Cannot open %s for writing: %s.", IP_FORWARD,
+		return ctx->host->error(ctx, -errno, "cannot open %s for writing: %s", IP_FORWARD,
 					strerror(errno));
 	if (write(fd, value, len) != (ssize_t)len) {
 		e = errno;
 		close(fd);
-		return ctx->host->error(ctx, -e, "Cannot write '%s' to %s: %s.", value, IP_FORWARD,
+		return ctx->host->error(ctx, -e, "cannot write '%s' to %s: %s", value, IP_FORWARD,
 					strerror(e));
 	}
 	if (close(fd) < 0)
-		return ctx->host->error(ctx, -errno, "Cannot write %s: %s.", IP_FORWARD, strerror(errno));
+		return ctx->host->error(ctx, -errno, "cannot write %s: %s", IP_FORWARD, strerror(errno));
 	return 0;
 }

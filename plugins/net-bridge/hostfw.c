@@ -92,7 +92,7 @@ static char *ipt_list(struct lia_ctx *ctx)
 	char *out = malloc(IPT_OUT);
 
 	if (!out) {
-		ctx->host->error(ctx, -ENOMEM, "Out of memory listing iptables FORWARD.");
+		ctx->host->error(ctx, -ENOMEM, "out of memory listing iptables FORWARD");
 		return NULL;
 	}
 	if (ipt(ctx, argv, out, IPT_OUT) < 0) {

@@ -33,7 +33,7 @@ int nb_link_exists(struct lia_ctx *ctx, struct nb_state *st, const char *name)
 		return r;
 	l = get_link(st, name, &err);
 	if (!l && err)
-		return ctx->host->error(ctx, -EIO, "Cannot look up link '%s': %s.", name, nl_geterror(err));
+		return ctx->host->error(ctx, -EIO, "cannot look up link '%s': %s", name, nl_geterror(err));
 	if (l)
 		rtnl_link_put(l);
 	return l != NULL;
@@ -49,7 +49,7 @@ int nb_bridge_exists(struct lia_ctx *ctx, struct nb_state *st, int *up)
 	l = get_link(st, st->bridge, &err);
 	if (!l) {
 		if (err)
-			return ctx->host->error(ctx, -EIO, "Cannot look up bridge '%s': %s.", st->bridge,
+			return ctx->host->error(ctx, -EIO, "cannot look up bridge '%s': %s", st->bridge,
 						nl_geterror(err));
 		return 0;
 	}
@@ -59,7 +59,7 @@ int nb_bridge_exists(struct lia_ctx *ctx, struct nb_state *st, int *up)
 		rtnl_link_put(l);
 		return ctx->host->error(
 			ctx, -EEXIST,
-			"Link '%s' exists but is a %s device, not a bridge; choose another net-bridge.bridge name.",
+			"link '%s' exists but is a %s device, not a bridge; choose another net-bridge.bridge name",
 			st->bridge, type);
 	}
 	if (up)
@@ -76,7 +76,7 @@ int nb_bridge_create(struct lia_ctx *ctx, struct nb_state *st)
 		return err;
 	err = rtnl_link_bridge_add(st->sk, st->bridge);
 	if (err < 0)
-		return ctx->host->error(ctx, -EIO, "Cannot create bridge '%s': %s.", st->bridge,
+		return ctx->host->error(ctx, -EIO, "cannot create bridge '%s': %s", st->bridge,
 					nl_geterror(err));
 	return nb_bridge_set_up(ctx, st, 1);
 }
@@ -90,12 +90,12 @@ int nb_bridge_delete(struct lia_ctx *ctx, struct nb_state *st)
 		return err;
 	l = rtnl_link_alloc();
 	if (!l)
-		return ctx->host->error(ctx, -ENOMEM, "Out of memory deleting bridge '%s'.", st->bridge);
+		return ctx->host->error(ctx, -ENOMEM, "out of memory deleting bridge '%s'", st->bridge);
 	rtnl_link_set_name(l, st->bridge);
 	err = rtnl_link_delete(st->sk, l);
 	rtnl_link_put(l);
 	if (err < 0 && err != -NLE_NODEV && err != -NLE_OBJ_NOTFOUND)
-		return ctx->host->error(ctx, -EIO, "Cannot delete bridge '%s': %s.", st->bridge,
+		return ctx->host->error(ctx, -EIO, "cannot delete bridge '%s': %s", st->bridge,
 					nl_geterror(err));
 	return 0;
 }
@@ -109,12 +109,12 @@ int nb_bridge_set_up(struct lia_ctx *ctx, struct nb_state *st, int up)
 		return err;
 	orig = get_link(st, st->bridge, &err);
 	if (!orig)
-		return ctx->host->error(ctx, -ENODEV, "Bridge '%s' does not exist%s%s.", st->bridge,
+		return ctx->host->error(ctx, -ENODEV, "bridge '%s' does not exist%s%s", st->bridge,
 					err ? ": " : "", err ? nl_geterror(err) : "");
 	chg = rtnl_link_alloc();
 	if (!chg) {
 		rtnl_link_put(orig);
-		return ctx->host->error(ctx, -ENOMEM, "Out of memory changing '%s'.", st->bridge);
+		return ctx->host->error(ctx, -ENOMEM, "out of memory changing '%s'", st->bridge);
 	}
 	if (up)
 		rtnl_link_set_flags(chg, IFF_UP);
@@ -124,7 +124,7 @@ int nb_bridge_set_up(struct lia_ctx *ctx, struct nb_state *st, int up)
 	rtnl_link_put(chg);
 	rtnl_link_put(orig);
 	if (err < 0)
-		return ctx->host->error(ctx, -EIO, "Cannot set bridge '%s' %s: %s.", st->bridge,
+		return ctx->host->error(ctx, -EIO, "cannot set bridge '%s' %s: %s", st->bridge,
 					up ? "up" : "down", nl_geterror(err));
 	return 0;
 }
@@ -138,7 +138,7 @@ static int bridge_ifindex(struct lia_ctx *ctx, struct nb_state *st)
 		return err;
 	l = get_link(st, st->bridge, &err);
 	if (!l)
-		return ctx->host->error(ctx, -ENODEV, "Bridge '%s' does not exist%s%s.", st->bridge,
+		return ctx->host->error(ctx, -ENODEV, "bridge '%s' does not exist%s%s", st->bridge,
 					err ? ": " : "", err ? nl_geterror(err) : "");
 	idx = rtnl_link_get_ifindex(l);
 	rtnl_link_put(l);
@@ -156,12 +156,12 @@ static int make_addr(struct lia_ctx *ctx, struct nb_state *st, struct rtnl_addr 
 		return idx;
 	err = nl_addr_parse(st->address, AF_INET, &local);
 	if (err < 0)
-		return ctx->host->error(ctx, -EINVAL, "Address '%s' is not an IPv4 prefix: %s.", st->address,
+		return ctx->host->error(ctx, -EINVAL, "address '%s' is not an IPv4 prefix: %s", st->address,
 					nl_geterror(err));
 	a = rtnl_addr_alloc();
 	if (!a) {
 		nl_addr_put(local);
-		return ctx->host->error(ctx, -ENOMEM, "Out of memory building '%s'.", st->address);
+		return ctx->host->error(ctx, -ENOMEM, "out of memory building '%s'", st->address);
 	}
 	rtnl_addr_set_ifindex(a, idx);
 	rtnl_addr_set_family(a, AF_INET);
@@ -169,7 +169,7 @@ static int make_addr(struct lia_ctx *ctx, struct nb_state *st, struct rtnl_addr 
 	nl_addr_put(local);
 	if (err < 0) {
 		rtnl_addr_put(a);
-		return ctx->host->error(ctx, -EINVAL, "Cannot use address '%s': %s.", st->address,
+		return ctx->host->error(ctx, -EINVAL, "cannot use address '%s': %s", st->address,
 					nl_geterror(err));
 	}
 	*out = a;
@@ -206,11 +206,11 @@ int nb_addr_present(struct lia_ctx *ctx, struct nb_state *st)
 		return f.ifindex;
 	err = nl_addr_parse(st->address, AF_INET, &f.want);
 	if (err < 0)
-		return ctx->host->error(ctx, -EINVAL, "Address '%s' is not an IPv4 prefix.", st->address);
+		return ctx->host->error(ctx, -EINVAL, "address '%s' is not an IPv4 prefix", st->address);
 	err = rtnl_addr_alloc_cache(st->sk, &cache);
 	if (err < 0) {
 		nl_addr_put(f.want);
-		return ctx->host->error(ctx, -EIO, "Cannot list addresses: %s.", nl_geterror(err));
+		return ctx->host->error(ctx, -EIO, "cannot list addresses: %s", nl_geterror(err));
 	}
 	nl_cache_foreach(cache, addr_cb, &f);
 	nl_cache_free(cache);
@@ -228,7 +228,7 @@ int nb_addr_add(struct lia_ctx *ctx, struct nb_state *st)
 	err = rtnl_addr_add(st->sk, a, 0);
 	rtnl_addr_put(a);
 	if (err < 0 && err != -NLE_EXIST)
-		return ctx->host->error(ctx, -EIO, "Cannot add address %s to bridge '%s': %s.", st->address,
+		return ctx->host->error(ctx, -EIO, "cannot add address %s to bridge '%s': %s", st->address,
 					st->bridge, nl_geterror(err));
 	return 0;
 }
@@ -245,7 +245,7 @@ int nb_addr_del(struct lia_ctx *ctx, struct nb_state *st)
 	err = rtnl_addr_delete(st->sk, a, 0);
 	rtnl_addr_put(a);
 	if (err < 0 && err != -NLE_NOADDR && err != -NLE_OBJ_NOTFOUND && err != -NLE_NODEV)
-		return ctx->host->error(ctx, -EIO, "Cannot remove address %s from bridge '%s': %s.",
+		return ctx->host->error(ctx, -EIO, "cannot remove address %s from bridge '%s': %s",
 					st->address, st->bridge, nl_geterror(err));
 	return 0;
 }
@@ -291,21 +291,21 @@ int nb_uplink(struct lia_ctx *ctx, struct nb_state *st, char out[IFNAMSIZ])
 		return err;
 	err = rtnl_route_alloc_cache(st->sk, AF_INET, 0, &routes);
 	if (err < 0)
-		return ctx->host->error(ctx, -EIO, "Cannot list routes: %s.", nl_geterror(err));
+		return ctx->host->error(ctx, -EIO, "cannot list routes: %s", nl_geterror(err));
 	nl_cache_foreach(routes, route_cb, &f);
 	nl_cache_free(routes);
 	if (f.ifindex <= 0)
 		return ctx->host->error(
 			ctx, -ENETUNREACH,
-			"There is no IPv4 default route in this network namespace, so uplink \"auto\" "
+			"there is no IPv4 default route in this network namespace, so uplink \"auto\" "
 			"cannot choose the interface for NAT; set net-bridge.uplink to the outgoing "
-			"interface or nat = false.");
+			"interface or nat = false");
 	err = rtnl_link_alloc_cache(st->sk, AF_UNSPEC, &links);
 	if (err < 0)
-		return ctx->host->error(ctx, -EIO, "Cannot list links: %s.", nl_geterror(err));
+		return ctx->host->error(ctx, -EIO, "cannot list links: %s", nl_geterror(err));
 	if (!rtnl_link_i2name(links, f.ifindex, out, IFNAMSIZ)) {
 		nl_cache_free(links);
-		return ctx->host->error(ctx, -ENODEV, "The default route's interface (index %d) has no name.",
+		return ctx->host->error(ctx, -ENODEV, "the default route's interface (index %d) has no name",
 					f.ifindex);
 	}
 	nl_cache_free(links);

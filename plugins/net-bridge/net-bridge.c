@@ -80,16 +80,16 @@ static int nb_open(struct lia_ctx *ctx, void **state)
 	uint32_t mask;
 
 	if (!st)
-		return h->error(ctx, -ENOMEM, "Out of memory.");
+		return h->error(ctx, -ENOMEM, "out of memory");
 	*state = st;
 	if (!br || !*br || strlen(br) >= IFNAMSIZ || strpbrk(br, "/: \t\n%"))
 		return h->error(
 			ctx, -EINVAL,
-			"net-bridge.bridge '%s' is not a valid interface name (1 to %d characters, no '/', ':', '%%' or spaces).",
+			"net-bridge.bridge '%s' is not a valid interface name (1 to %d characters, no '/', ':', '%%' or spaces)",
 			br ? br : "", IFNAMSIZ - 1);
 	snprintf(st->bridge, sizeof st->bridge, "%s", br);
 	if (up && strlen(up) >= IFNAMSIZ)
-		return h->error(ctx, -EINVAL, "net-bridge.uplink '%s' is longer than %d characters.", up,
+		return h->error(ctx, -EINVAL, "net-bridge.uplink '%s' is longer than %d characters", up,
 				IFNAMSIZ - 1);
 	snprintf(ip, sizeof ip, "%s", addr ? addr : "");
 	slash = strchr(ip, '/');
@@ -100,7 +100,7 @@ static int nb_open(struct lia_ctx *ctx, void **state)
 	    inet_pton(AF_INET, ip, &ia) != 1)
 		return h->error(
 			ctx, -EINVAL,
-			"net-bridge.address '%s' is not an IPv4 address with a prefix length of 1 to 30, like \"172.16.0.1/24\".",
+			"net-bridge.address '%s' is not an IPv4 address with a prefix length of 1 to 30, like \"172.16.0.1/24\"",
 			addr ? addr : "");
 	snprintf(st->address, sizeof st->address, "%s", addr);
 	st->addr = ntohl(ia.s_addr);
@@ -108,7 +108,7 @@ static int nb_open(struct lia_ctx *ctx, void **state)
 	mask = ~0u << (32 - st->prefix);
 	if ((st->addr & ~mask) == 0 || (st->addr & ~mask) == ~mask)
 		return h->error(ctx, -EINVAL,
-				"net-bridge.address '%s' is the network or broadcast address of its subnet.",
+				"net-bridge.address '%s' is the network or broadcast address of its subnet",
 				addr);
 	ia.s_addr = htonl(st->addr & mask);
 	inet_ntop(AF_INET, &ia, st->subnet, sizeof st->subnet);
@@ -141,7 +141,7 @@ static int want_uplink(struct lia_ctx *ctx, struct nb_state *st, char up[IFNAMSI
 	if (!r)
 		return ctx->host->error(
 			ctx, -ENODEV,
-			"The uplink interface '%s' does not exist in this network namespace; set net-bridge.uplink.",
+			"the uplink interface '%s' does not exist in this network namespace; set net-bridge.uplink",
 			up);
 	return 0;
 }
@@ -159,7 +159,7 @@ static int warn_foreign(struct lia_ctx *ctx, struct nb_state *st, json_t *rs, co
 		bad++;
 		ctx->host->log(
 			ctx, LIA_LOG_WARN,
-			"The host chain '%s %s %s' has policy drop at hook forward: VM traffic between '%s' and '%s' will be dropped there%s.",
+			"the host chain '%s %s %s' has policy drop at hook forward: VM traffic between '%s' and '%s' will be dropped there%s",
 			ch[k].family, ch[k].table, ch[k].chain, st->bridge, up,
 			ctx->host->cfg_bool(ctx, "open_host_forward")
 				? " until the network phase adds lia's accept rules"
@@ -424,28 +424,28 @@ static int nb_verify(struct lia_ctx *ctx, void *state)
 
 	r = nb_bridge_exists(ctx, st, &up);
 	if (r <= 0) {
-		h->log(ctx, LIA_LOG_ERROR, "Bridge '%s' %s.", st->bridge,
+		h->log(ctx, LIA_LOG_ERROR, "bridge '%s' %s", st->bridge,
 		       r < 0 ? "exists but is not a bridge" : "does not exist");
 		bad++;
 	} else {
 		if (!up) {
-			h->log(ctx, LIA_LOG_ERROR, "Bridge '%s' is down.", st->bridge);
+			h->log(ctx, LIA_LOG_ERROR, "bridge '%s' is down", st->bridge);
 			bad++;
 		}
 		if (nb_addr_present(ctx, st) != 1) {
-			h->log(ctx, LIA_LOG_ERROR, "Bridge '%s' does not have address %s.", st->bridge,
+			h->log(ctx, LIA_LOG_ERROR, "bridge '%s' does not have address %s", st->bridge,
 			       st->address);
 			bad++;
 		}
 	}
 	if (nb_forward_get(ctx, &fwd) < 0 || !fwd) {
-		h->log(ctx, LIA_LOG_ERROR, "IPv4 forwarding is off (net.ipv4.ip_forward = 0).");
+		h->log(ctx, LIA_LOG_ERROR, "IPv4 forwarding is off (net.ipv4.ip_forward = 0)");
 		bad++;
 	}
 	if (h->cfg_bool(ctx, "nat")) {
 		if (want_uplink(ctx, st, upl) < 0) {
 			h->log(ctx, LIA_LOG_ERROR,
-			       "NAT has no uplink: uplink '%s' has no default route or does not exist.",
+			       "NAT has no uplink: uplink '%s' has no default route or does not exist",
 			       h->cfg_str(ctx, "uplink"));
 			bad++;
 			upl[0] = 0;
@@ -454,25 +454,25 @@ static int nb_verify(struct lia_ctx *ctx, void *state)
 	struct nft_ctx *nft = nb_nft_open(ctx);
 	json_t *rs = nft ? nb_nft_ruleset(ctx, nft) : NULL;
 	if (!rs) {
-		h->log(ctx, LIA_LOG_ERROR, "Cannot read the nftables ruleset.");
+		h->log(ctx, LIA_LOG_ERROR, "cannot read the nftables ruleset");
 		bad++;
 	} else if (*upl) {
 		if (nb_nat_check(ctx, st, rs, upl) != 1) {
 			h->log(ctx, LIA_LOG_ERROR,
-			       "The nftables table ip %s is missing or does not masquerade %s/%d out of '%s'.",
+			       "the nftables table ip %s is missing or does not masquerade %s/%d out of '%s'",
 			       NB_TABLE, st->subnet, st->prefix, upl);
 			bad++;
 		}
 		struct nb_fwchain ch[16];
 		int n = nb_hostfw_scan(ctx, st, rs, upl, ch, 16);
 		if (n < 0) {
-			h->log(ctx, LIA_LOG_ERROR, "Cannot read the iptables FORWARD chain.");
+			h->log(ctx, LIA_LOG_ERROR, "cannot read the iptables FORWARD chain");
 			bad++;
 		}
 		for (int k = 0; k < n; k++)
 			if (!ch[k].has_ours) {
 				h->log(ctx, LIA_LOG_ERROR,
-				       "The host chain '%s %s %s' has policy drop at hook forward and no lia accept rules: VM traffic between '%s' and '%s' is dropped (set net-bridge.open_host_forward = true).",
+				       "the host chain '%s %s %s' has policy drop at hook forward and no lia accept rules: VM traffic between '%s' and '%s' is dropped (set net-bridge.open_host_forward = true)",
 				       ch[k].family, ch[k].table, ch[k].chain, st->bridge, upl);
 				bad++;
 			}
@@ -481,7 +481,7 @@ static int nb_verify(struct lia_ctx *ctx, void *state)
 	if (nft)
 		nft_ctx_free(nft);
 	if (bad)
-		return h->error(ctx, -EIO, "The host network has %d problem%s (listed above).", bad,
+		return h->error(ctx, -EIO, "the host network has %d problem%s (listed above)", bad,
 				bad == 1 ? "" : "s");
 	return 0;
 }

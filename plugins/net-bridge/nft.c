@@ -13,7 +13,7 @@ struct nft_ctx *nb_nft_open(struct lia_ctx *ctx)
 	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
 
 	if (!nft) {
-		ctx->host->error(ctx, -ENOMEM, "Cannot create a libnftables context.");
+		ctx->host->error(ctx, -ENOMEM, "cannot create a libnftables context");
 		return NULL;
 	}
 	nft_ctx_output_set_flags(nft, NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_HANDLE);
@@ -45,7 +45,7 @@ int nb_nft_run(struct lia_ctx *ctx, struct nft_ctx *nft, json_t *cmds, const cha
 
 	json_decref(root);
 	if (!text)
-		return ctx->host->error(ctx, -ENOMEM, "Out of memory building nftables JSON to %s.", what);
+		return ctx->host->error(ctx, -ENOMEM, "out of memory building nftables JSON to %s", what);
 	r = nft_run_cmd_from_buffer(nft, text);
 	if (r != 0) {
 		ctx->host->log(ctx, LIA_LOG_DEBUG, "nftables input: %s", text);
@@ -64,19 +64,19 @@ json_t *nb_nft_ruleset(struct lia_ctx *ctx, struct nft_ctx *nft)
 	char ebuf[512];
 
 	if (nft_run_cmd_from_buffer(nft, "{\"nftables\":[{\"list\":{\"ruleset\":null}}]}") != 0) {
-		ctx->host->error(ctx, -EIO, "Cannot list the nftables ruleset: %s",
+		ctx->host->error(ctx, -EIO, "cannot list the nftables ruleset: %s",
 				 err_text(nft, ebuf, sizeof ebuf));
 		return NULL;
 	}
 	root = json_loads(nft_ctx_get_output_buffer(nft), 0, &jerr);
 	if (!root) {
-		ctx->host->error(ctx, -EIO, "nftables printed a ruleset that is not JSON: %s.", jerr.text);
+		ctx->host->error(ctx, -EIO, "nftables printed a ruleset that is not JSON: %s", jerr.text);
 		return NULL;
 	}
 	list = json_object_get(root, "nftables");
 	if (!json_is_array(list)) {
 		json_decref(root);
-		ctx->host->error(ctx, -EIO, "nftables printed a ruleset without \"nftables\".");
+		ctx->host->error(ctx, -EIO, "nftables printed a ruleset without \"nftables\"");
 		return NULL;
 	}
 	json_incref(list);

@@ -60,9 +60,9 @@ static int bad_word(struct lia_ctx *ctx, const char *key, const char *v, int r)
 	if (r == -EINVAL) /* the value itself would break the message's line */
 		return ctx->host->error(
 			ctx, -EINVAL,
-			"net-bridge.%s holds a control character (such as a newline), which cannot go into %s; fix the setting.",
+			"net-bridge.%s holds a control character (such as a newline), which cannot go into %s; fix the setting",
 			key, UNIT_NAME);
-	return ctx->host->error(ctx, r, "net-bridge.%s '%s' cannot go into %s: %s.", key, v, UNIT_NAME,
+	return ctx->host->error(ctx, r, "net-bridge.%s '%s' cannot go into %s: %s", key, v, UNIT_NAME,
 				r == -EDOM ? "systemd refuses a program path with quotes or backslashes"
 					   : "it is too long");
 }
@@ -77,7 +77,7 @@ int nb_unit_text(struct lia_ctx *ctx, char *buf, size_t len)
 	if (!core || core[0] != '/')
 		return ctx->host->error(
 			ctx, -EINVAL,
-			"net-bridge.lia_core_path '%s' is not an absolute path, which %s needs.",
+			"net-bridge.lia_core_path '%s' is not an absolute path, which %s needs",
 			core ? core : "", UNIT_NAME);
 	if ((r = unit_word(core, 1, qcore, sizeof qcore)) < 0)
 		return bad_word(ctx, "lia_core_path", core, r);
@@ -101,7 +101,7 @@ int nb_unit_text(struct lia_ctx *ctx, char *buf, size_t len)
 		     "WantedBy=multi-user.target\n",
 		     qcore, cflag);
 	if (n < 0 || (size_t)n >= len)
-		return ctx->host->error(ctx, -ENAMETOOLONG, "The unit text for %s is too long.", UNIT_NAME);
+		return ctx->host->error(ctx, -ENAMETOOLONG, "the unit text for %s is too long", UNIT_NAME);
 	return 0;
 }
 
@@ -129,21 +129,21 @@ static int write_atomic(struct lia_ctx *ctx, const char *path, const char *text)
 	snprintf(tmp, sizeof tmp, "%s.lia-tmp", path);
 	/* a fresh file: a stale temp (or a link planted as one) is removed, not written through */
 	if (unlink(tmp) < 0 && errno != ENOENT)
-		return ctx->host->error(ctx, -errno, "Cannot remove %s: %s.", tmp, strerror(errno));
+		return ctx->host->error(ctx, -errno, "cannot remove %s: %s", tmp, strerror(errno));
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return ctx->host->error(ctx, -errno, "Cannot create %s: %s.", tmp, strerror(errno));
+		return ctx->host->error(ctx, -errno, "cannot create %s: %s", tmp, strerror(errno));
 	if (write(fd, text, len) != (ssize_t)len || fsync(fd) < 0) {
 		e = errno ? errno : EIO;
 		close(fd);
 		unlink(tmp);
-		return ctx->host->error(ctx, -e, "Cannot write %s: %s.", tmp, strerror(e));
+		return ctx->host->error(ctx, -e, "cannot write %s: %s", tmp, strerror(e));
 	}
 	close(fd);
 	if (rename(tmp, path) < 0) {
 		e = errno;
 		unlink(tmp);
-		return ctx->host->error(ctx, -e, "Cannot rename %s to %s: %s.", tmp, path, strerror(e));
+		return ctx->host->error(ctx, -e, "cannot rename %s to %s: %s", tmp, path, strerror(e));
 	}
 	return 0;
 }
@@ -161,7 +161,7 @@ int nb_unit_install(struct lia_ctx *ctx, int dry)
 		return r;
 	if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
 		h->log(ctx, LIA_LOG_WARN,
-		       "Unit directory %s does not exist (is this host running systemd?), so %s is not installed; set net-bridge.unit_dir.",
+		       "unit directory %s does not exist (is this host running systemd?), so %s is not installed; set net-bridge.unit_dir",
 		       dir, UNIT_NAME);
 		return 0;
 	}
@@ -191,14 +191,14 @@ int nb_unit_install(struct lia_ctx *ctx, int dry)
 		if ((r = h->memo_set(ctx, "unit_wants_dir", wants_dir)) < 0)
 			return r;
 	} else if (errno != EEXIST) {
-		return h->error(ctx, -errno, "Cannot create %s: %s.", wants_dir, strerror(errno));
+		return h->error(ctx, -errno, "cannot create %s: %s", wants_dir, strerror(errno));
 	}
 	if ((r = h->memo_set(ctx, "unit_wants", wants)) < 0)
 		return r;
 	if (n >= 0)
 		unlink(wants);
 	if (symlink(path, wants) < 0)
-		return h->error(ctx, -errno, "Cannot link %s to %s: %s.", wants, path, strerror(errno));
+		return h->error(ctx, -errno, "cannot link %s to %s: %s", wants, path, strerror(errno));
 	return 0;
 }
 
@@ -214,7 +214,7 @@ int nb_unit_remove(struct lia_ctx *ctx)
 			continue;
 		snprintf(path, sizeof path, "%s", p);
 		if (unlink(path) < 0 && errno != ENOENT)
-			return h->error(ctx, -errno, "Cannot remove %s: %s.", path, strerror(errno));
+			return h->error(ctx, -errno, "cannot remove %s: %s", path, strerror(errno));
 		h->note(ctx, "remove %s", path);
 		h->memo_set(ctx, keys[i], NULL);
 	}
@@ -223,7 +223,7 @@ int nb_unit_remove(struct lia_ctx *ctx)
 	if (d) {
 		snprintf(path, sizeof path, "%s", d);
 		if (rmdir(path) < 0 && errno != ENOENT && errno != ENOTEMPTY && errno != EEXIST)
-			return h->error(ctx, -errno, "Cannot remove %s: %s.", path, strerror(errno));
+			return h->error(ctx, -errno, "cannot remove %s: %s", path, strerror(errno));
 		h->memo_set(ctx, "unit_wants_dir", NULL);
 	}
 	return 0;

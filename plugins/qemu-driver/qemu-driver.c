@@ -55,19 +55,19 @@ static int vm_paths(struct lia_ctx *ctx, struct qvm *v)
 	memset(v, 0, sizeof(*v));
 	v->name = ctx->host->vm_name(ctx);
 	if (!v->name)
-		return ctx->host->error(ctx, -EINVAL, "qemu-driver was called without a VM.");
+		return ctx->host->error(ctx, -EINVAL, "qemu-driver was called without a VM");
 	if (!qemu_safe_value(v->name) || strlen(v->name) > 64)
 		return ctx->host->error(
 			ctx, -EINVAL,
-			"VM name '%s' cannot be given to QEMU (no commas, at most 64 characters).", v->name);
+			"VM name '%s' cannot be given to QEMU (no commas, at most 64 characters)", v->name);
 	if (ctx->host->path(ctx, v->qmp, sizeof(v->qmp), "sockets/%s.qmp", v->name) ||
 	    ctx->host->path(ctx, v->console, sizeof(v->console), "logs/%s.console.log", v->name))
-		return ctx->host->error(ctx, -ENAMETOOLONG, "The state directory path %s is too long.",
+		return ctx->host->error(ctx, -ENAMETOOLONG, "the state directory path %s is too long",
 					ctx->host->state_dir(ctx));
 	if (strlen(v->qmp) >= sizeof(((struct sockaddr_un *)0)->sun_path))
 		return ctx->host->error(ctx, -ENAMETOOLONG,
-					"The QMP socket path %s is longer than a Unix socket allows (107 "
-					"bytes); use a shorter state_dir.",
+					"the QMP socket path %s is longer than a Unix socket allows (107 "
+					"bytes); use a shorter state_dir",
 					v->qmp);
 	return 0;
 }
@@ -97,7 +97,7 @@ static int missing_binary(struct lia_ctx *ctx, const char *bin)
 {
 	return ctx->host->error(ctx, -ENOENT,
 				"QEMU (%s) is not installed or not executable: install the Debian package "
-				"%s (apt-get install %s) or set qemu-driver.binary.",
+				"%s (apt-get install %s) or set qemu-driver.binary",
 				bin, DEB_PACKAGE, DEB_PACKAGE);
 }
 
@@ -129,11 +129,11 @@ static int choose_accel(struct lia_ctx *ctx, int *kvm)
 			return ctx->host->error(
 				ctx, -ENODEV,
 				"qemu-driver.accel = \"kvm\" but /dev/kvm cannot be opened or "
-				"does not answer here; use \"auto\" or \"tcg\".");
+				"does not answer here; use \"auto\" or \"tcg\"");
 		*kvm = 1;
 		return 0;
 	}
-	return ctx->host->error(ctx, -EINVAL, "qemu-driver.accel = \"%s\": use \"auto\", \"kvm\" or \"tcg\".",
+	return ctx->host->error(ctx, -EINVAL, "qemu-driver.accel = \"%s\": use \"auto\", \"kvm\" or \"tcg\"",
 				a);
 }
 
@@ -176,7 +176,7 @@ static int teardown(struct lia_ctx *ctx, struct qvm *v, int graceful, int report
 				gone = vmm_wait_exit(pid, start, ms_setting(ctx, "stop_timeout"), &status);
 			else
 				ctx->host->log(ctx, LIA_LOG_INFO,
-					       "system_powerdown failed (%s); killing QEMU.", err);
+					       "system_powerdown failed (%s); killing QEMU", err);
 			if (!gone)
 				ctx->host->log(ctx, LIA_LOG_WARN,
 					       "VM '%s' did not power off within %" PRId64
@@ -192,7 +192,7 @@ static int teardown(struct lia_ctx *ctx, struct qvm *v, int graceful, int report
 			if (report)
 				return ctx->host->error(ctx, -EBUSY,
 							"QEMU (pid %d) of VM '%s' did not die after SIGKILL "
-							"within 5 seconds.",
+							"within 5 seconds",
 							(int)pid, v->name);
 			return -EBUSY;
 		}
@@ -205,7 +205,7 @@ static int teardown(struct lia_ctx *ctx, struct qvm *v, int graceful, int report
 		ctx->host->ledger_del(ctx, "pid", id);
 		ctx->host->vm_set(ctx, "qemu.pid", NULL);
 		ctx->host->vm_set(ctx, "qemu.pid_start", NULL);
-		ctx->host->log(ctx, LIA_LOG_INFO, "QEMU (pid %d) of VM '%s' ended, status %d.", (int)pid,
+		ctx->host->log(ctx, LIA_LOG_INFO, "QEMU (pid %d) of VM '%s' ended, status %d", (int)pid,
 			       v->name, status);
 	}
 	vmm_unlink_socket(v->qmp);
@@ -225,11 +225,11 @@ struct plan {
 static int check_file(struct lia_ctx *ctx, const char *what, const char *path)
 {
 	if (access(path, R_OK) < 0)
-		return ctx->host->error(ctx, -errno, "The %s %s of VM '%s' cannot be read: %s.", what, path,
+		return ctx->host->error(ctx, -errno, "the %s %s of VM '%s' cannot be read: %s", what, path,
 					ctx->host->vm_name(ctx), strerror(errno));
 	if (!qemu_safe_value(path))
 		return ctx->host->error(ctx, -EINVAL,
-					"The %s path %s has a comma, which QEMU's option syntax cannot take.",
+					"the %s path %s has a comma, which QEMU's option syntax cannot take",
 					what, path);
 	return 0;
 }
@@ -252,11 +252,11 @@ static int plan_boot(struct lia_ctx *ctx, struct qvm *v, struct plan *p)
 	if (k && *k)
 		snprintf(p->kernel, sizeof(p->kernel), "%s", k);
 	else if (ctx->host->path(ctx, p->kernel, sizeof(p->kernel), "kernel/vmlinux"))
-		return ctx->host->error(ctx, -ENAMETOOLONG, "The kernel path is too long.");
+		return ctx->host->error(ctx, -ENAMETOOLONG, "the kernel path is too long");
 	if (access(p->kernel, R_OK) < 0)
 		return ctx->host->error(ctx, -errno,
-					"The kernel %s cannot be read: %s (run `lia-core run setup` with a "
-					"kernel plugin, e.g. kernel-debian).",
+					"the kernel %s cannot be read: %s (run `lia-core run setup` with a "
+					"kernel plugin, e.g. kernel-debian)",
 					p->kernel, strerror(errno));
 	if ((r = check_file(ctx, "kernel", p->kernel)) < 0)
 		return r;
@@ -275,10 +275,10 @@ static int plan_boot(struct lia_ctx *ctx, struct qvm *v, struct plan *p)
 	if (data && *data && (r = check_file(ctx, "data disk", data)) < 0)
 		return r;
 	if (tap && *tap && !qemu_safe_token(tap))
-		return ctx->host->error(ctx, -EINVAL, "VM '%s' has a TAP name QEMU cannot take: '%s'.",
+		return ctx->host->error(ctx, -EINVAL, "VM '%s' has a TAP name QEMU cannot take: '%s'",
 					v->name, tap);
 	if (mac && *mac && !qemu_safe_token(mac))
-		return ctx->host->error(ctx, -EINVAL, "VM '%s' has a malformed MAC: '%s'.", v->name, mac);
+		return ctx->host->error(ctx, -EINVAL, "VM '%s' has a malformed MAC: '%s'", v->name, mac);
 	if (vcpus < 1 || vcpus > 255)
 		return ctx->host->error(ctx, -EINVAL,
 					"VM '%s' asks for %" PRId64 " vCPUs; QEMU's microvm allows 1 to 255.",
@@ -289,11 +289,11 @@ static int plan_boot(struct lia_ctx *ctx, struct qvm *v, struct plan *p)
 					mem);
 	if (qemu_base_cmdline(p->base, sizeof(p->base), ctx->host->cfg_str(ctx, "boot_args"), kvm,
 			      kvm ? 0 : host_tsc_khz()) < 0)
-		return ctx->host->error(ctx, -E2BIG, "qemu-driver.boot_args is too long.");
+		return ctx->host->error(ctx, -E2BIG, "qemu-driver.boot_args is too long");
 	if (!kvm && !strstr(p->base, "tsc_early_khz="))
 		ctx->host->log(ctx, LIA_LOG_WARN,
 			       "/proc/cpuinfo has no \"cpu MHz\": the guest kernel may hang calibrating its "
-			       "TSC under TCG (add tsc_early_khz=KHZ to boot_args_extra).");
+			       "TSC under TCG (add tsc_early_khz=KHZ to boot_args_extra)");
 	struct lia_bootargs ba = {
 		.base = p->base,
 		.ip = ctx->host->vm_get(ctx, "net.ip"),
@@ -304,8 +304,8 @@ static int plan_boot(struct lia_ctx *ctx, struct qvm *v, struct plan *p)
 	};
 	if (lia_boot_args(p->cmdline, sizeof(p->cmdline), &ba) < 0)
 		return ctx->host->error(ctx, -E2BIG,
-					"The kernel command line of VM '%s' would exceed %d bytes; shorten "
-					"boot_args_extra or the SSH key.",
+					"the kernel command line of VM '%s' would exceed %d bytes; shorten "
+					"boot_args_extra or the SSH key",
 					v->name, CMDLINE_MAX - 1);
 	int64_t cid = ctx->host->vm_get_int(ctx, "vsock.cid", 0);
 	int vhost = access("/dev/vhost-vsock", R_OK | W_OK) == 0;
@@ -438,7 +438,7 @@ static int boot_run(struct lia_ctx *ctx, void *state)
 		return r;
 	pid_t old = (pid_t)ctx->host->vm_get_int(ctx, "qemu.pid", 0);
 	if (old > 0 && vmm_alive(old, (uint64_t)ctx->host->vm_get_int(ctx, "qemu.pid_start", 0)))
-		return ctx->host->error(ctx, -EBUSY, "VM '%s' already runs (QEMU pid %d).", v.name, (int)old);
+		return ctx->host->error(ctx, -EBUSY, "VM '%s' already runs (QEMU pid %d)", v.name, (int)old);
 	/* a QEMU that died under us (kill -9, host crash): forget it before the new one */
 	if (old > 0 && (r = teardown(ctx, &v, 0, 1)) < 0)
 		return r;
@@ -455,7 +455,7 @@ static int boot_run(struct lia_ctx *ctx, void *state)
 	r = launch(ctx, &v, &p, err, sizeof(err));
 	if (r < 0) {
 		teardown(ctx, &v, 0, 0);
-		return ctx->host->error(ctx, r, "Starting QEMU for VM '%s' failed: %s.", v.name, err);
+		return ctx->host->error(ctx, r, "starting QEMU for VM '%s' failed: %s", v.name, err);
 	}
 	ctx->host->note(ctx, "started QEMU (pid %" PRId64 ", %s) for VM '%s'",
 			ctx->host->vm_get_int(ctx, "qemu.pid", 0), p.spec.kvm ? "KVM" : "TCG", v.name);

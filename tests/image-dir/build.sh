@@ -22,7 +22,7 @@ OUT=$(img_hook "$S" image-dir image 2>&1)
 ok $((!$?)) "image-dir without source fails"
 OUT=$(img_hook "$S" image-dir image source="$T/missing" 2>&1)
 ok $((!$?)) "a missing source fails"
-like "$OUT" "Cannot use source '$T/missing'" "and names it"
+like "$OUT" "cannot use source '$T/missing'" "and names it"
 [ ! -e "$IMG" ]
 ok $? "no image is made"
 
