@@ -27,6 +27,22 @@ nb_snapshot() {
 	echo; echo "== sysctl"; ip netns exec "$1" cat /proc/sys/net/ipv4/ip_forward
 }
 
+# nb_settled_snapshot NS: a snapshot once two in a row agree (the kernel finishes some link
+# and address changes - carrier, operstate, IPv6 link-local - a moment after the command)
+nb_settled_snapshot() {
+	local a b i
+	a=$(nb_snapshot "$1")
+	for i in $(seq 50); do
+		sleep 0.05
+		b=$(nb_snapshot "$1")
+		[ "$a" = "$b" ] && break
+		a=$b
+	done
+	echo "$a"
+}
+# nb_snapshot_is NS TEXT: the namespace's snapshot is TEXT now (for wait_for)
+nb_snapshot_is() { [ "$(nb_snapshot "$1")" = "$2" ]; }
+
 # nb_lia NS CONF ARGS...: lia-core inside NS; stdout+stderr
 nb_lia() { local ns=$1 conf=$2; shift 2; in_ns "$ns" "$LIA_CORE" -c "$conf" "$@" 2>&1; }
 

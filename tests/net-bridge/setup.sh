@@ -79,11 +79,12 @@ is "$rc" 0 "a second teardown succeeds with nothing to do"
 ip -n "$ns" link add lia-br0 type bridge
 ip -n "$ns" link set lia-br0 up   # (a down bridge gets qdisc noqueue once up: not undoable)
 in_ns "$ns" sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward'
-pre=$(nb_snapshot "$ns")
+pre=$(nb_settled_snapshot "$ns")
 out=$(nb_lia "$ns" "$conf" run setup); rc=$?
 is "$rc" 0 "setup on a pre-existing bridge succeeds"
 like "$out" "add address 172.16.0.1/24" "it adds the address to the existing bridge"
 nb_lia "$ns" "$conf" run teardown >/dev/null
+wait_for 10 nb_snapshot_is "$ns" "$pre"
 is "$(nb_snapshot "$ns")" "$pre" "teardown keeps the pre-existing bridge and forwarding, removes only lia's address and table"
 ip -n "$ns" link del lia-br0
 in_ns "$ns" sh -c 'echo 0 > /proc/sys/net/ipv4/ip_forward'
