@@ -566,24 +566,43 @@ int lease_release(struct vm_record *r, const char *kind)
 	return e;
 }
 
+/* NAME.json.tmp.PID in dir of a dead PID: removed, 1 */
+static int sweep_dead_tmp(const char *dir, const char *name)
+{
+	const char *t = strstr(name, ".json.tmp.");
+	if (!t || name[0] == '.')
+		return 0;
+	char *end;
+	long pid = strtol(t + 10, &end, 10);
+	char *p = xasprintf("%s/%s", dir, name);
+	int gone = pid > 0 && !*end && kill((pid_t)pid, 0) < 0 && errno == ESRCH && unlink(p) == 0;
+	free(p);
+	return gone;
+}
+
 /* gc: remove what crashed processes left in vms/: NAME.json.tmp.PID of a dead PID, and
  * NAME.lock without NAME.json (taken first, so nobody holds it; lock_path re-checks, so
- * removing a held lock file is safe for whoever waits on it).  Returns the count. */
+ * removing a held lock file is safe for whoever waits on it); and in host/ the memos'
+ * PLUGIN.json.tmp.PID of a dead PID.  Returns the count. */
 int state_sweep(struct state *s)
 {
 	DIR *d = opendir(s->vms);
 	struct dirent *e;
 	int n = 0;
+	char *host = xasprintf("%s/host", s->dir);
+	DIR *h = opendir(host);
+	while (h && (e = readdir(h)))
+		n += sweep_dead_tmp(host, e->d_name);
+	if (h)
+		closedir(h);
+	free(host);
 	if (!d)
-		return 0;
+		return n;
 	while ((e = readdir(d))) {
-		const char *t = strstr(e->d_name, ".json.tmp.");
 		size_t len = strlen(e->d_name);
 		char *p = xasprintf("%s/%s", s->vms, e->d_name);
-		if (t && e->d_name[0] != '.') {
-			long pid = strtol(t + 10, NULL, 10);
-			if (pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH && unlink(p) == 0)
-				n++;
+		if (strstr(e->d_name, ".json.tmp.")) {
+			n += sweep_dead_tmp(s->vms, e->d_name);
 		} else if (e->d_name[0] != '.' && len > 5 && !strcmp(e->d_name + len - 5, ".lock")) {
 			char *name = strndup(e->d_name, len - 5);
 			char *rec = xasprintf("%s/%s.json", s->vms, name);
