@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "state.h"
 #include "events.h"
+#include "safe_io.h"
 #include "util.h"
 
 int state_init(struct state *s, const char *state_dir)
@@ -43,24 +44,11 @@ static int ensure_vms_dir(struct state *s)
 /* Lock the file at path; returns the fd.  A lock file may be removed by whoever holds
  * it (destroy, gc); a process that was waiting then holds a lock on a deleted file while
  * the next one locks a new file at the same path.  So after locking, the fd must still
- * be the file at the path; otherwise the lock is worthless and we take the new one. */
+ * be the file at the path; otherwise the lock is worthless and we take the new one
+ * (safe_lock; it never follows a link planted at the path). */
 static int lock_path(const char *p, int nb)
 {
-	for (;;) {
-		int fd = open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0)
-			return -errno;
-		if (flock(fd, LOCK_EX | (nb ? LOCK_NB : 0)) < 0) {
-			int e = -errno;
-			close(fd);
-			return e;
-		}
-		struct stat held, now;
-		if (fstat(fd, &held) == 0 && lstat(p, &now) == 0 && held.st_dev == now.st_dev &&
-		    held.st_ino == now.st_ino)
-			return fd;
-		close(fd); /* removed or replaced while we waited: lock what is there now */
-	}
+	return safe_lock(p, nb);
 }
 
 int state_lock(struct state *s)
@@ -154,7 +142,7 @@ int record_save(struct vm_record *r)
 	size_t len = strlen(text);
 	text = realloc(text, len + 2);
 	text[len] = '\n';
-	int e = write_file_atomic(r->path, text, len + 1, 0600);
+	int e = safe_write_atomic(r->path, text, len + 1, 0600); /* O_EXCL temp, no link followed */
 	free(text);
 	if (e == 0) {
 		r->dirty = 0;
@@ -171,7 +159,7 @@ int record_create(struct state *s, const char *name, json_t *fields, struct vm_r
 		return e;
 	struct vm_record *r = record_new(s, name);
 	struct stat st;
-	if (stat(r->path, &st) == 0) {
+	if (lstat(r->path, &st) == 0) { /* anything there, even a dangling link */
 		state_unlock(s);
 		record_close(r);
 		return -EEXIST;
@@ -209,11 +197,14 @@ int record_create(struct state *s, const char *name, json_t *fields, struct vm_r
 static json_t *load_json(const char *path, int *err)
 {
 	json_error_t je;
-	json_t *j = json_load_file(path, 0, &je);
+	json_t *j = safe_load_json(path, &je, err); /* a regular file, no link followed */
 	if (!j) {
-		*err = access(path, F_OK) == 0 ? -EBADMSG : -ENOENT;
 		if (*err == -EBADMSG)
 			msg_err("%s:%d: corrupt VM record: %s", path, je.line, je.text);
+		else if (*err != -ENOENT)
+			msg_err("%s: corrupt VM record: %s", path, je.text);
+		if (*err != -ENOENT)
+			*err = -EBADMSG; /* whatever it is, it may hold leases: treat it as corrupt */
 	} else if (!json_is_object(j)) {
 		/* valid JSON, but no record: every command refuses it like a corrupt one */
 		msg_err("%s: corrupt VM record: not a JSON object", path);

@@ -58,6 +58,10 @@ static const struct lia_option options[] = {
 	  .type = LIA_OPT_STRING,
 	  .default_value = "",
 	  .help = "phase whose run returns LIA_HOOK_SKIP" },
+	{ .name = "memo",
+	  .type = LIA_OPT_BOOL,
+	  .default_value = "false",
+	  .help = "each run remembers its phase in the memo (PHASE = \"ran\")" },
 	{ 0 },
 };
 
@@ -142,6 +146,11 @@ static int run(struct lia_ctx *ctx, void *state)
 		return h->error(ctx, -EIO, "%s was told to fail in %s", STUB_NAME, pname(ctx));
 	if (strcmp(h->cfg_str(ctx, "skip"), pname(ctx)) == 0)
 		return LIA_HOOK_SKIP;
+	if (h->cfg_bool(ctx, "memo")) {
+		int e = h->memo_set(ctx, pname(ctx), "ran");
+		if (e < 0)
+			return e;
+	}
 	if (h->phase(ctx) == LIA_PHASE_CREATE) {
 		const char *kind = h->cfg_str(ctx, "lease");
 		if (*kind) {
