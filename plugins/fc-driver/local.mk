@@ -20,6 +20,7 @@ plugins_fc_driver_fc_driver_la_SOURCES = \
 	plugins/fc-driver/fc-driver.c \
 	plugins/fc-driver/fc-args.c plugins/fc-driver/fc-args.h \
 	plugins/common/bootargs.c plugins/common/bootargs.h \
+	plugins/common/confine.c plugins/common/confine.h \
 	plugins/fc-driver/fc-api.c plugins/fc-driver/fc-api.h \
 	plugins/fc-driver/fc-proc.c plugins/fc-driver/fc-proc.h \
 	plugins/fc-driver/fc-jail.c plugins/fc-driver/fc-jail.h \
