@@ -61,7 +61,12 @@ static const struct lia_option options[] = {
 	{ .name = "memo",
 	  .type = LIA_OPT_BOOL,
 	  .default_value = "false",
-	  .help = "each run remembers its phase in the memo (PHASE = \"ran\")" },
+	  .help = "each run remembers its phase in the memo (PHASE or PHASE:VM = \"ran\")" },
+	{ .name = "memo_wait_ms",
+	  .type = LIA_OPT_INT,
+	  .default_value = "0",
+	  LIA_RANGE(0, 10000),
+	  .help = "with memo: read the memo, wait this long, then set the key (a plugin's usual order)" },
 	{ 0 },
 };
 
@@ -147,7 +152,12 @@ static int run(struct lia_ctx *ctx, void *state)
 	if (strcmp(h->cfg_str(ctx, "skip"), pname(ctx)) == 0)
 		return LIA_HOOK_SKIP;
 	if (h->cfg_bool(ctx, "memo")) {
-		int e = h->memo_set(ctx, pname(ctx), "ran");
+		char key[128];
+		snprintf(key, sizeof key, "%s%s%s", pname(ctx), h->vm_name(ctx) ? ":" : "",
+			 h->vm_name(ctx) ? h->vm_name(ctx) : "");
+		h->memo_get(ctx, key);
+		usleep((useconds_t)h->cfg_int(ctx, "memo_wait_ms") * 1000);
+		int e = h->memo_set(ctx, key, "ran");
 		if (e < 0)
 			return e;
 	}
