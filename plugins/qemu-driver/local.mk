@@ -2,7 +2,7 @@
 # For hosts where Firecracker cannot run (no /dev/kvm: TCG) or is not wanted.  The process
 # helpers are fc-driver's (fc-proc.c, compiled in: a plugin links no other plugin) and the
 # kernel command line is plugins/common/bootargs.c, shared with fc-driver.
-QEMU_SH_TESTS = tests/qemu/driver.sh tests/qemu/e2e.sh
+QEMU_SH_TESTS = tests/qemu/driver.sh tests/qemu/e2e.sh tests/qemu/console-link.sh
 # the shell tests are listed even when the plugin is not built: they skip, saying why
 TESTS += $(QEMU_SH_TESTS)
 EXTRA_DIST += $(QEMU_SH_TESTS) tests/qemu/lib-qemu.sh tests/bench/qemu-bench.sh
@@ -14,6 +14,7 @@ plugins_qemu_driver_qemu_driver_la_SOURCES = \
 	plugins/qemu-driver/qemu-argv.c plugins/qemu-driver/qemu-argv.h \
 	plugins/qemu-driver/qmp.c plugins/qemu-driver/qmp.h \
 	plugins/fc-driver/fc-proc.c plugins/fc-driver/fc-proc.h \
+	plugins/fc-driver/fc-file.c plugins/fc-driver/fc-file.h \
 	plugins/common/bootargs.c plugins/common/bootargs.h
 plugins_qemu_driver_qemu_driver_la_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/plugins/common \
 	-I$(top_srcdir)/plugins/fc-driver $(JANSSON_CFLAGS)
