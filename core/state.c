@@ -13,8 +13,8 @@
 #include <unistd.h>
 #include "state.h"
 #include "events.h"
-#include "safe_io.h"
 #include "util.h"
+#include "safe_io.h"
 
 int state_init(struct state *s, const char *state_dir)
 {

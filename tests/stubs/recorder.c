@@ -54,10 +54,6 @@ static const struct lia_option options[] = {
 	  .type = LIA_OPT_BOOL,
 	  .default_value = "false",
 	  .help = "log lines name the pipeline and vm_force" },
-	{ .name = "skip",
-	  .type = LIA_OPT_STRING,
-	  .default_value = "",
-	  .help = "phase whose run returns LIA_HOOK_SKIP" },
 	{ .name = "memo",
 	  .type = LIA_OPT_BOOL,
 	  .default_value = "false",
@@ -67,6 +63,10 @@ static const struct lia_option options[] = {
 	  .default_value = "0",
 	  LIA_RANGE(0, 10000),
 	  .help = "with memo: read the memo, wait this long, then set the key (a plugin's usual order)" },
+	{ .name = "skip",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "",
+	  .help = "phase whose run returns LIA_HOOK_SKIP" },
 	{ 0 },
 };
 
@@ -145,12 +145,6 @@ static int run(struct lia_ctx *ctx, void *state)
 {
 	const struct lia_host *h = ctx->host;
 	record(ctx, "run");
-	if (strcmp(h->cfg_str(ctx, "sleep"), pname(ctx)) == 0)
-		sleep(30);
-	if (strcmp(h->cfg_str(ctx, "fail"), pname(ctx)) == 0)
-		return h->error(ctx, -EIO, "%s was told to fail in %s", STUB_NAME, pname(ctx));
-	if (strcmp(h->cfg_str(ctx, "skip"), pname(ctx)) == 0)
-		return LIA_HOOK_SKIP;
 	if (h->cfg_bool(ctx, "memo")) {
 		char key[128];
 		snprintf(key, sizeof key, "%s%s%s", pname(ctx), h->vm_name(ctx) ? ":" : "",
@@ -161,6 +155,12 @@ static int run(struct lia_ctx *ctx, void *state)
 		if (e < 0)
 			return e;
 	}
+	if (strcmp(h->cfg_str(ctx, "sleep"), pname(ctx)) == 0)
+		sleep(30);
+	if (strcmp(h->cfg_str(ctx, "fail"), pname(ctx)) == 0)
+		return h->error(ctx, -EIO, "%s was told to fail in %s", STUB_NAME, pname(ctx));
+	if (strcmp(h->cfg_str(ctx, "skip"), pname(ctx)) == 0)
+		return LIA_HOOK_SKIP;
 	if (h->phase(ctx) == LIA_PHASE_CREATE) {
 		const char *kind = h->cfg_str(ctx, "lease");
 		if (*kind) {
