@@ -5,6 +5,7 @@
 # own key ("create:VM"), 3 rounds.
 . "$(dirname "$0")/../lib.sh"
 . "$top_srcdir/tests/stubs/build.sh"
+command -v jq >/dev/null || skip_all "jq is not installed"
 T=$(mk_tmp)
 P=$T/plugins
 export LIA_PLUGIN_PATH=$P

@@ -6,6 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$top_srcdir/tests/stubs/build.sh"
 need_root
+command -v jq >/dev/null || skip_all "jq is not installed"
 T=$(mk_tmp)
 P=$T/plugins
 export LIA_PLUGIN_PATH=$P
