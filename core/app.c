@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmds.h"
+#include "state_dir_check.h"
 #include "util.h"
 
 static int resolve_facts(struct app *a);
@@ -16,8 +17,10 @@ int app_load_state(struct app *a)
 		return a->load_rc;
 	a->cfg_loaded = 1;
 	a->load_rc = config_load(&a->cfg, a->config_path);
-	if (a->load_rc == 0) /* lia.state_dir is checked as an absolute path with the other settings */
+	if (a->load_rc == 0) { /* lia.state_dir is checked as an absolute path with the other settings */
 		state_init(&a->st, config_global(&a->cfg, "state_dir"));
+		a->load_rc = state_dir_check(a->st.dir); /* no folder others could change */
+	}
 	return a->load_rc;
 }
 

@@ -118,7 +118,8 @@ int cmd_gc(struct app *a, int argc, char **argv)
 	if (!a->dry_run) {
 		int swept = state_sweep(&a->st);
 		if (swept)
-			msg_info("gc: removed %d leftover temp or lock file(s) in %s", swept, a->st.vms);
+			msg_info("gc: removed %d leftover temp or lock file(s) in %s (vms/, host/)", swept,
+				 a->st.dir);
 	}
 	struct plan p;
 	plan_pipeline(a, &PIPE_GC, 0, &p);

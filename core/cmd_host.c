@@ -1,12 +1,39 @@
 /* Verbs about the host: run PIPELINE, config check. */
 #include "config.h"
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cmds.h"
 #include "run.h"
+#include "safe_io.h"
 #include "util.h"
+
+/* Host pipelines change one host: two at once would both see "forwarding off" and the
+ * memo of the one that turned it on could be lost (issue 10 #5).  So a whole setup,
+ * verify or teardown holds state_dir/host/.lock; the next one waits, then sees what the
+ * first did.  Returns the fd (closing it releases the lock), or -1 after a message. */
+static int host_lock(struct app *a)
+{
+	char *dir = xasprintf("%s/host", a->st.dir);
+	char *p = xasprintf("%s/.lock", dir);
+	int fd = mkdir_p(dir, 0700);
+	if (fd >= 0)
+		fd = safe_lock(p, 1);
+	if (fd == -EWOULDBLOCK) {
+		msg_info("waiting for another lia-core's host pipeline to end (it holds %s)", p);
+		fd = safe_lock(p, 0);
+	}
+	if (fd < 0) {
+		msg_err("cannot take the host lock %s: %s", p, strerror(-fd));
+		fd = -1;
+	}
+	free(p);
+	free(dir);
+	return fd;
+}
 
 int parse_phase_list(const char *pipeline, const char *list, lia_phase_t **out, size_t *n)
 {
@@ -91,7 +118,11 @@ int cmd_run(struct app *a, int argc, char **argv)
 			rev[i] = PIPE_SETUP.phases[PIPE_SETUP.n - 1 - i];
 		plan_build(a, undo ? rev : PIPE_SETUP.phases, PIPE_SETUP.n, undo, ph, nph, &p);
 		struct run_opts o = { .pipeline = pipeline };
-		rc = plan_run(a, &p, &o);
+		/* a dry run changes nothing, and must not even make state_dir */
+		int lock = a->dry_run ? -2 : host_lock(a);
+		rc = lock == -1 ? EXIT_FAIL : plan_run(a, &p, &o);
+		if (lock >= 0)
+			close(lock);
 		plan_free(&p);
 	}
 	free(ph);

@@ -351,7 +351,7 @@ static size_t on_data(char *buf, size_t sz, size_t n, void *ud)
 static int open_part(struct dl *d, int may_resume)
 {
 	if (d->fd < 0) {
-		d->fd = open(d->part, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		d->fd = open(d->part, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600); /* no planted link */
 		if (d->fd < 0)
 			return d->h->error(d->ctx, -errno, "Cannot create %s: %s.", d->part, strerror(errno));
 	}

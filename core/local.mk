@@ -13,7 +13,7 @@ LIA_CORE_SOURCES = \
 	core/vm_ops.c core/vm_ops.h core/vm_view.c core/cmd_plugins.c core/table.c core/table.h \
 	core/plugin_lint.c core/plugin_lint.h core/util.c core/util.h \
 	core/download.c core/download.h core/curl_dl.c core/curl_dl.h core/crypto_dl.c core/crypto_dl.h \
-	core/hashq.c core/hashq.h core/sshkey.c core/sshkey.h core/elf_valid.c core/elf_valid.h \
+	core/safe_io.c core/safe_io.h core/state_dir_check.c core/state_dir_check.h core/hashq.c core/hashq.h core/sshkey.c core/sshkey.h core/elf_valid.c core/elf_valid.h \
 	core/events.c core/events.h
 # the API daemon is lia-core's alone (the unit tests do not link libmicrohttpd)
 LIA_SERVE_SOURCES = core/serve.c core/serve.h core/serve_api.c core/serve_workers.c \

@@ -14,6 +14,7 @@
 #include "state.h"
 #include "events.h"
 #include "util.h"
+#include "safe_io.h"
 
 int state_init(struct state *s, const char *state_dir)
 {
@@ -43,24 +44,11 @@ static int ensure_vms_dir(struct state *s)
 /* Lock the file at path; returns the fd.  A lock file may be removed by whoever holds
  * it (destroy, gc); a process that was waiting then holds a lock on a deleted file while
  * the next one locks a new file at the same path.  So after locking, the fd must still
- * be the file at the path; otherwise the lock is worthless and we take the new one. */
+ * be the file at the path; otherwise the lock is worthless and we take the new one
+ * (safe_lock; it never follows a link planted at the path). */
 static int lock_path(const char *p, int nb)
 {
-	for (;;) {
-		int fd = open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0)
-			return -errno;
-		if (flock(fd, LOCK_EX | (nb ? LOCK_NB : 0)) < 0) {
-			int e = -errno;
-			close(fd);
-			return e;
-		}
-		struct stat held, now;
-		if (fstat(fd, &held) == 0 && lstat(p, &now) == 0 && held.st_dev == now.st_dev &&
-		    held.st_ino == now.st_ino)
-			return fd;
-		close(fd); /* removed or replaced while we waited: lock what is there now */
-	}
+	return safe_lock(p, nb);
 }
 
 int state_lock(struct state *s)
@@ -154,7 +142,7 @@ int record_save(struct vm_record *r)
 	size_t len = strlen(text);
 	text = realloc(text, len + 2);
 	text[len] = '\n';
-	int e = write_file_atomic(r->path, text, len + 1, 0600);
+	int e = safe_write_atomic(r->path, text, len + 1, 0600); /* O_EXCL temp, no link followed */
 	free(text);
 	if (e == 0) {
 		r->dirty = 0;
@@ -171,7 +159,7 @@ int record_create(struct state *s, const char *name, json_t *fields, struct vm_r
 		return e;
 	struct vm_record *r = record_new(s, name);
 	struct stat st;
-	if (stat(r->path, &st) == 0) {
+	if (lstat(r->path, &st) == 0) { /* anything there, even a dangling link */
 		state_unlock(s);
 		record_close(r);
 		return -EEXIST;
@@ -209,11 +197,14 @@ int record_create(struct state *s, const char *name, json_t *fields, struct vm_r
 static json_t *load_json(const char *path, int *err)
 {
 	json_error_t je;
-	json_t *j = json_load_file(path, 0, &je);
+	json_t *j = safe_load_json(path, &je, err); /* a regular file, no link followed */
 	if (!j) {
-		*err = access(path, F_OK) == 0 ? -EBADMSG : -ENOENT;
 		if (*err == -EBADMSG)
 			msg_err("%s:%d: corrupt VM record: %s", path, je.line, je.text);
+		else if (*err != -ENOENT)
+			msg_err("%s: corrupt VM record: %s", path, je.text);
+		if (*err != -ENOENT)
+			*err = -EBADMSG; /* whatever it is, it may hold leases: treat it as corrupt */
 	} else if (!json_is_object(j)) {
 		/* valid JSON, but no record: every command refuses it like a corrupt one */
 		msg_err("%s: corrupt VM record: not a JSON object", path);
@@ -566,24 +557,43 @@ int lease_release(struct vm_record *r, const char *kind)
 	return e;
 }
 
+/* NAME.json.tmp.PID in dir of a dead PID: removed, 1 */
+static int sweep_dead_tmp(const char *dir, const char *name)
+{
+	const char *t = strstr(name, ".json.tmp.");
+	if (!t || name[0] == '.')
+		return 0;
+	char *end;
+	long pid = strtol(t + 10, &end, 10);
+	char *p = xasprintf("%s/%s", dir, name);
+	int gone = pid > 0 && !*end && kill((pid_t)pid, 0) < 0 && errno == ESRCH && unlink(p) == 0;
+	free(p);
+	return gone;
+}
+
 /* gc: remove what crashed processes left in vms/: NAME.json.tmp.PID of a dead PID, and
  * NAME.lock without NAME.json (taken first, so nobody holds it; lock_path re-checks, so
- * removing a held lock file is safe for whoever waits on it).  Returns the count. */
+ * removing a held lock file is safe for whoever waits on it); and in host/ the memos'
+ * PLUGIN.json.tmp.PID of a dead PID.  Returns the count. */
 int state_sweep(struct state *s)
 {
 	DIR *d = opendir(s->vms);
 	struct dirent *e;
 	int n = 0;
+	char *host = xasprintf("%s/host", s->dir);
+	DIR *h = opendir(host);
+	while (h && (e = readdir(h)))
+		n += sweep_dead_tmp(host, e->d_name);
+	if (h)
+		closedir(h);
+	free(host);
 	if (!d)
-		return 0;
+		return n;
 	while ((e = readdir(d))) {
-		const char *t = strstr(e->d_name, ".json.tmp.");
 		size_t len = strlen(e->d_name);
 		char *p = xasprintf("%s/%s", s->vms, e->d_name);
-		if (t && e->d_name[0] != '.') {
-			long pid = strtol(t + 10, NULL, 10);
-			if (pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH && unlink(p) == 0)
-				n++;
+		if (strstr(e->d_name, ".json.tmp.")) {
+			n += sweep_dead_tmp(s->vms, e->d_name);
 		} else if (e->d_name[0] != '.' && len > 5 && !strcmp(e->d_name + len - 5, ".lock")) {
 			char *name = strndup(e->d_name, len - 5);
 			char *rec = xasprintf("%s/%s.json", s->vms, name);

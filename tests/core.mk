@@ -30,3 +30,8 @@ TESTS += tests/core/lock-race.sh tests/core/ssh-key.sh tests/core/elf-valid.sh t
 EXTRA_DIST += tests/core/lock-race.sh tests/core/ssh-key.sh tests/core/elf-valid.sh tests/core/signals.sh \
 	tests/core/corrupt-record.sh tests/core/not-root.sh tests/core/sweep.sh
 include tests/api/local.mk
+
+# issue 10 #2 and #5: state_dir ownership, no link followed, record paths confined, memo writes
+ROBUST_TESTS = tests/core/state-dir-owner.sh tests/core/state-links.sh tests/core/record-paths.sh tests/core/memo-rmw.sh
+TESTS += $(ROBUST_TESTS)
+EXTRA_DIST += $(ROBUST_TESTS)

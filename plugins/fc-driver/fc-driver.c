@@ -24,12 +24,13 @@
 
 #include <lia/plugin.h>
 
+#include "confine.h"
 #include "fc-api.h"
 #include "fc-args.h"
 #include "fc-jail.h"
 #include "vmm-gc.h"
 #include "vmm-proc.h"
-#include "fc-file.h"
+#include "vmm-file.h"
 #include "install.h"
 
 /* snprintf for messages: truncating a long path in an error text is fine */
@@ -105,7 +106,7 @@ static int forced(struct lia_ctx *ctx)
 /* a file of our own at path, empty; a link or other thing planted there is replaced */
 static int open_fresh(struct lia_ctx *ctx, const char *path, int append, char *err, size_t errlen)
 {
-	int replaced, fd = fc_open_fresh(path, append, &replaced, err, errlen);
+	int replaced, fd = vmm_open_fresh(path, append, &replaced, err, errlen);
 	if (replaced)
 		ctx->host->log(
 			ctx, LIA_LOG_WARN,
@@ -153,7 +154,8 @@ static int teardown(struct lia_ctx *ctx, struct fc_vm *v, int graceful, int repo
 {
 	pid_t pid = (pid_t)ctx->host->vm_get_int(ctx, "fc.pid", 0);
 	uint64_t start = (uint64_t)ctx->host->vm_get_int(ctx, "fc.pid_start", 0);
-	const char *uds = ctx->host->vm_get(ctx, "vsock.uds");
+	char uds[PATH_MAX]; /* removed only inside sockets/: a record may have been edited */
+	int ur = lia_vm_path_in(ctx, "vsock.uds", "sockets", uds, sizeof uds);
 
 	if (pid > 0) {
 		int status = -1, gone, killed = 0;
@@ -194,7 +196,7 @@ static int teardown(struct lia_ctx *ctx, struct fc_vm *v, int graceful, int repo
 	/* Firecracker never removes its sockets; a stale one makes the next start fail */
 	vmm_unlink_socket(v->api);
 	ctx->host->ledger_del(ctx, "socket", v->api);
-	if (uds)
+	if (ur == 0)
 		vmm_unlink_socket(uds);
 	if (v->jailed) {
 		int r = fc_jail_remove(&v->jail);
@@ -539,8 +541,14 @@ static int boot_run(struct lia_ctx *ctx, void *state)
 	ctx->host->path(ctx, dir, sizeof(dir), "logs");
 	mkdir(dir, 0755);
 	vmm_unlink_socket(v.api); /* stale from a crashed run: firecracker would refuse to bind */
-	const char *uds = ctx->host->vm_get(ctx, "vsock.uds");
-	if (uds && *uds)
+	char uds[PATH_MAX];
+	r = lia_vm_path_in(ctx, "vsock.uds", "sockets", uds, sizeof uds);
+	if (r == -EPERM) {
+		boot_free(&b);
+		teardown(ctx, &v, 0, 0);
+		return r;
+	}
+	if (r == 0)
 		vmm_unlink_socket(uds); /* PUT /vsock fails with AddrInUse otherwise */
 
 	r = create_empty(ctx, v.log, err, sizeof(err));

@@ -20,11 +20,12 @@ plugins_fc_driver_fc_driver_la_SOURCES = \
 	plugins/fc-driver/fc-driver.c \
 	plugins/fc-driver/fc-args.c plugins/fc-driver/fc-args.h \
 	plugins/common/bootargs.c plugins/common/bootargs.h \
+	plugins/common/confine.c plugins/common/confine.h \
 	plugins/fc-driver/fc-api.c plugins/fc-driver/fc-api.h \
 	plugins/common/vmm-proc.c plugins/common/vmm-proc.h \
 	plugins/common/vmm-gc.c plugins/common/vmm-gc.h \
 	plugins/fc-driver/fc-jail.c plugins/fc-driver/fc-jail.h \
-	plugins/fc-driver/fc-file.c plugins/fc-driver/fc-file.h \
+	plugins/common/vmm-file.c plugins/common/vmm-file.h \
 	plugins/fc-driver/install.c plugins/fc-driver/install.h
 plugins_fc_driver_fc_driver_la_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/plugins/common $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS) $(LIBARCHIVE_CFLAGS)
 plugins_fc_driver_fc_driver_la_LDFLAGS = $(PLUGIN_LDFLAGS)

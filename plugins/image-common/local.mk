@@ -9,8 +9,9 @@ IMAGE_COMMON_SOURCES = \
 	plugins/image-common/guest.c \
 	plugins/image-common/chroot.c \
 	plugins/image-common/build.c \
-	plugins/image-common/vmdisk.c
-IMAGE_COMMON_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBARCHIVE_CFLAGS) $(CRYPTO_CFLAGS) \
+	plugins/image-common/vmdisk.c \
+	plugins/common/confine.c plugins/common/confine.h
+IMAGE_COMMON_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/plugins/common $(JANSSON_CFLAGS) $(LIBARCHIVE_CFLAGS) $(CRYPTO_CFLAGS) \
 	-DLIA_ROOTFS_DIR='"$(pkgdatadir)/rootfs"'
 IMAGE_COMMON_LIBS = $(JANSSON_LIBS) $(LIBARCHIVE_LIBS) $(CRYPTO_LIBS)
 

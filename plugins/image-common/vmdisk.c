@@ -7,6 +7,7 @@
  * file would fill them (platform-notes.md section 6).  Each disk goes into the VM's
  * ledger before it is created, so a killed run leaves nothing untracked. */
 #include "image-common.h"
+#include "confine.h"
 #include <lia/record.h>
 
 #include <dirent.h>
@@ -210,9 +211,15 @@ fail:
 
 static int remove_disk(struct lia_ctx *ctx, const char *key, const char *fallback)
 {
-	const char *path = ctx->host->vm_get(ctx, key);
 	char p[PATH_MAX];
-	snprintf(p, sizeof p, "%s", path ? path : fallback);
+	/* a recorded path is acted on only inside volumes/ (a hand-edited record must not make
+	 * root unlink /etc/shadow); the error names the record file and the key */
+	int r = lia_vm_path_in(ctx, key, "volumes", p, sizeof p);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	const char *path = r == 0 ? p : NULL;
+	if (!path)
+		snprintf(p, sizeof p, "%s", fallback);
 	/* a file at our name that no ledger holds was not made by us: leave it */
 	if (!path && !ctx->host->ledger_owned(ctx, "disk", p))
 		return 0;
@@ -220,7 +227,7 @@ static int remove_disk(struct lia_ctx *ctx, const char *key, const char *fallbac
 		ctx->host->note(ctx, "removed %s", p);
 	else if (errno != ENOENT)
 		return IMG_ERR(ctx, -errno, "Cannot remove the disk '%s': %s.", p, strerror(errno));
-	int r = ctx->host->ledger_del(ctx, "disk", p);
+	r = ctx->host->ledger_del(ctx, "disk", p);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	if (path)

@@ -87,8 +87,7 @@ static int debian_cfg(struct lia_ctx *ctx, struct debian *d)
 			       d->variant ? d->variant : "");
 	if (d->mirror && *d->mirror && (d->mirror[0] == '-' || strchr(d->mirror, '\n')))
 		return IMG_ERR(ctx, -EINVAL,
-			       "image-debian.mirror = \"%s\" is not a mirror URL or sources file",
-			       d->mirror);
+			       "image-debian.mirror = \"%s\" is not a mirror URL or sources file", d->mirror);
 	for (size_t i = 0; i < d->npkgs; i++)
 		if (!img_check_name(d->pkgs[i]) || strchr(d->pkgs[i], ','))
 			return IMG_ERR(ctx, -EINVAL, "image-debian.packages: '%s' is not a package name",
@@ -261,8 +260,7 @@ static int clear_level(struct lia_ctx *ctx, int rootfd, const char *level)
 	struct dirent *e;
 	while (dir && (e = readdir(dir)))
 		if (e->d_name[0] != '.' && unlinkat(fd, e->d_name, 0) < 0 && errno != ENOENT) {
-			r = IMG_ERR(ctx, -errno, "cannot remove /%s/%s: %s", rel, e->d_name,
-				    strerror(errno));
+			r = IMG_ERR(ctx, -errno, "cannot remove /%s/%s: %s", rel, e->d_name, strerror(errno));
 			break;
 		}
 	if (dir)

@@ -34,8 +34,7 @@ static int mk_paths(struct lia_ctx *ctx, struct paths *p)
 	    h->path(ctx, p->file, sizeof p->file, "kernel/vmlinux") < 0 ||
 	    h->path(ctx, p->tmp, sizeof p->tmp, "kernel/vmlinux.new") < 0 ||
 	    h->path(ctx, p->tmp_part, sizeof p->tmp_part, "kernel/vmlinux.new.part") < 0)
-		return h->error(ctx, -ENAMETOOLONG, "the state_dir %s is too long a path",
-				h->state_dir(ctx));
+		return h->error(ctx, -ENAMETOOLONG, "the state_dir %s is too long a path", h->state_dir(ctx));
 	return 0;
 }
 

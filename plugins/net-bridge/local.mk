@@ -1,7 +1,7 @@
 # plugins/net-bridge: bridge, IPv4 forwarding, NAT (nftables), lia-network.service
 # (configure: --disable-net-bridge)
 NET_BRIDGE_TESTS = tests/net-bridge/setup.sh tests/net-bridge/nat.sh tests/net-bridge/hostfw.sh \
-	tests/net-bridge/unit.sh
+	tests/net-bridge/unit.sh tests/net-bridge/parallel.sh
 TESTS += $(NET_BRIDGE_TESTS)
 EXTRA_DIST += $(NET_BRIDGE_TESTS) tests/net-bridge/common.sh \
 	conf/lia-network.service.in conf/conf.d/40-net-bridge.conf

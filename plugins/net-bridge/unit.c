@@ -76,8 +76,7 @@ int nb_unit_text(struct lia_ctx *ctx, char *buf, size_t len)
 
 	if (!core || core[0] != '/')
 		return ctx->host->error(
-			ctx, -EINVAL,
-			"net-bridge.lia_core_path '%s' is not an absolute path, which %s needs",
+			ctx, -EINVAL, "net-bridge.lia_core_path '%s' is not an absolute path, which %s needs",
 			core ? core : "", UNIT_NAME);
 	if ((r = unit_word(core, 1, qcore, sizeof qcore)) < 0)
 		return bad_word(ctx, "lia_core_path", core, r);

@@ -1,8 +1,8 @@
 # plugins/qemu-driver: the QEMU VMM driver (role "vmm"); configure: --disable-qemu-driver.
 # For hosts where Firecracker cannot run (no /dev/kvm: TCG) or is not wanted.  The process
-# helpers and the gc hook (plugins/common/vmm-proc.c, vmm-gc.c) and the kernel command line
+# helpers and the gc hook (plugins/common/vmm-proc.c, vmm-gc.c, vmm-file.c) and the kernel command line
 # (plugins/common/bootargs.c) are shared with fc-driver, compiled into each.
-QEMU_SH_TESTS = tests/qemu/driver.sh tests/qemu/e2e.sh
+QEMU_SH_TESTS = tests/qemu/driver.sh tests/qemu/e2e.sh tests/qemu/console-link.sh
 # the shell tests are listed even when the plugin is not built: they skip, saying why
 TESTS += $(QEMU_SH_TESTS)
 EXTRA_DIST += $(QEMU_SH_TESTS) tests/qemu/lib-qemu.sh tests/bench/qemu-bench.sh
@@ -15,6 +15,7 @@ plugins_qemu_driver_qemu_driver_la_SOURCES = \
 	plugins/qemu-driver/qmp.c plugins/qemu-driver/qmp.h \
 	plugins/common/vmm-proc.c plugins/common/vmm-proc.h \
 	plugins/common/vmm-gc.c plugins/common/vmm-gc.h \
+	plugins/common/vmm-file.c plugins/common/vmm-file.h \
 	plugins/common/bootargs.c plugins/common/bootargs.h
 plugins_qemu_driver_qemu_driver_la_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/plugins/common $(JANSSON_CFLAGS)
 plugins_qemu_driver_qemu_driver_la_LDFLAGS = $(PLUGIN_LDFLAGS)

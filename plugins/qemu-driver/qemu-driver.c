@@ -28,6 +28,7 @@
 #include <lia/plugin.h>
 
 #include "bootargs.h"
+#include "vmm-file.h"
 #include "vmm-gc.h"
 #include "vmm-proc.h"
 #include "qemu-argv.h"
@@ -352,12 +353,14 @@ static int launch(struct lia_ctx *ctx, struct qvm *v, struct plan *p, char *err,
 	}
 	/* QEMU's own messages go to the console log too, first; the guest's serial output
 	 * is appended by QEMU (chardev file, append=on) */
-	int con = open(v->console, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640);
+	/* a fresh file of our own: a link planted at the path is replaced, never followed */
+	int replaced = 0, con = vmm_open_fresh(v->console, 1, &replaced, err, errlen);
 	if (con < 0) {
-		say(err, errlen, "cannot open the console log %s: %s", v->console, strerror(errno));
 		qemu_argv_free(argv);
-		return -errno;
+		return con;
 	}
+	if (replaced)
+		ctx->host->log(ctx, LIA_LOG_WARN, "%s was not a file of lia's: replaced it", v->console);
 	int r = vmm_spawn((const char *const *)argv, con, &pid, err, errlen);
 	close(con);
 	qemu_argv_free(argv);

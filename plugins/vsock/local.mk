@@ -8,7 +8,9 @@ if BUILD_VSOCK
 plugin_LTLIBRARIES += plugins/vsock/vsock.la
 plugins_vsock_vsock_la_SOURCES = plugins/vsock/vsock.c plugins/vsock/vsock.h \
 	plugins/vsock/connect.c plugins/vsock/sockfile.c \
-	plugins/vsock/proto.c plugins/vsock/proto.h plugins/vsock/bridge.c
+	plugins/vsock/proto.c plugins/vsock/proto.h plugins/vsock/bridge.c \
+	plugins/common/confine.c plugins/common/confine.h
+plugins_vsock_vsock_la_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/plugins/common
 plugins_vsock_vsock_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 PRELOAD_PLUGINS += plugins/vsock/vsock.la
 PLUGIN_BUILD_DIRS += plugins/vsock/.libs

@@ -3,6 +3,7 @@
  * the readiness wait after boot, gc of orphaned socket files, and `vm connect`.
  * Record keys: vsock.cid (int), vsock.uds (path), ready ("yes"/"no"). */
 #include "config.h"
+#include "confine.h"
 #include "vsock.h"
 #include "proto.h"
 
@@ -134,13 +135,14 @@ static int undo_create(struct lia_ctx *ctx, void *state)
 static int drop_socket(struct lia_ctx *ctx)
 {
 	const struct lia_host *h = ctx->host;
-	const char *v = h->vm_get(ctx, "vsock.uds");
-	char uds[4096];
-	int r;
+	char uds[4096]; /* own copy: the record changes below */
+	/* only inside sockets/: a hand-edited record must not make root unlink elsewhere */
+	int r = lia_vm_path_in(ctx, "vsock.uds", "sockets", uds, sizeof uds);
 
-	if (!v)
+	if (r == -ENOENT)
 		return LIA_HOOK_SKIP;
-	snprintf(uds, sizeof uds, "%s", v); /* own copy: the record changes below */
+	if (r < 0)
+		return r;
 	r = vsock_unlink_socket(uds);
 	if (r == -EEXIST)
 		h->log(ctx, LIA_LOG_WARN, "'%s' is not a socket; lia leaves it in place.", uds);

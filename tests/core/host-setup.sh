@@ -23,7 +23,8 @@ is "$rc" 0 "a second run succeeds"
 snap2=$(find "$T/state" -printf '%p %m %T@\n' | sort)
 is "$snap2" "$snap1" "a second run changes nothing"
 if echo "$out" | grep -q "created "; then ok 1 "a second run reports no change"; else ok 0 "a second run reports no change"; fi
-chmod 0777 "$T/state/sockets"
+# (a mode that lets group or others write is refused before any hook: state-dir-owner.sh)
+chmod 0755 "$T/state/sockets"
 lia -c "$T/lia.conf" -q run setup --only dirs
 is "$(stat -c %a "$T/state/sockets")" "700" "dirs repairs a wrong mode"
 # the time of a second run, median of 5 (reported, not asserted: machines here are noisy)

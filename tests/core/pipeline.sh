@@ -25,6 +25,7 @@ is "$(calls)" "stub-a run dirs;stub-b run dirs;stub-c run dirs;stub-c run networ
 
 # 2. --dry-run changes nothing: only plan() is called, and the plan is printed
 conf "" "" ""
+rm -rf "$T/state" # the run above made it for its host lock
 out=$(lia -c "$T/lia.conf" run setup --dry-run --only kernel); rc=$?
 is "$rc" 0 "dry run exits 0"
 is "$(calls)" "stub-a plan kernel;stub-b plan kernel;stub-c plan kernel;" "dry run calls only plan()"

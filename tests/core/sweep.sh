@@ -15,6 +15,11 @@ L -q vm create keep || bail "vm create"
 true & dead=$!; wait $dead
 echo '{}' > "$V/gone.json.tmp.$dead"
 echo '{}' > "$V/keep.json.tmp.$$"              # this shell is alive
+H=$T/state/host
+mkdir -p "$H"
+echo '{"a": "1"}' > "$H/stub-a.json"
+echo '{}' > "$H/stub-a.json.tmp.$dead"
+echo '{}' > "$H/stub-b.json.tmp.$$"
 : > "$V/gone.lock"
 : > "$V/held.lock"
 python3 -c 'import fcntl, sys, time
@@ -29,8 +34,11 @@ test -e "$V/keep.json.tmp.$$"; ok $? "the temp file of a live writer stays"
 test ! -e "$V/gone.lock"; ok $? "a lock file without a record is removed"
 test -e "$V/held.lock"; ok $? "a lock file someone holds stays"
 test -e "$V/keep.lock" && test -e "$V/keep.json"; ok $? "a live record and its lock stay"
+test ! -e "$H/stub-a.json.tmp.$dead"; ok $? "host/: a memo temp file of a dead writer is removed"
+test -e "$H/stub-b.json.tmp.$$"; ok $? "host/: a memo temp file of a live writer stays"
+is "$(cat "$H/stub-a.json" 2>&1)" '{"a": "1"}' "host/: the memo itself stays"
 kill -9 $holder; wait $holder 2>/dev/null
-rm -f "$V/keep.json.tmp.$$"
+rm -f "$V/keep.json.tmp.$$" "$H/stub-b.json.tmp.$$"
 L -q vm destroy keep; ok $? "vm destroy"
 is "$(ls -A "$V" | grep -v '^\.lock$' | tr '\n' ' ')" "held.lock " "destroy leaves no record or lock of its own"
 done_testing

@@ -1,6 +1,6 @@
 #!/bin/bash
 # lia-core under valgrind: a whole host and VM cycle with stub plugins, no memory error and
-# no leak.
+# no leak (stub-a also writes its memo at every step).
 . "$(dirname "$0")/../lib.sh"
 . "$top_srcdir/tests/stubs/build.sh"
 need_plugin host
@@ -13,7 +13,7 @@ export LIA_PLUGIN_PATH=$P:$top_builddir/plugins/host/.libs
 LOG=$T/calls
 mkdir -p "$T/units"
 mk_conf "$T" "host = { require_kvm = false; unit_dir = \"$T/units\"; api_group = \"\"; };" \
-	"stub-a = { log = \"$LOG\"; lease = \"num\"; ledger = true; };" "stub-b = { log = \"$LOG\"; };" >/dev/null
+	"stub-a = { log = \"$LOG\"; lease = \"num\"; ledger = true; memo = true; };" "stub-b = { log = \"$LOG\"; };" >/dev/null
 vg() { # vg NAME ARGS...: run lia-core under valgrind; one TAP line
 	local name=$1; shift
 	valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \

@@ -54,6 +54,15 @@ static const struct lia_option options[] = {
 	  .type = LIA_OPT_BOOL,
 	  .default_value = "false",
 	  .help = "log lines name the pipeline and vm_force" },
+	{ .name = "memo",
+	  .type = LIA_OPT_BOOL,
+	  .default_value = "false",
+	  .help = "each run remembers its phase in the memo (PHASE or PHASE:VM = \"ran\")" },
+	{ .name = "memo_wait_ms",
+	  .type = LIA_OPT_INT,
+	  .default_value = "0",
+	  LIA_RANGE(0, 10000),
+	  .help = "with memo: read the memo, wait this long, then set the key (a plugin's usual order)" },
 	{ .name = "skip",
 	  .type = LIA_OPT_STRING,
 	  .default_value = "",
@@ -136,6 +145,16 @@ static int run(struct lia_ctx *ctx, void *state)
 {
 	const struct lia_host *h = ctx->host;
 	record(ctx, "run");
+	if (h->cfg_bool(ctx, "memo")) {
+		char key[128];
+		snprintf(key, sizeof key, "%s%s%s", pname(ctx), h->vm_name(ctx) ? ":" : "",
+			 h->vm_name(ctx) ? h->vm_name(ctx) : "");
+		h->memo_get(ctx, key);
+		usleep((useconds_t)h->cfg_int(ctx, "memo_wait_ms") * 1000);
+		int e = h->memo_set(ctx, key, "ran");
+		if (e < 0)
+			return e;
+	}
 	if (strcmp(h->cfg_str(ctx, "sleep"), pname(ctx)) == 0)
 		sleep(30);
 	if (strcmp(h->cfg_str(ctx, "fail"), pname(ctx)) == 0)

@@ -1,5 +1,5 @@
-/* fc-file.c - see fc-file.h */
-#include "fc-file.h"
+/* vmm-file.c - see vmm-file.h */
+#include "vmm-file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@ static int own_regular(const struct stat *st)
 	return S_ISREG(st->st_mode) && st->st_nlink == 1;
 }
 
-int fc_open_fresh(const char *path, int append, int *replaced, char *err, size_t errlen)
+int vmm_open_fresh(const char *path, int append, int *replaced, char *err, size_t errlen)
 {
 	struct stat st;
 	int fd, e;
