@@ -12,6 +12,8 @@ struct state {
 	char *vms; /* state_dir/vms */
 	int glock_fd;
 	int glock_depth;
+	struct state_index *idx; /* the records' index, once read (state_index.h) */
+	int idx_unlocked;        /* a change in vms/ went on without the state lock */
 };
 
 struct vm_record {
