@@ -153,9 +153,11 @@ int cmd_vm(struct app *a, int argc, char **argv)
 		for (int i = 1; i < argc; i++)
 			if (vm_name_or_usage(argv[i]))
 				return EXIT_USAGE;
+		if (sub[0] == 's') /* one group commit for the batch's records (vm_ops.c) */
+			return vm_op_start_many(a, argv + 1, argc - 1);
 		int worst = 0;
 		for (int i = 1; i < argc; i++) {
-			int rc = sub[0] == 's' ? vm_op_start(a, argv[i]) : vm_op_destroy(a, argv[i]);
+			int rc = vm_op_destroy(a, argv[i]);
 			if (rc > worst)
 				worst = rc;
 			if (rc == EXIT_USAGE)

@@ -135,6 +135,11 @@ static void note_state(struct vm_record *r, const char *now)
 	r->saved_state = now ? xstrdup(now) : NULL;
 }
 
+void record_note_state(struct vm_record *r)
+{
+	note_state(r, json_string_value(json_object_get(r->root, "state")));
+}
+
 static char *iso_now(void)
 {
 	time_t t = time(NULL);
