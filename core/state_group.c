@@ -1,9 +1,9 @@
 /* Group commit of VM records: a command acting on many VMs saves their records together.
  * Each record is still written to a temp file that is durable before it is renamed over
  * the record, as record_save does, but the flushes are shared: every temp file is written
- * and its writeback started first, so the fsyncs that follow find the journal already
- * committed by the first one, and the renames are made durable by one fsync of vms/
- * for the whole group instead of one per record. */
+ * (its writeback started), then one syncfs makes them all durable, then they are renamed,
+ * then one fsync of vms/ makes the renames durable: two flushes for the group instead of
+ * one per record. */
 #define _GNU_SOURCE
 #include "config.h"
 #include <errno.h>
@@ -78,16 +78,24 @@ int records_save_group(struct vm_record **rs, size_t n, int *errs)
 		fds[i] = write_temp(rs[i], &tmps[i]);
 		errs[i] = fds[i] < 0 ? fds[i] : 0;
 	}
-	/* each temp file durable before its rename (the first fsync commits them all) */
+	/* every temp file durable before any rename: one syncfs of the file system of vms/
+	 * (a group of one, or a file system that refuses syncfs: an fsync per file) */
+	struct state *s = rs[0]->st;
+	int synced = 0;
+	if (n > 1) {
+		int dfd = open(s->vms, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		synced = dfd >= 0 && syncfs(dfd) == 0;
+		if (dfd >= 0)
+			close(dfd);
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (fds[i] < 0)
 			continue;
-		if (fsync(fds[i]) < 0 && !errs[i])
+		if (!synced && fsync(fds[i]) < 0 && !errs[i])
 			errs[i] = -errno;
 		if (close(fds[i]) < 0 && !errs[i])
 			errs[i] = -errno;
 	}
-	struct state *s = rs[0]->st;
 	for (size_t i = 0; i < n; i++) {
 		if (!tmps[i])
 			continue;
