@@ -103,11 +103,15 @@ static int vm_stop(struct app *a, int argc, char **argv)
 			return EXIT_USAGE;
 		force = 1;
 	}
-	if (optind + 1 != argc) {
-		fprintf(stderr, "usage: lia-core vm stop NAME [--force]\n");
+	if (optind >= argc) {
+		fprintf(stderr, "usage: lia-core vm stop NAME [NAME...] [--force]\n");
 		return EXIT_USAGE;
 	}
-	return vm_op_stop(a, argv[optind], force);
+	for (int i = optind; i < argc; i++)
+		if (vm_name_or_usage(argv[i]))
+			return EXIT_USAGE;
+	/* several VMs in one process: one group commit for their records (vm_ops.c) */
+	return vm_op_stop_many(a, argv + optind, argc - optind, force);
 }
 
 int cmd_vm(struct app *a, int argc, char **argv)

@@ -348,6 +348,90 @@ int vm_op_start_many(struct app *a, char **names, int n)
 	return worst;
 }
 
+int vm_op_stop_many(struct app *a, char **names, int n, int force)
+{
+	int rc = app_load(a), worst = 0;
+	if (rc)
+		return rc;
+	if (n == 1 || a->dry_run) {
+		for (int i = 0; i < n; i++) {
+			rc = vm_op_stop(a, names[i], force);
+			if (rc > worst)
+				worst = rc;
+			if (rc == EXIT_USAGE)
+				break;
+		}
+		return worst;
+	}
+	/* as vm_op_start_many: locked in name order, each once; one group commit for
+	 * "stopping", the pipelines, one for the outcomes */
+	char **sorted = xcalloc((size_t)n, sizeof(char *));
+	memcpy(sorted, names, (size_t)n * sizeof(char *));
+	qsort(sorted, (size_t)n, sizeof(char *), cmp_name);
+	struct vm_record **rs = xcalloc((size_t)n, sizeof(*rs));
+	size_t k = 0;
+	for (int i = 0; i < n; i++) {
+		if (i > 0 && strcmp(sorted[i], sorted[i - 1]) == 0)
+			continue;
+		struct vm_record *r;
+		if ((rc = vm_open_locked(a, sorted[i], &r))) {
+			worst = rc > worst ? rc : worst;
+			continue;
+		}
+		enum vm_state st = rec_state(r);
+		if (st == VM_STOPPED || st == VM_CREATED) {
+			if (!lia_quiet)
+				printf("VM '%s' is not running\n", r->name);
+			record_close(r);
+			continue;
+		}
+		rs[k++] = r;
+	}
+	free(sorted);
+	if (k > 0 && (rc = app_open_plugins(a))) {
+		worst = rc;
+		for (size_t i = 0; i < k; i++)
+			record_close(rs[i]);
+		k = 0;
+	}
+	for (size_t i = 0; i < k; i++)
+		set_owner(rs[i]);
+	if ((rc = save_batch(rs, &k, VM_STOPPING)) > worst)
+		worst = rc;
+	test_stall("batch-stopping");
+	int *res = xcalloc(k + 1, sizeof(int));
+	for (size_t i = 0; i < k; i++) {
+		res[i] = vm_run_pipeline(a, rs[i], &PIPE_STOP, force, 1, "vm");
+		if (res[i] > worst)
+			worst = res[i];
+	}
+	test_stall("batch-stopped");
+	struct vm_record **ok = xcalloc(k + 1, sizeof(*ok)), **failed = xcalloc(k + 1, sizeof(*failed));
+	size_t nok = 0, nfailed = 0;
+	for (size_t i = 0; i < k; i++) {
+		if (res[i])
+			failed[nfailed++] = rs[i];
+		else
+			ok[nok++] = rs[i];
+	}
+	if ((rc = save_batch(ok, &nok, VM_STOPPED)) > worst)
+		worst = rc;
+	if ((rc = save_batch(failed, &nfailed, VM_RUNNING)) > worst)
+		worst = rc;
+	for (size_t i = 0; i < nok; i++) {
+		if (!lia_quiet && !a->json)
+			printf("stopped VM '%s'\n", ok[i]->name);
+		record_close(ok[i]);
+	}
+	for (size_t i = 0; i < nfailed; i++)
+		record_close(failed[i]);
+	free(ok);
+	free(failed);
+	free(res);
+	free(rs);
+	return worst;
+}
+
 int vm_pipeline_stop(struct app *a, struct vm_record *r, int force)
 {
 	set_owner(r);

@@ -17,6 +17,7 @@ int vm_op_start(struct app *a, const char *name);
  * after their pipelines (state_group.c), instead of a flush per record */
 int vm_op_start_many(struct app *a, char **names, int n);
 int vm_op_stop(struct app *a, const char *name, int force);
+int vm_op_stop_many(struct app *a, char **names, int n, int force); /* likewise */
 int vm_op_destroy(struct app *a, const char *name);
 
 /* the stop pipeline on an open, locked record (vm stop, vm destroy, gc) */

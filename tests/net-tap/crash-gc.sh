@@ -1,7 +1,7 @@
 #!/bin/bash
 # Crash: lia-core is killed (SIGKILL) after net-tap created the TAP and before the core
-# updated the record; also a `vm start` of several VMs (one group commit of their records
-# before their pipelines and one after) killed at each of its points; `lia-core gc` then leaves no TAP behind (the VM itself still
+# updated the record; also a `vm start` and a `vm stop` of several VMs (one group commit of
+# their records before their pipelines and one after) killed at each of their points; `lia-core gc` then leaves no TAP behind (the VM itself still
 # exists, stopped, with its lease; destroying it frees the lease).  Killed in the middle
 # of `vm create` (after the lease was taken), gc leaves no record and no lease.  The
 # stall points are the plugin's test hook (LIA_TEST_NET_TAP_STALL=FILE: it creates FILE
@@ -107,8 +107,26 @@ out=$(nb_lia "$ns" "$conf" vm start bat3 bat1 bat2 bat1); rc=$?
 is "$rc" 0 "a batch start of three VMs (one named twice) succeeds" || diag "$out"
 is "$(nb_lia "$ns" "$conf" vm list | grep -c '^bat[123] *running')" 3 "the three are running"
 is "$(ip -n "$ns" -br link | grep -c '^tap-vm-bat')" 3 "with their three TAPs"
-for i in 1 2 3; do nb_lia "$ns" "$conf" vm stop "bat$i" >/dev/null; nb_lia "$ns" "$conf" vm destroy "bat$i" >/dev/null; done
-is "$(ip -n "$ns" -br link | grep -c '^tap-vm-bat')" 0 "stopped and destroyed: no TAP left"
+# a batch stop killed at its points: gc finishes the stop
+for at in batch-stopping batch-stopped; do
+	LIA_TEST_CORE_STALL="$T/stall-$at" LIA_TEST_CORE_STALL_AT=$at \
+		ip netns exec "$ns" "$LIA_CORE" -c "$conf" vm stop bat1 bat2 bat3 >"$T/stall-$at.out" 2>&1 &
+	pid=$!
+	wait_for 120 test -e "$T/stall-$at"
+	test -e "$T/stall-$at"; ok $? "batch stop reached the kill point $at" || diag "$(cat "$T/stall-$at.out")"
+	is "$(for i in 1 2 3; do jq -r .state "$T/state/vms/bat$i.json"; done | tr '\n' ' ')" "stopping stopping stopping " \
+		"$at: the three records say stopping (one group commit)"
+	kill -9 "$pid"; wait "$pid" 2>/dev/null
+	bat_check "stop killed at $at"
+	out=$(nb_lia "$ns" "$conf" vm start bat1 bat2 bat3); rc=$?
+	is "$rc" 0 "the batch starts again" || diag "$out"
+done
+out=$(nb_lia "$ns" "$conf" vm stop bat2 bat3 bat1); rc=$?
+is "$rc" 0 "a batch stop of three VMs succeeds" || diag "$out"
+is "$(nb_lia "$ns" "$conf" vm list | grep -c '^bat[123] *stopped')" 3 "the three are stopped"
+is "$(ip -n "$ns" -br link | grep -c '^tap-vm-bat')" 0 "no TAP of theirs is left"
+out=$(nb_lia "$ns" "$conf" vm destroy bat1 bat2 bat3); rc=$?
+is "$rc" 0 "and destroyed" || diag "$out"
 
 # a live VM's TAP survives gc
 out=$(nb_lia "$ns" "$conf" vm create live); out=$(nb_lia "$ns" "$conf" vm start live); rc=$?
