@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "cmds.h"
 #include "state_index.h"
 #include "table.h"
@@ -69,6 +70,9 @@ static json_t *list_from_index(struct app *a)
 	/* the API daemon lists from several threads: the index and the lock depth are one each */
 	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 	struct state_index *x;
+	struct stat st;
+	if (stat(a->st.vms, &st) < 0) /* no VM yet: a read makes no directory */
+		return NULL;
 	pthread_mutex_lock(&mu);
 	if (state_lock(&a->st) < 0) {
 		pthread_mutex_unlock(&mu);
