@@ -115,11 +115,11 @@ static uint32_t line_hash(const char *p, size_t n)
 	return (uint32_t)h;
 }
 
-static void rehash(struct state_index *x)
+static void rehash_for(struct state_index *x, size_t want)
 {
 	free(x->slot);
 	x->nslot = 64;
-	while (x->nslot < x->n * 2 + 16)
+	while (x->nslot < want * 2 + 16)
 		x->nslot *= 2;
 	x->slot = xcalloc(x->nslot, sizeof(size_t));
 	for (size_t i = 0; i < x->n; i++) {
@@ -130,6 +130,11 @@ static void rehash(struct state_index *x)
 			h = (h + 1) & (x->nslot - 1);
 		x->slot[h] = i + 1;
 	}
+}
+
+static void rehash(struct state_index *x)
+{
+	rehash_for(x, x->n);
 }
 
 /* the entry of a name, or NULL; with add, a new empty one */
@@ -162,11 +167,12 @@ static struct sidx_entry *lookup(struct state_index *x, const char *name, int ad
 	return e;
 }
 
+/* remove an entry: its slot stays taken (lookups probe past dead entries) until the
+ * next rehash, so a file of many removals costs no rehash each */
 static void drop(struct state_index *x, struct sidx_entry *e)
 {
 	x->gen++;
 	entry_clear(e);
-	rehash(x); /* e->live is 0 now */
 }
 
 static void index_clear(struct state_index *x)
@@ -428,12 +434,14 @@ static size_t apply_text(struct state_index *x, char *text, size_t len)
 	char *line = text, *end = text + len, *nl;
 	while (line < end && (nl = memchr(line, '\n', (size_t)(end - line)))) {
 		size_t n = (size_t)(nl - line) + 1;
-		char chk[9];
 		if (n < 12 || line[n - 10] != ' ')
 			break;
-		memcpy(chk, line + n - 9, 8);
-		chk[8] = 0;
-		if (strtoul(chk, NULL, 16) != line_hash(line, n - 10) || apply_line(x, line, n, NULL) < 0)
+		uint32_t chk = 0;
+		for (int k = 0; k < 8; k++) {
+			char c = line[n - 9 + k];
+			chk = chk << 4 | (uint32_t)(c >= 'a' ? c - 'a' + 10 : c - '0');
+		}
+		if (chk != line_hash(line, n - 10) || apply_line(x, line, n, NULL) < 0)
 			break;
 		count++;
 		line = nl + 1;
@@ -473,7 +481,10 @@ static void read_file(struct state *s, struct state_index *x)
 	char *text = xmalloc((size_t)st.st_size + 1);
 	ssize_t got = read_full(fd, text, (size_t)st.st_size);
 	close(fd);
-	size_t m = strlen(SIDX_MAGIC);
+	size_t m = strlen(SIDX_MAGIC), lines = 0;
+	for (char *p = text; (p = memchr(p, '\n', (size_t)(text + got - p))); p++)
+		lines++;
+	rehash_for(x, lines); /* one table for them all */
 	if (got >= (ssize_t)m && memcmp(text, SIDX_MAGIC, m) == 0)
 		x->lines = 1 + apply_text(x, text + m, (size_t)got - m);
 	x->arena = text; /* the entries' lines */
