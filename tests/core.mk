@@ -30,3 +30,6 @@ TESTS += tests/core/lock-race.sh tests/core/ssh-key.sh tests/core/elf-valid.sh t
 EXTRA_DIST += tests/core/lock-race.sh tests/core/ssh-key.sh tests/core/elf-valid.sh tests/core/signals.sh \
 	tests/core/corrupt-record.sh tests/core/not-root.sh tests/core/sweep.sh tests/core/state-index.sh
 include tests/api/local.mk
+
+# issue 13: the benchmarks of the core (`make bench` runs every tests/bench/*-bench.sh)
+EXTRA_DIST += tests/bench/lib-bench.sh tests/bench/startup-bench.sh tests/bench/scale-bench.sh
