@@ -5,9 +5,9 @@
  *   ! NAME INO CTIME_S CTIME_NS SIZE CHECK                   (a record that does not parse)
  *   - NAME CHECK                                             (a record removed)
  * A later line for a name replaces the earlier one.  Text tokens start with ':' and have
- * bytes <= ' ', '%' and DEL as %XX.  CHECK is the FNV-1a hash of the line before it: a line
- * torn by a crash, and everything after it, is ignored (the stamps then send the records
- * it was about to be read again).  The file is rewritten whole (temp file + rename) when
+ * bytes <= ' ', '%' and DEL as %XX.  CHECK is a hash (line_hash, 8 hex digits) of the line
+ * before it: a line torn by a crash, and everything after it, is ignored (the stamps then
+ * send the records it was about to describe to be read again).  The file is rewritten whole (temp file + rename) when
  * a check found changes or when appended lines outnumber twice the entries.  Each entry
  * keeps its line as read, so rewriting is a copy and reading allocates little. */
 #include "config.h"
@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
