@@ -103,11 +103,15 @@ static int vm_stop(struct app *a, int argc, char **argv)
 			return EXIT_USAGE;
 		force = 1;
 	}
-	if (optind + 1 != argc) {
-		fprintf(stderr, "usage: lia-core vm stop NAME [--force]\n");
+	if (optind >= argc) {
+		fprintf(stderr, "usage: lia-core vm stop NAME [NAME...] [--force]\n");
 		return EXIT_USAGE;
 	}
-	return vm_op_stop(a, argv[optind], force);
+	for (int i = optind; i < argc; i++)
+		if (vm_name_or_usage(argv[i]))
+			return EXIT_USAGE;
+	/* several VMs in one process: one group commit for their records (vm_ops.c) */
+	return vm_op_stop_many(a, argv + optind, argc - optind, force);
 }
 
 int cmd_vm(struct app *a, int argc, char **argv)
@@ -153,9 +157,11 @@ int cmd_vm(struct app *a, int argc, char **argv)
 		for (int i = 1; i < argc; i++)
 			if (vm_name_or_usage(argv[i]))
 				return EXIT_USAGE;
+		if (sub[0] == 's') /* one group commit for the batch's records (vm_ops.c) */
+			return vm_op_start_many(a, argv + 1, argc - 1);
 		int worst = 0;
 		for (int i = 1; i < argc; i++) {
-			int rc = sub[0] == 's' ? vm_op_start(a, argv[i]) : vm_op_destroy(a, argv[i]);
+			int rc = vm_op_destroy(a, argv[i]);
 			if (rc > worst)
 				worst = rc;
 			if (rc == EXIT_USAGE)

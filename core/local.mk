@@ -6,7 +6,7 @@ LIA_CORE_SOURCES = \
 	core/app.c core/app.h core/cmds.h \
 	core/cmd_host.c core/cmd_vm.c core/cmd_gc.c \
 	core/conf.c core/conf.h core/loader.c core/loader.h \
-	core/run.c core/run.h core/state.c core/state.h \
+	core/run.c core/run.h core/state.c core/state.h core/state_index.c core/state_index.h core/state_group.c \
 	core/services.c core/services.h core/ctx.c core/svc_log.c core/progress.c \
 	core/svc_config.c core/svc_record.c core/svc_memo.c core/svc_spawn.c core/svc_helpers.c core/svc_helpers.h \
 	core/lifecycle.c core/lifecycle.h core/conf_check.c core/conf_check.h \

@@ -15,7 +15,7 @@ static void usage(FILE *f)
 		"commands:\n"
 		"  run setup|teardown [--dry-run] [--only PHASE[,PHASE...]]\n"
 		"  vm create NAME [--vcpus N] [--mem-mib N] [--ssh-key FILE] [--volume-mib N]\n"
-		"  vm start NAME... | vm stop NAME [--force] | vm destroy NAME...\n"
+		"  vm start NAME... | vm stop NAME... [--force] | vm destroy NAME...\n"
 		"  vm list | vm show NAME | vm CMD NAME [ARGS] (commands of plugins, e.g. connect)\n"
 		"  gc [--dry-run]     finish or undo interrupted work; remove host objects no VM owns\n"
 		"  plugins [-v]       list the loaded plugins, their hooks (and settings)\n"

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "state.h"
 #include "events.h"
+#include "state_index.h"
 #include "util.h"
 #include "safe_io.h"
 
@@ -31,6 +32,7 @@ void state_free(struct state *s)
 		return;
 	if (s->glock_fd >= 0)
 		close(s->glock_fd);
+	sidx_free(s);
 	free(s->dir);
 	free(s->vms);
 }
@@ -121,6 +123,11 @@ static void note_state(struct vm_record *r, const char *now)
 	r->saved_state = now ? xstrdup(now) : NULL;
 }
 
+void record_note_state(struct vm_record *r)
+{
+	note_state(r, json_string_value(json_object_get(r->root, "state")));
+}
+
 static char *iso_now(void)
 {
 	time_t t = time(NULL);
@@ -142,7 +149,9 @@ int record_save(struct vm_record *r)
 	size_t len = strlen(text);
 	text = realloc(text, len + 2);
 	text[len] = '\n';
+	sidx_change_begin(r->st); /* the index follows the record, under the state lock */
 	int e = safe_write_atomic(r->path, text, len + 1, 0600); /* O_EXCL temp, no link followed */
+	sidx_record_saved(r, e);
 	free(text);
 	if (e == 0) {
 		r->dirty = 0;
@@ -249,8 +258,11 @@ int record_open(struct state *s, const char *name, int lock, int nb, struct vm_r
 
 int record_delete(struct vm_record *r)
 {
-	if (unlink(r->path) < 0 && errno != ENOENT)
-		return -errno;
+	sidx_change_begin(r->st);
+	int e = unlink(r->path) < 0 && errno != ENOENT ? -errno : 0;
+	sidx_record_deleted(r, e);
+	if (e < 0)
+		return e;
 	note_state(r, "deleted");
 	return 0;
 }
@@ -382,7 +394,17 @@ int ledger_del(struct vm_record *r, const char *kind, const char *id)
 	return record_save(r);
 }
 
-int ledger_owned(struct state *s, const char *kind, const char *id)
+/* a corrupt record may own anything: load_json names the file and the parse error */
+static void say_corrupt(struct state *s, const char *name)
+{
+	char *p = xasprintf("%s/%s.json", s->vms, name);
+	int e = 0;
+	json_decref(load_json(p, &e));
+	free(p);
+}
+
+/* ledger_owned by reading every record: when the index cannot be had */
+static int ledger_owned_scan(struct state *s, const char *kind, const char *id)
 {
 	char **names;
 	size_t n;
@@ -402,6 +424,31 @@ int ledger_owned(struct state *s, const char *kind, const char *id)
 		free(names[i]);
 	}
 	free(names);
+	return owned;
+}
+
+int ledger_owned(struct state *s, const char *kind, const char *id)
+{
+	struct state_index *x;
+	if (state_lock(s) < 0)
+		return ledger_owned_scan(s, kind, id);
+	if (sidx_get(s, &x) < 0) {
+		state_unlock(s);
+		return ledger_owned_scan(s, kind, id);
+	}
+	int owned = 0;
+	char *k = sidx_encode(kind), *v = sidx_encode(id); /* the index's strings are encoded */
+	for (size_t i = 0; i < sidx_count(x) && !owned; i++) {
+		struct sidx_entry *e = sidx_at(x, i);
+		if (!e)
+			continue;
+		owned = e->corrupt; /* it might own it */
+		for (size_t j = 0; j < e->nled && !owned; j++)
+			owned = strcmp(e->led[j].kind, k) == 0 && strcmp(e->led[j].id, v) == 0;
+	}
+	free(k);
+	free(v);
+	state_unlock(s);
 	return owned;
 }
 
@@ -443,21 +490,24 @@ int lease_get(struct vm_record *r, const char *kind, uint64_t *out)
 	return found;
 }
 
-static int cmpu64(const void *a, const void *b)
+static void push_used(uint64_t **used, size_t *n, size_t *cap, const char *v)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
+	if (*n == *cap) {
+		*cap *= 2;
+		*used = realloc(*used, *cap * sizeof(uint64_t));
+		if (!*used)
+			abort();
+	}
+	(*used)[(*n)++] = strtoull(v, NULL, 10);
 }
 
-/* The lowest value of [lo, hi] of `kind` that no record but `self` (may be NULL) holds;
- * the caller holds the state lock.  0 or -ENOSPC. */
-static int lowest_free(struct state *s, const char *self, const char *kind, uint64_t lo, uint64_t hi,
-		       uint64_t *out)
+/* the values of lease kind k (lease:KIND) every record but self holds, by reading them
+ * all: when the index cannot be had.  0 or -EBADMSG (a corrupt record) */
+static int used_scan(struct state *s, const char *self, const char *k, uint64_t **used, size_t *used_n,
+		     size_t *used_cap)
 {
-	char *k = xasprintf("lease:%s", kind);
 	char **names;
-	size_t n, used_n = 0, used_cap = 64;
-	uint64_t *used = xcalloc(used_cap, sizeof(uint64_t));
+	size_t n;
 	int corrupt = 0;
 	record_names(s, &names, &n);
 	for (size_t i = 0; i < n; i++) {
@@ -473,13 +523,8 @@ static int lowest_free(struct state *s, const char *self, const char *kind, uint
 			{
 				const char *ek = json_string_value(json_object_get(ent, "kind"));
 				const char *v = json_string_value(json_object_get(ent, "id"));
-				if (!ek || !v || strcmp(ek, k) != 0)
-					continue;
-				if (used_n == used_cap) {
-					used_cap *= 2;
-					used = realloc(used, used_cap * sizeof(uint64_t));
-				}
-				used[used_n++] = strtoull(v, NULL, 10);
+				if (ek && v && strcmp(ek, k) == 0)
+					push_used(used, used_n, used_cap, v);
 			}
 			json_decref(j);
 			free(p);
@@ -487,22 +532,69 @@ static int lowest_free(struct state *s, const char *self, const char *kind, uint
 		free(names[i]);
 	}
 	free(names);
+	return corrupt ? -EBADMSG : 0;
+}
+
+/* the same from the index */
+static int used_index(struct state *s, struct state_index *x, const char *self, const char *kind,
+		      uint64_t **used, size_t *used_n, size_t *used_cap)
+{
+	int corrupt = 0;
+	for (size_t i = 0; i < sidx_count(x); i++) {
+		struct sidx_entry *e = sidx_at(x, i);
+		if (e && e->corrupt) {
+			char *name = sidx_decode(e->name);
+			corrupt = 1;
+			if (!self || strcmp(name, self) != 0)
+				say_corrupt(s, name);
+			free(name);
+		}
+	}
+	const uint64_t *vals;
+	const size_t *owner;
+	size_t n = sidx_leases(x, kind, &vals, &owner);
+	for (size_t i = 0; i < n; i++) {
+		struct sidx_entry *e = sidx_at(x, owner[i]);
+		if (self && e && strcmp(e->name, self) == 0)
+			continue; /* a VM name needs no encoding */
+		if (*used_n == *used_cap) {
+			*used_cap *= 2;
+			*used = realloc(*used, *used_cap * sizeof(uint64_t));
+			if (!*used)
+				abort();
+		}
+		(*used)[(*used_n)++] = vals[i];
+	}
+	return corrupt ? -EBADMSG : 0;
+}
+
+/* The lowest value of [lo, hi] of `kind` that no record but `self` (may be NULL) holds;
+ * the caller holds the state lock.  0, -EBADMSG or -ENOSPC. */
+static int lowest_free(struct state *s, const char *self, const char *kind, uint64_t lo, uint64_t hi,
+		       uint64_t *out)
+{
+	char *k = xasprintf("lease:%s", kind);
+	size_t used_n = 0, used_cap = 64;
+	uint64_t *used = xcalloc(used_cap, sizeof(uint64_t));
+	struct state_index *x;
+	int e = sidx_get(s, &x) == 0 ? used_index(s, x, self, kind, &used, &used_n, &used_cap)
+				     : used_scan(s, self, k, &used, &used_n, &used_cap);
 	free(k);
-	if (corrupt) {
+	if (e < 0) {
 		free(used);
-		return -EBADMSG;
+		return e;
 	}
-	qsort(used, used_n, sizeof(uint64_t), cmpu64);
-	uint64_t cand = lo;
-	for (size_t i = 0; i < used_n; i++) {
-		if (used[i] < cand)
-			continue;
-		if (used[i] == cand)
-			cand++;
-		else
-			break;
-	}
+	/* n values taken: the lowest free one is among lo .. lo + n (no sort needed) */
+	unsigned char *taken = xcalloc(used_n + 1, 1);
+	for (size_t i = 0; i < used_n; i++)
+		if (used[i] >= lo && used[i] - lo <= used_n)
+			taken[used[i] - lo] = 1;
+	size_t off = 0;
+	while (taken[off])
+		off++;
+	free(taken);
 	free(used);
+	uint64_t cand = lo + off;
 	if (cand > hi || cand < lo)
 		return -ENOSPC;
 	*out = cand;

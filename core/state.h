@@ -12,6 +12,8 @@ struct state {
 	char *vms; /* state_dir/vms */
 	int glock_fd;
 	int glock_depth;
+	struct state_index *idx; /* the records' index, once read (state_index.h) */
+	int idx_unlocked;        /* a change in vms/ went on without the state lock */
 };
 
 struct vm_record {
@@ -36,6 +38,10 @@ int record_create(struct state *s, const char *name, json_t *fields, struct vm_r
 int record_open(struct state *s, const char *name, int lock, int nb, struct vm_record **out);
 int record_save(struct vm_record *r);
 int record_delete(struct vm_record *r); /* removes the file; the record stays open */
+/* Save many records with shared flushes (state_group.c: each temp file durable before its
+ * rename, one fsync of vms/ for all): 0, or -EIO with each record's errno in errs[i] */
+int records_save_group(struct vm_record **rs, size_t n, int *errs);
+void record_note_state(struct vm_record *r); /* after a save: the event of a state change */
 void record_close(struct vm_record *r);
 /* names of all records, sorted; free with free() each and the array */
 int record_names(struct state *s, char ***names, size_t *n);

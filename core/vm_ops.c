@@ -1,5 +1,6 @@
 #include "config.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,6 +200,236 @@ int vm_op_start(struct app *a, const char *name)
 	}
 	record_close(r);
 	return rc;
+}
+
+/* a kill point for the crash tests: LIA_TEST_CORE_STALL=FILE, LIA_TEST_CORE_STALL_AT=WHERE:
+ * at WHERE, create FILE and wait to be killed */
+static void test_stall(const char *where)
+{
+	const char *f = getenv("LIA_TEST_CORE_STALL"), *at = getenv("LIA_TEST_CORE_STALL_AT");
+	if (!f || !*f || !at || strcmp(at, where) != 0)
+		return;
+	int fd = open(f, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+	for (int i = 0; i < 600; i++)
+		sleep(1);
+}
+
+/* save the state of the VMs of a batch with one group commit (state_group.c); a VM whose
+ * record cannot be written is said and dropped from the batch (its lock released) */
+static int save_batch(struct vm_record **rs, size_t *n, enum vm_state to)
+{
+	int *errs = xcalloc(*n + 1, sizeof(int)), worst = 0;
+	for (size_t i = 0; i < *n; i++)
+		rec_set_state(rs[i], to);
+	records_save_group(rs, *n, errs);
+	size_t k = 0;
+	for (size_t i = 0; i < *n; i++) {
+		if (errs[i]) {
+			fprintf(stderr, "lia-core: cannot write the record of VM '%s' (%s) in state %s: %s\n",
+				rs[i]->name, rs[i]->path, vm_state_name(to), strerror(-errs[i]));
+			record_close(rs[i]);
+			worst = EXIT_FAIL;
+		} else {
+			rs[k++] = rs[i];
+		}
+	}
+	*n = k;
+	free(errs);
+	return worst;
+}
+
+static int cmp_name(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+int vm_op_start_many(struct app *a, char **names, int n)
+{
+	int rc = app_load(a), worst = 0;
+	if (rc)
+		return rc;
+	if (n == 1 || a->dry_run) {
+		for (int i = 0; i < n; i++) {
+			rc = vm_op_start(a, names[i]);
+			if (rc > worst)
+				worst = rc;
+			if (rc == EXIT_USAGE)
+				break; /* the configuration is bad: the next VM would fail alike */
+		}
+		return worst;
+	}
+	/* every VM locked, in name order (two batches never wait on each other in a circle),
+	 * each once */
+	char **sorted = xcalloc((size_t)n, sizeof(char *));
+	memcpy(sorted, names, (size_t)n * sizeof(char *));
+	qsort(sorted, (size_t)n, sizeof(char *), cmp_name);
+	struct vm_record **rs = xcalloc((size_t)n, sizeof(*rs));
+	size_t k = 0;
+	for (int i = 0; i < n; i++) {
+		if (i > 0 && strcmp(sorted[i], sorted[i - 1]) == 0)
+			continue;
+		struct vm_record *r;
+		if ((rc = vm_open_locked(a, sorted[i], &r))) {
+			worst = rc > worst ? rc : worst;
+			continue;
+		}
+		enum vm_state st = rec_state(r);
+		if (st == VM_RUNNING && record_process_alive(r) != 0) {
+			if (!lia_quiet)
+				printf("VM '%s' is already running\n", r->name);
+			record_close(r);
+			continue;
+		}
+		if (st != VM_CREATED && st != VM_STOPPED && st != VM_RUNNING) {
+			fprintf(stderr,
+				"lia-core: VM '%s' is %s; run `lia-core gc` to finish or undo the interrupted work\n",
+				r->name, rec_state_name(r));
+			app_fail(a, "wrong_state", NULL, NULL,
+				 "VM '%s' is %s; `lia-core gc` finishes or undoes the interrupted work",
+				 r->name, rec_state_name(r));
+			record_close(r);
+			worst = EXIT_FAIL;
+			continue;
+		}
+		rs[k++] = r;
+	}
+	free(sorted);
+	if (k > 0 && (rc = app_open_plugins(a))) {
+		worst = rc;
+		for (size_t i = 0; i < k; i++)
+			record_close(rs[i]);
+		k = 0;
+	}
+	/* 1: every VM "starting", one group commit; then each VM's pipeline, whose ledger entries
+	 * are durable before their objects as always; 2: the outcomes, one group commit */
+	for (size_t i = 0; i < k; i++) {
+		set_owner(rs[i]);
+		json_object_del(rs[i]->root, "last_error");
+	}
+	if ((rc = save_batch(rs, &k, VM_STARTING)) > worst)
+		worst = rc;
+	test_stall("batch-starting");
+	int *res = xcalloc(k + 1, sizeof(int));
+	for (size_t i = 0; i < k; i++) {
+		res[i] = vm_run_pipeline(a, rs[i], &PIPE_START, 0, 0, "vm");
+		if (res[i])
+			json_object_set_new(rs[i]->root, "last_error",
+					    json_string("start failed; see the messages of that run"));
+		if (res[i] > worst)
+			worst = res[i];
+	}
+	test_stall("batch-started");
+	/* two groups: the VMs that started, and those whose start failed */
+	struct vm_record **ok = xcalloc(k + 1, sizeof(*ok)), **failed = xcalloc(k + 1, sizeof(*failed));
+	size_t nok = 0, nfailed = 0;
+	for (size_t i = 0; i < k; i++) {
+		if (res[i])
+			failed[nfailed++] = rs[i];
+		else
+			ok[nok++] = rs[i];
+	}
+	if ((rc = save_batch(ok, &nok, VM_RUNNING)) > worst)
+		worst = rc;
+	if ((rc = save_batch(failed, &nfailed, VM_STOPPED)) > worst)
+		worst = rc;
+	for (size_t i = 0; i < nok; i++) {
+		if (!lia_quiet && !a->json)
+			printf("started VM '%s'\n", ok[i]->name);
+		record_close(ok[i]);
+	}
+	for (size_t i = 0; i < nfailed; i++)
+		record_close(failed[i]);
+	free(ok);
+	free(failed);
+	free(res);
+	free(rs);
+	return worst;
+}
+
+int vm_op_stop_many(struct app *a, char **names, int n, int force)
+{
+	int rc = app_load(a), worst = 0;
+	if (rc)
+		return rc;
+	if (n == 1 || a->dry_run) {
+		for (int i = 0; i < n; i++) {
+			rc = vm_op_stop(a, names[i], force);
+			if (rc > worst)
+				worst = rc;
+			if (rc == EXIT_USAGE)
+				break;
+		}
+		return worst;
+	}
+	/* as vm_op_start_many: locked in name order, each once; one group commit for
+	 * "stopping", the pipelines, one for the outcomes */
+	char **sorted = xcalloc((size_t)n, sizeof(char *));
+	memcpy(sorted, names, (size_t)n * sizeof(char *));
+	qsort(sorted, (size_t)n, sizeof(char *), cmp_name);
+	struct vm_record **rs = xcalloc((size_t)n, sizeof(*rs));
+	size_t k = 0;
+	for (int i = 0; i < n; i++) {
+		if (i > 0 && strcmp(sorted[i], sorted[i - 1]) == 0)
+			continue;
+		struct vm_record *r;
+		if ((rc = vm_open_locked(a, sorted[i], &r))) {
+			worst = rc > worst ? rc : worst;
+			continue;
+		}
+		enum vm_state st = rec_state(r);
+		if (st == VM_STOPPED || st == VM_CREATED) {
+			if (!lia_quiet)
+				printf("VM '%s' is not running\n", r->name);
+			record_close(r);
+			continue;
+		}
+		rs[k++] = r;
+	}
+	free(sorted);
+	if (k > 0 && (rc = app_open_plugins(a))) {
+		worst = rc;
+		for (size_t i = 0; i < k; i++)
+			record_close(rs[i]);
+		k = 0;
+	}
+	for (size_t i = 0; i < k; i++)
+		set_owner(rs[i]);
+	if ((rc = save_batch(rs, &k, VM_STOPPING)) > worst)
+		worst = rc;
+	test_stall("batch-stopping");
+	int *res = xcalloc(k + 1, sizeof(int));
+	for (size_t i = 0; i < k; i++) {
+		res[i] = vm_run_pipeline(a, rs[i], &PIPE_STOP, force, 1, "vm");
+		if (res[i] > worst)
+			worst = res[i];
+	}
+	test_stall("batch-stopped");
+	struct vm_record **ok = xcalloc(k + 1, sizeof(*ok)), **failed = xcalloc(k + 1, sizeof(*failed));
+	size_t nok = 0, nfailed = 0;
+	for (size_t i = 0; i < k; i++) {
+		if (res[i])
+			failed[nfailed++] = rs[i];
+		else
+			ok[nok++] = rs[i];
+	}
+	if ((rc = save_batch(ok, &nok, VM_STOPPED)) > worst)
+		worst = rc;
+	if ((rc = save_batch(failed, &nfailed, VM_RUNNING)) > worst)
+		worst = rc;
+	for (size_t i = 0; i < nok; i++) {
+		if (!lia_quiet && !a->json)
+			printf("stopped VM '%s'\n", ok[i]->name);
+		record_close(ok[i]);
+	}
+	for (size_t i = 0; i < nfailed; i++)
+		record_close(failed[i]);
+	free(ok);
+	free(failed);
+	free(res);
+	free(rs);
+	return worst;
 }
 
 int vm_pipeline_stop(struct app *a, struct vm_record *r, int force)

@@ -13,7 +13,11 @@ struct vm_spec {
 
 int vm_op_create(struct app *a, const char *name, const struct vm_spec *spec);
 int vm_op_start(struct app *a, const char *name);
+/* several VMs in one command: their records saved with one group commit before and one
+ * after their pipelines (state_group.c), instead of a flush per record */
+int vm_op_start_many(struct app *a, char **names, int n);
 int vm_op_stop(struct app *a, const char *name, int force);
+int vm_op_stop_many(struct app *a, char **names, int n, int force); /* likewise */
 int vm_op_destroy(struct app *a, const char *name);
 
 /* the stop pipeline on an open, locked record (vm stop, vm destroy, gc) */

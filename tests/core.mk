@@ -26,12 +26,15 @@ tests_unit_test_sshkey_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core
 
 # issue 10: robustness of records and locks
 TESTS += tests/core/lock-race.sh tests/core/ssh-key.sh tests/core/elf-valid.sh tests/core/signals.sh \
-	tests/core/corrupt-record.sh tests/core/not-root.sh tests/core/sweep.sh
+	tests/core/corrupt-record.sh tests/core/not-root.sh tests/core/sweep.sh tests/core/state-index.sh
 EXTRA_DIST += tests/core/lock-race.sh tests/core/ssh-key.sh tests/core/elf-valid.sh tests/core/signals.sh \
-	tests/core/corrupt-record.sh tests/core/not-root.sh tests/core/sweep.sh
+	tests/core/corrupt-record.sh tests/core/not-root.sh tests/core/sweep.sh tests/core/state-index.sh
 include tests/api/local.mk
 
 # issue 10 #2 and #5: state_dir ownership, no link followed, record paths confined, memo writes
 ROBUST_TESTS = tests/core/state-dir-owner.sh tests/core/state-links.sh tests/core/record-paths.sh tests/core/memo-rmw.sh
 TESTS += $(ROBUST_TESTS)
 EXTRA_DIST += $(ROBUST_TESTS)
+
+# issue 13: the benchmarks of the core (`make bench` runs every tests/bench/*-bench.sh)
+EXTRA_DIST += tests/bench/lib-bench.sh tests/bench/startup-bench.sh tests/bench/scale-bench.sh

@@ -1,8 +1,13 @@
 /* fc-driver: libcurl client for Firecracker's API socket.
+ * libcurl is opened on first use (dlopen, as lia-core's curl_dl.c does), not linked: most
+ * commands that load fc-driver (vm stop, vm destroy, gc, every command of a host without
+ * VMs) never call the API, and mapping libcurl with its ~30 libraries cost more than the
+ * rest of their start-up.
  * Firecracker (micro_http) quirks handled here: 204 carries no Content-Length (curl knows
  * 204 has no body, so it never reads to EOF), the status line has no reason phrase,
  * Content-Length is always sent (POSTFIELDSIZE), no chunking, and "Expect:" is cleared so
  * curl never waits for a 100-continue. */
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +23,58 @@ struct fc_api {
 	size_t len, cap;
 	char errbuf[CURL_ERROR_SIZE];
 };
+
+/* every libcurl function used here, through pointers of the libcurl's own types (the
+ * header gives types and constants only); prefixed so that they never meet lia-core's */
+/* clang-format off */
+#define FC_CURL_FUNCS(X) \
+	X(curl_easy_init) X(curl_easy_cleanup) X(curl_easy_setopt) X(curl_easy_perform) \
+	X(curl_easy_getinfo) X(curl_easy_strerror) X(curl_slist_append) X(curl_slist_free_all)
+#define FC_CURL_DEFINE(f) static typeof(f) *fc_##f;
+FC_CURL_FUNCS(FC_CURL_DEFINE)
+#undef FC_CURL_DEFINE
+/* clang-format on */
+#undef curl_easy_setopt /* curl.h's type-checking wrappers call the real functions */
+#undef curl_easy_getinfo
+#define curl_easy_init fc_curl_easy_init
+#define curl_easy_cleanup fc_curl_easy_cleanup
+#define curl_easy_setopt fc_curl_easy_setopt
+#define curl_easy_perform fc_curl_easy_perform
+#define curl_easy_getinfo fc_curl_easy_getinfo
+#define curl_easy_strerror fc_curl_easy_strerror
+#define curl_slist_append fc_curl_slist_append
+#define curl_slist_free_all fc_curl_slist_free_all
+
+static char curl_why[512]; /* why libcurl could not be opened */
+
+/* open libcurl once per process: 0, or -1 with the reason in curl_why */
+static int curl_open(void)
+{
+	static int state; /* 0: not tried, 1: loaded, -1: failed */
+	if (state)
+		return state > 0 ? 0 : -1;
+	/* never closed: libcurl keeps global state until exit */
+	void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_NODELETE);
+	state = 1;
+	if (!h) {
+		snprintf(curl_why, sizeof curl_why, "cannot load libcurl.so.4 (%s): apt-get install libcurl4",
+			 dlerror());
+		state = -1;
+	}
+#define FC_CURL_RESOLVE(f)                                                                        \
+	if (state == 1 && !(*(void **)&fc_##f = dlsym(h, #f))) {                                  \
+		snprintf(curl_why, sizeof curl_why, "libcurl.so.4 has no %s: it is too old", #f); \
+		state = -1;                                                                       \
+	}
+	FC_CURL_FUNCS(FC_CURL_RESOLVE)
+#undef FC_CURL_RESOLVE
+	return state > 0 ? 0 : -1;
+}
+
+const char *fc_api_load_error(void)
+{
+	return curl_why[0] ? curl_why : NULL;
+}
 
 /* Firecracker's bodies are small; cap what we keep so a broken peer cannot make us grow */
 #define FC_RESP_MAX (64 * 1024)
@@ -46,6 +103,8 @@ static size_t on_body(char *data, size_t size, size_t n, void *user)
 
 struct fc_api *fc_api_open(const char *socket_path, long timeout_ms)
 {
+	if (curl_open() < 0)
+		return NULL;
 	struct fc_api *a = calloc(1, sizeof(*a));
 	if (!a)
 		return NULL;

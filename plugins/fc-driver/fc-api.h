@@ -7,8 +7,10 @@
 
 struct fc_api;
 
-/* NULL on allocation failure. timeout_ms bounds each request. */
+/* NULL on allocation failure, or when libcurl (opened on first use) cannot be loaded:
+ * fc_api_load_error() then says why.  timeout_ms bounds each request. */
 struct fc_api *fc_api_open(const char *socket_path, long timeout_ms);
+const char *fc_api_load_error(void); /* NULL: libcurl is loaded (or was never tried) */
 void fc_api_close(struct fc_api *api);
 
 /* PUT body to path ("/boot-source").  Returns the HTTP status (2xx on success), or -1

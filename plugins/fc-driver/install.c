@@ -6,7 +6,8 @@
  * 2. The release tarball is downloaded through host->download into
  *    state_dir/install/ (a cached, verified copy costs no request next time), checked
  *    against `sha256` or the published sibling .sha256.txt.
- * 3. libarchive reads it; every entry is checked (no absolute path, no `..`, no link
+ * 3. libarchive (opened on first use: every `vm start` loads fc-driver, only setup needs
+ *    it) reads it; every entry is checked (no absolute path, no `..`, no link
  *    leaving the tree; the archive is refused as a whole otherwise) and only the two
  *    members release-V-x86_64/{firecracker,jailer}-V-x86_64 are written, to temp files
  *    in bin_dir.  We never use archive_write_disk, so no entry can place a file.
@@ -26,8 +27,59 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <dlfcn.h>
 
 #include "install.h"
+
+/* libarchive through pointers of its own types, resolved once (the pattern of lia-core's
+ * curl_dl.c); prefixed so that they never meet another plugin's */
+/* clang-format off */
+#define FCI_AR_FUNCS(X) \
+	X(archive_read_new) X(archive_read_free) X(archive_read_support_filter_all) \
+	X(archive_read_support_format_all) X(archive_read_open_filename) X(archive_read_next_header) \
+	X(archive_read_data) X(archive_error_string) X(archive_entry_pathname) \
+	X(archive_entry_symlink) X(archive_entry_hardlink) X(archive_entry_filetype)
+#define FCI_AR_DEFINE(f) static typeof(f) *fci_##f;
+FCI_AR_FUNCS(FCI_AR_DEFINE)
+#undef FCI_AR_DEFINE
+/* clang-format on */
+#define archive_read_new fci_archive_read_new
+#define archive_read_free fci_archive_read_free
+#define archive_read_support_filter_all fci_archive_read_support_filter_all
+#define archive_read_support_format_all fci_archive_read_support_format_all
+#define archive_read_open_filename fci_archive_read_open_filename
+#define archive_read_next_header fci_archive_read_next_header
+#define archive_read_data fci_archive_read_data
+#define archive_error_string fci_archive_error_string
+#define archive_entry_pathname fci_archive_entry_pathname
+#define archive_entry_symlink fci_archive_entry_symlink
+#define archive_entry_hardlink fci_archive_entry_hardlink
+#define archive_entry_filetype fci_archive_entry_filetype
+
+/* open libarchive once per process: NULL, or why not */
+static const char *archive_open(void)
+{
+	static int state; /* 0: not tried, 1: loaded, -1: failed */
+	static char why[512];
+	if (state == 0) {
+		void *h = dlopen("libarchive.so.13", RTLD_NOW | RTLD_NODELETE);
+		state = 1;
+		if (!h) {
+			snprintf(why, sizeof why,
+				 "cannot load libarchive.so.13 (%s): apt-get install libarchive13",
+				 dlerror());
+			state = -1;
+		}
+#define FCI_AR_RESOLVE(f)                                                                   \
+	if (state == 1 && !(*(void **)&fci_##f = dlsym(h, #f))) {                           \
+		snprintf(why, sizeof why, "libarchive.so.13 has no %s: it is too old", #f); \
+		state = -1;                                                                 \
+	}
+		FCI_AR_FUNCS(FCI_AR_RESOLVE)
+#undef FCI_AR_RESOLVE
+	}
+	return state > 0 ? NULL : why;
+}
 
 #define ARCH "x86_64"
 #define DEFAULT_RELEASE \
@@ -229,6 +281,9 @@ static int check_entry(struct inst *in, struct archive_entry *e, const char *tgz
 static int extract(struct inst *in, const char *tgz)
 {
 	const struct lia_host *h = in->h;
+	const char *why = archive_open();
+	if (why)
+		return h->error(in->ctx, -ELIBACC, "Cannot read %s: %s.", tgz, why);
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
 	int rc = 0, r;

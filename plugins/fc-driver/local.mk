@@ -29,9 +29,9 @@ plugins_fc_driver_fc_driver_la_SOURCES = \
 	plugins/fc-driver/install.c plugins/fc-driver/install.h
 plugins_fc_driver_fc_driver_la_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/plugins/common $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS) $(LIBARCHIVE_CFLAGS)
 plugins_fc_driver_fc_driver_la_LDFLAGS = $(PLUGIN_LDFLAGS)
-plugins_fc_driver_fc_driver_la_LIBADD = $(JANSSON_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) $(LIBARCHIVE_LIBS)
+# libcurl and libarchive: headers only, dlopen-ed on first use (fc-api.c, install.c)
+plugins_fc_driver_fc_driver_la_LIBADD = $(JANSSON_LIBS) $(DL_LIBS) $(CRYPTO_LIBS)
 PRELOAD_PLUGINS += plugins/fc-driver/fc-driver.la
-PRELOAD_LIBS += $(LIBARCHIVE_LIBS)
 PLUGIN_BUILD_DIRS += plugins/fc-driver/.libs
 LIA_CONFD_FILES += conf/conf.d/50-fc-driver.conf
 

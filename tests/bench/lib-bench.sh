@@ -1,14 +1,16 @@
 # Shared by the benchmarks: one summary row per measured goal, appended to $BENCH_SUMMARY
 # (set by `make bench`, which prints the table at the end; unset: the row is printed).
 #   bench_row WORK NAIVE_WAY NAIVE_MS LIA_MS GOAL
-# GOAL is ">=Nx" (NAIVE_MS / LIA_MS at least N), "<=N ms" (LIA_MS at most N) or
-# "<=+N ms" (LIA_MS at most N above NAIVE_MS).
+# GOAL is ">=Nx" (NAIVE_MS / LIA_MS at least N), "<=N ms" (LIA_MS at most N),
+# "<=+N ms" (LIA_MS at most N above NAIVE_MS) or "<=*N" (LIA_MS at most N times NAIVE_MS:
+# the same work at a larger scale).
 bench_row() {
 	local row
 	row=$(awk -v w="$1" -v n="$2" -v a="$3" -v b="$4" -v g="$5" 'BEGIN {
 		r = (b > 0) ? a / b : 0
 		if (g ~ /^>=/) { x = substr(g, 3) + 0; met = (r >= x) }
 		else if (g ~ /^<=\+/) { x = substr(g, 4) + 0; met = (b - a <= x) }
+		else if (g ~ /^<=\*/) { x = substr(g, 4) + 0; met = (b <= a * x) }
 		else if (g ~ /^<=/) { x = substr(g, 3) + 0; met = (b <= x) }
 		else met = 0
 		printf "%s|%s: %.1f ms|%.1f ms|%.2fx|%s|%s\n", w, n, a, b, r, g, met ? "yes" : "NO"

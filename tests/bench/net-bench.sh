@@ -7,11 +7,14 @@
 #         batch = one `lia-core vm start v1 ... v150` (lia-core's start-up paid once)
 #   down: seed  = per TAP `ip link set down` + `ip link delete` (300 processes)
 #         lia   = per VM `lia-core vm stop` (net-down: one RTM_DELLINK each)
+#         batch = one `lia-core vm stop v1 ... v150`
 #         gc    = `lia-core gc` after the records are gone (crash clean-up): one group delete
 # Also reported: the time net-tap's net-up hook itself takes inside lia-core (from the
 # per-hook timing lia-core prints), summed over the 150 VMs.
 #
-# Environment: LIA_CORE (lia-core), LIA_PLUGIN_PATH (plugin dirs); N (150), RUNS (5).
+# Environment: LIA_CORE (lia-core), LIA_PLUGIN_PATH (plugin dirs); N (150), RUNS (5);
+# LIA_CORE_BASELINE: another lia-core (e.g. main's) whose one-process batch start is
+# measured in the same runs, in a namespace and state directory of its own.
 # Needs root; never touches the host's own network namespace.
 set -u
 N=${N:-150}
@@ -42,8 +45,14 @@ if [ "${1:-}" = "--inner" ]; then
 		for i in $(seq 1 "$N"); do "$LIA_CORE" -c "$conf" vm start "v$i" 2>&1 || exit 1; done ;;
 	lia-up-batch)
 		"$LIA_CORE" -q -c "$conf" vm start $(seq -f 'v%g' 1 "$N") >/dev/null 2>&1 || exit 1 ;;
+	base-create)
+		for i in $(seq 1 "$N"); do "$LIA_CORE_BASELINE" -q -c "$conf" vm create "v$i" >/dev/null || exit 1; done ;;
+	base-up-batch)
+		"$LIA_CORE_BASELINE" -q -c "$conf" vm start $(seq -f 'v%g' 1 "$N") >/dev/null 2>&1 || exit 1 ;;
 	lia-down)
 		for i in $(seq 1 "$N"); do "$LIA_CORE" -q -c "$conf" vm stop "v$i" >/dev/null || exit 1; done ;;
+	lia-down-batch)
+		"$LIA_CORE" -q -c "$conf" vm stop $(seq -f 'v%g' 1 "$N") >/dev/null 2>&1 || exit 1 ;;
 	lia-gc)
 		"$LIA_CORE" -q -c "$conf" gc >/dev/null || exit 1 ;;
 	esac
@@ -53,7 +62,7 @@ fi
 [ "$(id -u)" -eq 0 ] || { echo "net-bench: needs root" >&2; exit 77; }
 : "${LIA_CORE:?set LIA_CORE to the lia-core binary}"
 : "${LIA_PLUGIN_PATH:?set LIA_PLUGIN_PATH to the plugin directories}"
-export LIA_CORE LIA_PLUGIN_PATH N
+export LIA_CORE LIA_PLUGIN_PATH N LIA_CORE_BASELINE
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/lia-bench.XXXXXX")
 ns=""
@@ -104,8 +113,27 @@ CONF
 		inner lia-up-batch "$T/lia.conf" || { echo "lia batch start failed" >&2; exit 1; }
 		R[lia_up_batch]+="$(ms "$t") "
 		[ "$(count_taps)" -eq "$N" ] || { echo "lia batch up: $(count_taps) TAPs" >&2; exit 1; }
+		t=$(date +%s%N)
+		inner lia-down-batch "$T/lia.conf" || { echo "lia batch stop failed" >&2; exit 1; }
+		R[lia_down_batch]+="$(ms "$t") "
+		[ "$(count_taps)" -eq 0 ] || { echo "lia batch down left $(count_taps) TAPs" >&2; exit 1; }
+		inner lia-up-batch "$T/lia.conf" || { echo "lia batch start failed" >&2; exit 1; }
 	else
 		echo "lia vm stop failed; skipping its measurement" >&2
+	fi
+	if [ -n "${LIA_CORE_BASELINE:-}" ]; then
+		# the baseline lia-core's batch start, in a namespace and state of its own
+		saved_ns=$ns; ns=""
+		new_ns "b$run"
+		mkdir -p "$T/base"; rm -rf "$T/base/state"
+		sed "s|$T/state|$T/base/state|; s|$T/units|$T/base/units|" "$T/lia.conf" > "$T/base/lia.conf"
+		ip netns exec "$ns" "$LIA_CORE_BASELINE" -q -c "$T/base/lia.conf" run setup --only network >/dev/null &&
+			inner base-create "$T/base/lia.conf" || { echo "baseline setup failed" >&2; exit 1; }
+		t=$(date +%s%N)
+		inner base-up-batch "$T/base/lia.conf" || { echo "baseline batch start failed" >&2; exit 1; }
+		R[base_up_batch]+="$(ms "$t") "
+		[ "$(count_taps)" -eq "$N" ] || { echo "baseline batch up: $(count_taps) TAPs" >&2; exit 1; }
+		ip netns delete "$ns"; ns=$saved_ns
 	fi
 	# the records vanish (a crash, a wiped state dir): gc removes the 150 orphans
 	rm -f "$T"/state/vms/*
@@ -126,16 +154,21 @@ row "up:   seed, 3 ip processes per TAP ($((3 * N)) processes)" seed_up
 row "up:   lia, one lia-core vm start per VM ($N processes)" lia_up
 row "      of which net-tap's net-up hook (sum over $N VMs)" hook_up
 row "up:   lia, one lia-core vm start for all $N VMs (1 process)" lia_up_batch
+[ -n "${LIA_CORE_BASELINE:-}" ] && row "up:   baseline lia-core, one vm start for all $N VMs" base_up_batch
 row "down: seed, ip link set down + delete ($((2 * N)) processes)" seed_down
 row "down: lia, one lia-core vm stop per VM ($N processes)" lia_down
+row "down: lia, one lia-core vm stop for all $N VMs (1 process)" lia_down_batch
 row "down: lia gc, orphans in one group delete (1 process)" lia_gc
 echo "ratio up   (seed / lia vm start):        $(ratio "$(med seed_up)" "$(med lia_up)")"
 echo "ratio up   (seed / net-up hook work):    $(ratio "$(med seed_up)" "$(med hook_up)")"
 echo "ratio up   (seed / one vm start for all): $(ratio "$(med seed_up)" "$(med lia_up_batch)")"
+[ -n "${LIA_CORE_BASELINE:-}" ] && echo "ratio up   (baseline / lia, one vm start for all): $(ratio "$(med base_up_batch)" "$(med lia_up_batch)")"
 echo "ratio down (seed / lia vm stop):         $(ratio "$(med seed_down)" "$(med lia_down)")"
+echo "ratio down (seed / one vm stop for all): $(ratio "$(med seed_down)" "$(med lia_down_batch)")"
 echo "ratio down (seed / lia gc):              $(ratio "$(med seed_down)" "$(med lia_gc)")"
 . "$here/lib-bench.sh"
 echo "# load: $(cut -d' ' -f1-3 /proc/loadavg)"
 bench_row "net-up, one vm start per VM ($N)" "3 ip per TAP" "$(med seed_up)" "$(med lia_up)" ">=5x"
 bench_row "net-down, one vm stop per VM ($N)" "2 ip per TAP" "$(med seed_down)" "$(med lia_down)" ">=5x"
 bench_row "net-up, one vm start for all $N" "3 ip per TAP" "$(med seed_up)" "$(med lia_up_batch)" ">=25x"
+bench_row "net-down, one vm stop for all $N" "2 ip per TAP" "$(med seed_down)" "$(med lia_down_batch)" ">=25x"

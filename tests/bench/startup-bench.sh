@@ -6,8 +6,10 @@
 # Wall time on a loaded machine is mostly waiting for a CPU, so the CPU time (user+sys) the
 # children used is reported too: mean over the runs, from bash's `times`.
 #   tests/bench/startup-bench.sh
+# Also `vm stop` of a VM that is not running: every plugin loaded, nothing done.
 # Env: top_builddir, LIA_CORE, LIA_PLUGIN_PATH (as `make bench` sets them), RUNS,
-# LIA_CORE_BASELINE (another lia-core, e.g. main's, measured in the same loop).
+# LIA_CORE_BASELINE (another lia-core, e.g. main's, measured in the same loop; with
+# LIA_PLUGIN_PATH_BASELINE, its own plugins).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 : "${top_srcdir:=$(cd "$here/../.." && pwd)}"
@@ -28,9 +30,15 @@ printf 'lia = { state_dir = "%s"; };\n' "$T/state" > "$T/lia.conf"
 	{ cat "$T/plugins.out"; echo "startup-bench: the shipped configuration does not load"; exit 1; }
 nplug=$(ls "$T/conf.d" | wc -l)
 
+# a VM that is not running: `vm stop` of it loads every plugin (their libraries mapped, their
+# settings checked) and stops there, the start-up a per-VM `vm start`/`vm stop` pays
+mkdir -p "$T/state/vms"
+printf '{"name": "idle", "state": "created", "ledger": [], "data": {}}\n' > "$T/state/vms/idle.json"
 # name|command; run interleaved so that load changes hit every command alike
-cmds=("true|/bin/true" "version|$LIA_CORE --version" "list|$LIA_CORE -c $T/lia.conf vm list")
-[ -n "${LIA_CORE_BASELINE:-}" ] && cmds+=("list_base|$LIA_CORE_BASELINE -c $T/lia.conf vm list")
+cmds=("true|/bin/true" "version|$LIA_CORE --version" "list|$LIA_CORE -c $T/lia.conf vm list"
+	"stop|env LIA_PLUGIN_PATH=$LIA_PLUGIN_PATH $LIA_CORE -q -c $T/lia.conf vm stop idle")
+[ -n "${LIA_CORE_BASELINE:-}" ] && cmds+=("list_base|$LIA_CORE_BASELINE -c $T/lia.conf vm list"
+	"stop_base|env LIA_PLUGIN_PATH=${LIA_PLUGIN_PATH_BASELINE:-$LIA_PLUGIN_PATH} $LIA_CORE_BASELINE -q -c $T/lia.conf vm stop idle")
 for c in "${cmds[@]}"; do : > "$T/${c%%|*}.us"; echo 0 > "$T/${c%%|*}.cpu"; done
 # children's user+sys CPU time in microseconds, from the output of bash's `times` (to the ms)
 # saved in FILE; the snapshots are taken with no other process started in between
@@ -59,5 +67,6 @@ for c in "${cmds[@]}"; do
 done
 bench_row "start-up: vm list, every plugin (wall)" "/bin/true" "$(med true)" "$(med list)" "<=+5 ms"
 bench_row "start-up: vm list, every plugin (cpu)" "/bin/true" "$(cpu true)" "$(cpu list)" "<=+5 ms"
+[ -n "${LIA_CORE_BASELINE:-}" ] && echo "  ratio baseline/now for vm stop (every plugin loaded): wall $(awk -v a="$(med stop_base)" -v b="$(med stop)" 'BEGIN {printf "%.2f", a / b}')x, cpu $(awk -v a="$(cpu stop_base)" -v b="$(cpu stop)" 'BEGIN {printf "%.2f", a / b}')x"
 [ -n "${LIA_CORE_BASELINE:-}" ] && echo "  ratio baseline/now for vm list: wall $(awk -v a="$(med list_base)" -v b="$(med list)" 'BEGIN {printf "%.2f", a / b}')x, cpu $(awk -v a="$(cpu list_base)" -v b="$(cpu list)" 'BEGIN {printf "%.2f", a / b}')x"
 exit 0

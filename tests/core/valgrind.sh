@@ -32,6 +32,13 @@ vg list vm list
 vg show vm show v1
 vg stop vm stop v1
 vg destroy vm destroy v1
+# batches (one group commit each way) and a records index rebuilt from the records
+"$LIA_CORE" -c "$T/lia.conf" -q vm create v2 && "$LIA_CORE" -c "$T/lia.conf" -q vm create v3
+rm -f "$T/state/vms/.index"
+vg start-many vm start v2 v3
+vg list-index vm list
+vg stop-many vm stop v3 v2
+"$LIA_CORE" -c "$T/lia.conf" -q vm destroy v2 v3
 vg teardown run teardown
 vg gc gc
 vg bad-config -c /nonexistent/lia.conf config check

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Crash: lia-core is killed (SIGKILL) after net-tap created the TAP and before the core
-# updated the record; `lia-core gc` then leaves no TAP behind (the VM itself still
+# updated the record; also a `vm start` and a `vm stop` of several VMs (one group commit of
+# their records before their pipelines and one after) killed at each of their points; `lia-core gc` then leaves no TAP behind (the VM itself still
 # exists, stopped, with its lease; destroying it frees the lease).  Killed in the middle
 # of `vm create` (after the lease was taken), gc leaves no record and no lease.  The
 # stall points are the plugin's test hook (LIA_TEST_NET_TAP_STALL=FILE: it creates FILE
@@ -67,6 +68,65 @@ is "$rc" 0 "gc succeeds" || diag "$out"
 test ! -e "$T/state/vms/crash2.json"; ok $? "the half-created record is gone"
 is "$(leases)" 0 "no lease is left"
 is "$(ip -n "$ns" -br link | grep -c '^tap-vm-')" 1 "no TAP is left (only the veth named tap-vm-veth)"
+
+# a batch: one `vm start` of three VMs, killed at each point; gc leaves nothing behind
+for i in 1 2 3; do nb_lia "$ns" "$conf" vm create "bat$i" >/dev/null; done
+bat_check() { # WHAT: after gc, every VM of the batch is stopped and owns no TAP, none is left
+	local what=$1 i
+	out=$(nb_lia "$ns" "$conf" gc); rc=$?
+	is "$rc" 0 "$what: gc succeeds" || diag "$out"
+	is "$(for i in 1 2 3; do jq -r .state "$T/state/vms/bat$i.json"; done | tr '\n' ' ')" "stopped stopped stopped " \
+		"$what: the three VMs are stopped"
+	is "$(cat "$T"/state/vms/bat*.json | jq -s '[.[].ledger[] | select(.kind == "tap")] | length')" 0 \
+		"$what: their records own no TAP"
+	is "$(ip -n "$ns" -br link | grep -c '^tap-vm-bat')" 0 "$what: no TAP of the batch is left"
+	is "$(ls "$T/state/vms" | grep -c '\.tmp\.')" 0 "$what: no temp file is left"
+	is "$(nb_lia "$ns" "$conf" vm list | grep -c '^bat[123] *stopped')" 3 "$what: vm list agrees"
+}
+# the core's own kill points (LIA_TEST_CORE_STALL_AT): after the batch's first group commit
+# (every VM "starting", no hook run yet), and after every pipeline (every TAP made) before
+# the second
+for at in batch-starting batch-started; do
+	LIA_TEST_CORE_STALL="$T/stall-$at" LIA_TEST_CORE_STALL_AT=$at \
+		ip netns exec "$ns" "$LIA_CORE" -c "$conf" vm start bat1 bat2 bat3 >"$T/stall-$at.out" 2>&1 &
+	pid=$!
+	wait_for 120 test -e "$T/stall-$at"
+	test -e "$T/stall-$at"; ok $? "batch start reached the kill point $at" || diag "$(cat "$T/stall-$at.out")"
+	is "$(for i in 1 2 3; do jq -r .state "$T/state/vms/bat$i.json"; done | tr '\n' ' ')" "starting starting starting " \
+		"$at: the three records say starting (one group commit)"
+	[ $at = batch-started ] && is "$(ip -n "$ns" -br link | grep -c '^tap-vm-bat')" 3 "$at: the three TAPs exist"
+	kill -9 "$pid"; wait "$pid" 2>/dev/null
+	bat_check "killed at $at"
+done
+# in the middle of the batch: the first VM's TAP made, the others not yet
+stall_and_kill net-up "$T/stall-bat" vm start bat1 bat2 bat3
+is "$(ip -n "$ns" -br link | grep -c '^tap-vm-bat')" 1 "killed in the batch's first net-up: one TAP exists"
+bat_check "killed in the first VM's net-up"
+# and uninterrupted: the three start, with their TAPs
+out=$(nb_lia "$ns" "$conf" vm start bat3 bat1 bat2 bat1); rc=$?
+is "$rc" 0 "a batch start of three VMs (one named twice) succeeds" || diag "$out"
+is "$(nb_lia "$ns" "$conf" vm list | grep -c '^bat[123] *running')" 3 "the three are running"
+is "$(ip -n "$ns" -br link | grep -c '^tap-vm-bat')" 3 "with their three TAPs"
+# a batch stop killed at its points: gc finishes the stop
+for at in batch-stopping batch-stopped; do
+	LIA_TEST_CORE_STALL="$T/stall-$at" LIA_TEST_CORE_STALL_AT=$at \
+		ip netns exec "$ns" "$LIA_CORE" -c "$conf" vm stop bat1 bat2 bat3 >"$T/stall-$at.out" 2>&1 &
+	pid=$!
+	wait_for 120 test -e "$T/stall-$at"
+	test -e "$T/stall-$at"; ok $? "batch stop reached the kill point $at" || diag "$(cat "$T/stall-$at.out")"
+	is "$(for i in 1 2 3; do jq -r .state "$T/state/vms/bat$i.json"; done | tr '\n' ' ')" "stopping stopping stopping " \
+		"$at: the three records say stopping (one group commit)"
+	kill -9 "$pid"; wait "$pid" 2>/dev/null
+	bat_check "stop killed at $at"
+	out=$(nb_lia "$ns" "$conf" vm start bat1 bat2 bat3); rc=$?
+	is "$rc" 0 "the batch starts again" || diag "$out"
+done
+out=$(nb_lia "$ns" "$conf" vm stop bat2 bat3 bat1); rc=$?
+is "$rc" 0 "a batch stop of three VMs succeeds" || diag "$out"
+is "$(nb_lia "$ns" "$conf" vm list | grep -c '^bat[123] *stopped')" 3 "the three are stopped"
+is "$(ip -n "$ns" -br link | grep -c '^tap-vm-bat')" 0 "no TAP of theirs is left"
+out=$(nb_lia "$ns" "$conf" vm destroy bat1 bat2 bat3); rc=$?
+is "$rc" 0 "and destroyed" || diag "$out"
 
 # a live VM's TAP survives gc
 out=$(nb_lia "$ns" "$conf" vm create live); out=$(nb_lia "$ns" "$conf" vm start live); rc=$?
