@@ -78,6 +78,10 @@ int safe_write_atomic(const char *path, const void *data, size_t len, mode_t mod
 		err = -errno;
 	if (err)
 		unlinkat(dfd, tmp, 0);
+	/* the rename itself is durable only once the folder is: a ledger entry must survive
+	 * a crash before its object is made */
+	else if (fsync(dfd) < 0)
+		err = -errno;
 	close(dfd);
 	return err;
 }

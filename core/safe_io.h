@@ -11,7 +11,8 @@
 
 /* Write path atomically: PATH.tmp.PID created with O_EXCL (a stale one of a dead process
  * with our PID, or a link planted there, is removed first, never followed), written,
- * fsync-ed, renamed over path.  0 or -errno; the temp file never stays. */
+ * fsync-ed, renamed over path, and the folder fsync-ed.  0 or -errno; the temp file
+ * never stays. */
 int safe_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
 /* Load a JSON file that must be a regular file (no link, FIFO or device).  NULL with
