@@ -46,8 +46,8 @@ int lia_vm_path_in(struct lia_ctx *ctx, const char *key, const char *folder, cha
 	}
 	if (!ok)
 		return h->error(ctx, -EPERM,
-				"The record %s/vms/%s.json says %s = '%s', which is not in %s; lia does not "
-				"touch it (correct or remove that key).",
+				"the record %s/vms/%s.json says %s = '%s', which is not in %s; lia does not "
+				"touch it (correct or remove that key)",
 				h->state_dir(ctx), h->vm_name(ctx), key, v, want[0] ? want : folder);
 	snprintf(out, len, "%s", v);
 	return 0;

@@ -66,22 +66,22 @@ static int vm_paths(struct lia_ctx *ctx, struct fc_vm *v)
 	memset(v, 0, sizeof(*v));
 	v->name = ctx->host->vm_name(ctx);
 	if (!v->name)
-		return ctx->host->error(ctx, -EINVAL, "fc-driver was called without a VM.");
+		return ctx->host->error(ctx, -EINVAL, "fc-driver was called without a VM");
 	if (!fc_valid_instance_id(v->name))
 		return ctx->host->error(ctx, -EINVAL,
 					"VM name '%s' is not a valid Firecracker id (1-64 letters, digits "
-					"or hyphens).",
+					"or hyphens)",
 					v->name);
 	if (ctx->host->path(ctx, v->api, sizeof(v->api), "sockets/%s.api", v->name) ||
 	    ctx->host->path(ctx, v->console, sizeof(v->console), "logs/%s.console.log", v->name) ||
 	    ctx->host->path(ctx, v->log, sizeof(v->log), "logs/%s.fc.log", v->name) ||
 	    ctx->host->path(ctx, v->metrics, sizeof(v->metrics), "logs/%s.metrics", v->name))
-		return ctx->host->error(ctx, -ENAMETOOLONG, "The state directory path %s is too long.",
+		return ctx->host->error(ctx, -ENAMETOOLONG, "the state directory path %s is too long",
 					ctx->host->state_dir(ctx));
 	if (strlen(v->api) >= sizeof(((struct sockaddr_un *)0)->sun_path))
 		return ctx->host->error(ctx, -ENAMETOOLONG,
-					"The API socket path %s is longer than a Unix socket allows (107 "
-					"bytes); use a shorter state_dir.",
+					"the API socket path %s is longer than a Unix socket allows (107 "
+					"bytes); use a shorter state_dir",
 					v->api);
 	if (b && *b)
 		snprintf(v->binary, sizeof(v->binary), "%s", b);
@@ -93,7 +93,7 @@ static int vm_paths(struct lia_ctx *ctx, struct fc_vm *v)
 				     (uid_t)ctx->host->cfg_int(ctx, "uid"),
 				     (gid_t)ctx->host->cfg_int(ctx, "gid"));
 		if (r < 0)
-			return ctx->host->error(ctx, r, "The jail path for VM '%s' is too long.", v->name);
+			return ctx->host->error(ctx, r, "the jail path for VM '%s' is too long", v->name);
 	}
 	return 0;
 }
@@ -110,7 +110,7 @@ static int open_fresh(struct lia_ctx *ctx, const char *path, int append, char *e
 	if (replaced)
 		ctx->host->log(
 			ctx, LIA_LOG_WARN,
-			"%s was not a plain file of lia's (a symbolic link, hard link or device): removed it and made a new file.",
+			"%s was not a plain file of lia's (a symbolic link, hard link or device): removed it and made a new file",
 			path);
 	return fd;
 }
@@ -140,7 +140,7 @@ static int send_ctrl_alt_del(struct lia_ctx *ctx, const char *api)
 	if (st >= 200 && st < 300)
 		ok = 1;
 	else
-		ctx->host->log(ctx, LIA_LOG_INFO, "SendCtrlAltDel was not accepted (%s); killing the VMM.",
+		ctx->host->log(ctx, LIA_LOG_INFO, "SendCtrlAltDel was not accepted (%s); killing the VMM",
 			       st < 0   ? err
 			       : err[0] ? err
 					: "no answer");
@@ -173,7 +173,7 @@ static int teardown(struct lia_ctx *ctx, struct fc_vm *v, int graceful, int repo
 			if (report)
 				return ctx->host->error(ctx, -EBUSY,
 							"firecracker (pid %d) of VM '%s' did not die after "
-							"SIGKILL within 5 seconds.",
+							"SIGKILL within 5 seconds",
 							(int)pid, v->name);
 			return -EBUSY;
 		}
@@ -190,7 +190,7 @@ static int teardown(struct lia_ctx *ctx, struct fc_vm *v, int graceful, int repo
 		ctx->host->ledger_del(ctx, "pid", id);
 		ctx->host->vm_set(ctx, "fc.pid", NULL);
 		ctx->host->vm_set(ctx, "fc.pid_start", NULL);
-		ctx->host->log(ctx, LIA_LOG_INFO, "firecracker (pid %d) of VM '%s' ended, status %d.",
+		ctx->host->log(ctx, LIA_LOG_INFO, "firecracker (pid %d) of VM '%s' ended, status %d",
 			       (int)pid, v->name, status);
 	}
 	/* Firecracker never removes its sockets; a stale one makes the next start fail */
@@ -243,7 +243,7 @@ static int add_call(struct boot *b, const char *path, json_t *body)
 static int check_file(struct lia_ctx *ctx, const char *what, const char *path)
 {
 	if (access(path, R_OK) < 0)
-		return ctx->host->error(ctx, -errno, "The %s %s of VM '%s' cannot be read: %s.", what, path,
+		return ctx->host->error(ctx, -errno, "the %s %s of VM '%s' cannot be read: %s", what, path,
 					ctx->host->vm_name(ctx), strerror(errno));
 	return 0;
 }
@@ -254,8 +254,8 @@ static int check_kernel(struct lia_ctx *ctx, const char *path)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return ctx->host->error(ctx, -errno,
-					"The kernel %s cannot be opened: %s (run `lia-core run setup` or set "
-					"the VM's kernel).",
+					"the kernel %s cannot be opened: %s (run `lia-core run setup` or set "
+					"the VM's kernel)",
 					path, strerror(errno));
 	ssize_t n = read(fd, head, sizeof(head));
 	close(fd);
@@ -264,10 +264,10 @@ static int check_kernel(struct lia_ctx *ctx, const char *path)
 		return 0;
 	if (kind == 2)
 		return ctx->host->error(ctx, -ENOEXEC,
-					"The kernel %s is a bzImage; Firecracker 1.6 on x86_64 boots only an "
-					"uncompressed ELF vmlinux (extract it with scripts/extract-vmlinux).",
+					"the kernel %s is a bzImage; Firecracker 1.6 on x86_64 boots only an "
+					"uncompressed ELF vmlinux (extract it with scripts/extract-vmlinux)",
 					path);
-	return ctx->host->error(ctx, -ENOEXEC, "The kernel %s is not an ELF vmlinux.", path);
+	return ctx->host->error(ctx, -ENOEXEC, "the kernel %s is not an ELF vmlinux", path);
 }
 
 /* In jailer mode put src into the chroot and return the inside path; else src itself. */
@@ -279,7 +279,7 @@ static const char *placed(struct lia_ctx *ctx, struct fc_vm *v, const char *src,
 		return src;
 	int r = fc_jail_place(ctx, &v->jail, src, name, copy_ok, buf, len, err, sizeof(err));
 	if (r < 0) {
-		*rc = ctx->host->error(ctx, r, "Jailer setup for VM '%s' failed: %s.", v->name, err);
+		*rc = ctx->host->error(ctx, r, "jailer setup for VM '%s' failed: %s", v->name, err);
 		return NULL;
 	}
 	return buf;
@@ -302,7 +302,7 @@ static int plan_boot(struct lia_ctx *ctx, struct fc_vm *v, struct boot *b)
 	if (k && *k)
 		snprintf(kernel, sizeof(kernel), "%s", k);
 	else if (ctx->host->path(ctx, kernel, sizeof(kernel), "kernel/vmlinux"))
-		return ctx->host->error(ctx, -ENAMETOOLONG, "The kernel path is too long.");
+		return ctx->host->error(ctx, -ENAMETOOLONG, "the kernel path is too long");
 	if ((r = check_kernel(ctx, kernel)) < 0)
 		return r;
 	/* the kernel phase's initramfs (kernel-debian), when there is one beside the kernel */
@@ -325,19 +325,19 @@ static int plan_boot(struct lia_ctx *ctx, struct fc_vm *v, struct boot *b)
 		return ctx->host->error(ctx, -EINVAL, "VM '%s' asks for %" PRId64 " MiB of memory.", v->name,
 					mem);
 	if (uds && *uds && (cid < 3 || cid > UINT32_MAX))
-		return ctx->host->error(ctx, -EINVAL, "VM '%s' has vsock.uds but no valid vsock.cid (>= 3).",
+		return ctx->host->error(ctx, -EINVAL, "VM '%s' has vsock.uds but no valid vsock.cid (>= 3)",
 					v->name);
 	if (access(v->binary, X_OK) < 0)
 		return ctx->host->error(ctx, -errno,
-					"The Firecracker binary %s cannot be run: %s (run the install phase "
-					"or set fc-driver.binary).",
+					"the Firecracker binary %s cannot be run: %s (run the install phase "
+					"or set fc-driver.binary)",
 					v->binary, strerror(errno));
 	if (v->jailed) {
 		const char *jb = ctx->host->cfg_str(ctx, "jailer_binary");
 		char def[PATH_MAX];
 		snprintf(def, sizeof(def), "%s/jailer", bin_dir(ctx));
 		if (access(jb && *jb ? jb : def, X_OK) < 0)
-			return ctx->host->error(ctx, -errno, "The jailer %s cannot be run: %s.",
+			return ctx->host->error(ctx, -errno, "the jailer %s cannot be run: %s",
 						jb && *jb ? jb : def, strerror(errno));
 	}
 	struct lia_bootargs ba = {
@@ -351,9 +351,9 @@ static int plan_boot(struct lia_ctx *ctx, struct fc_vm *v, struct boot *b)
 	if (fc_boot_args(b->argbuf, sizeof(b->argbuf), &ba) < 0)
 		return ctx->host->error(
 			ctx, -E2BIG,
-			"The kernel command line of VM '%s' would exceed %d bytes (Firecracker's "
+			"the kernel command line of VM '%s' would exceed %d bytes (Firecracker's "
 			"limit is %d including what it appends); shorten boot_args_extra or the "
-			"SSH key.",
+			"SSH key",
 			v->name, FC_CMDLINE_MAX - FC_CMDLINE_RESERVE, FC_CMDLINE_MAX);
 	/* paths for the jail are placed later (they need the jail to exist); bodies name
 	 * them now with their final inside names */
@@ -373,7 +373,7 @@ static int plan_boot(struct lia_ctx *ctx, struct fc_vm *v, struct boot *b)
 	    (uds && *uds && add_call(b, "/vsock", fc_body_vsock(cid, v->jailed ? "/vsock.sock" : uds))) ||
 	    add_call(b, "/actions", fc_body_action("InstanceStart"))) {
 		boot_free(b);
-		return ctx->host->error(ctx, -ENOMEM, "Out of memory building Firecracker requests.");
+		return ctx->host->error(ctx, -ENOMEM, "out of memory building Firecracker requests");
 	}
 	return 0;
 }
@@ -402,12 +402,12 @@ static int prepare_jail(struct lia_ctx *ctx, struct fc_vm *v)
 	/* the jailer binds the API socket at <root>/run/firecracker.socket */
 	snprintf(sock, sizeof(sock), "%s/run/firecracker.socket", v->jail.root);
 	if (symlink(sock, v->api) < 0)
-		return ctx->host->error(ctx, -errno, "cannot create the API socket link %s: %s.", v->api,
+		return ctx->host->error(ctx, -errno, "cannot create the API socket link %s: %s", v->api,
 					strerror(errno));
 	if (uds && *uds) {
 		snprintf(sock, sizeof(sock), "%s/vsock.sock", v->jail.root);
 		if (symlink(sock, uds) < 0)
-			return ctx->host->error(ctx, -errno, "cannot create the vsock socket link %s: %s.",
+			return ctx->host->error(ctx, -errno, "cannot create the vsock socket link %s: %s",
 						uds, strerror(errno));
 	}
 	return 0;
@@ -521,7 +521,7 @@ static int boot_run(struct lia_ctx *ctx, void *state)
 	pid_t old = (pid_t)ctx->host->vm_get_int(ctx, "fc.pid", 0);
 	if (old > 0 && vmm_alive(old, (uint64_t)ctx->host->vm_get_int(ctx, "fc.pid_start", 0))) {
 		boot_free(&b);
-		return ctx->host->error(ctx, -EBUSY, "VM '%s' already runs (firecracker pid %d).", v.name,
+		return ctx->host->error(ctx, -EBUSY, "VM '%s' already runs (firecracker pid %d)", v.name,
 					(int)old);
 	}
 	/* a firecracker that died under us (kill -9, host crash): forget it and its ledger
@@ -681,7 +681,7 @@ static int preflight_run(struct lia_ctx *ctx, void *state)
 	/* a warning, not a failure: the API test double and `run setup` work without KVM */
 	if (access("/dev/kvm", R_OK | W_OK) < 0)
 		ctx->host->log(ctx, LIA_LOG_WARN,
-			       "/dev/kvm is not usable (%s): firecracker will fail at InstanceStart.",
+			       "/dev/kvm is not usable (%s): firecracker will fail at InstanceStart",
 			       strerror(errno));
 	return LIA_OK;
 }

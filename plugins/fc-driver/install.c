@@ -403,23 +403,23 @@ static int setup(struct lia_ctx *ctx, struct inst *in)
 	in->bin_dir = h->cfg_str(ctx, "bin_dir");
 	rel = h->cfg_str(ctx, "release_url");
 	if (!in->version || !version_ok(in->version))
-		return h->error(ctx, -EINVAL, "fc-driver: version \"%s\" is not a release name like v1.6.0.",
+		return h->error(ctx, -EINVAL, "fc-driver: version \"%s\" is not a release name like v1.6.0",
 				in->version ? in->version : "");
 	if (!in->bin_dir || in->bin_dir[0] != '/')
-		return h->error(ctx, -EINVAL, "fc-driver: bin_dir \"%s\" must be an absolute path.",
+		return h->error(ctx, -EINVAL, "fc-driver: bin_dir \"%s\" must be an absolute path",
 				in->bin_dir ? in->bin_dir : "");
 	if (rel && *rel)
 		in->url = strdup(rel);
 	else if (asprintf(&in->url, DEFAULT_RELEASE, in->version, in->version) < 0)
 		in->url = NULL;
 	if (!in->url)
-		return h->error(ctx, -ENOMEM, "Out of memory.");
+		return h->error(ctx, -ENOMEM, "out of memory");
 	for (int i = 0; i < NBIN; i++) {
 		snprintf(in->member[i], sizeof in->member[i], "release-%s-" ARCH "/%s-%s-" ARCH, in->version,
 			 bin_name[i], in->version);
 		if ((size_t)snprintf(in->final[i], sizeof in->final[i], "%s/%s", in->bin_dir, bin_name[i]) >=
 		    sizeof in->final[i])
-			return h->error(ctx, -ENAMETOOLONG, "fc-driver: bin_dir %s is too long a path.",
+			return h->error(ctx, -ENAMETOOLONG, "fc-driver: bin_dir %s is too long a path",
 					in->bin_dir);
 	}
 	return 0;

@@ -17,7 +17,7 @@
 int img_rootfs_path(struct lia_ctx *ctx, char *buf, size_t len, const char *name)
 {
 	int r = ctx->host->path(ctx, buf, len, "rootfs%s%s", *name ? "/" : "", name);
-	return r < 0 ? IMG_ERR(ctx, r, "The state folder path is too long.") : 0;
+	return r < 0 ? IMG_ERR(ctx, r, "the state folder path is too long") : 0;
 }
 
 int img_run(struct lia_ctx *ctx, const char *what, const char *const argv[])
@@ -99,7 +99,7 @@ static int write_record(struct lia_ctx *ctx, const struct img_build *b, json_t *
 		text[n] = '\n'; /* json_dumps leaves room for the NUL only: write n+1 chars */
 		r = img_write_file_atomic(path, text, n + 1, 0644);
 		if (r < 0)
-			r = IMG_ERR(ctx, r, "Cannot write the build record '%s': %s.", path, strerror(-r));
+			r = IMG_ERR(ctx, r, "cannot write the build record '%s': %s", path, strerror(-r));
 	}
 	free(text);
 	return r;
@@ -129,14 +129,13 @@ int img_build_run(struct lia_ctx *ctx, const struct img_build *b)
 		goto out;
 	}
 	if (!mkdtemp(staging)) {
-		r = IMG_ERR(ctx, -errno, "Cannot make a staging folder in '%s': %s.", dir, strerror(errno));
+		r = IMG_ERR(ctx, -errno, "cannot make a staging folder in '%s': %s", dir, strerror(errno));
 		staging[0] = '\0';
 		goto out;
 	}
 	rootfd = open(staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0 || fchmod(rootfd, 0755) < 0) {
-		r = IMG_ERR(ctx, -errno, "Cannot open the staging folder '%s': %s.", staging,
-			    strerror(errno));
+		r = IMG_ERR(ctx, -errno, "cannot open the staging folder '%s': %s", staging, strerror(errno));
 		goto out;
 	}
 	h->log(ctx, LIA_LOG_INFO, "filling the image tree in %s", staging);
@@ -152,13 +151,13 @@ int img_build_run(struct lia_ctx *ctx, const struct img_build *b)
 	}
 	tmpfd = mkostemp(tmp, O_CLOEXEC);
 	if (tmpfd < 0) {
-		r = IMG_ERR(ctx, -errno, "Cannot make a temp image in '%s': %s.", dir, strerror(errno));
+		r = IMG_ERR(ctx, -errno, "cannot make a temp image in '%s': %s", dir, strerror(errno));
 		tmp[0] = '\0';
 		goto out;
 	}
 	/* sparse: only what mkfs writes is allocated */
 	if (ftruncate(tmpfd, (off_t)b->guest->size_mib * 1048576) < 0) {
-		r = IMG_ERR(ctx, -errno, "Cannot size the temp image '%s' to %lld MiB: %s.", tmp,
+		r = IMG_ERR(ctx, -errno, "cannot size the temp image '%s' to %lld MiB: %s", tmp,
 			    (long long)b->guest->size_mib, strerror(errno));
 		goto out;
 	}
@@ -186,11 +185,11 @@ int img_build_run(struct lia_ctx *ctx, const struct img_build *b)
 	if ((r = img_run(ctx, "e2fsck checking the new image", fsck)) < 0)
 		goto out;
 	if (fsync(tmpfd) < 0 || fchmod(tmpfd, 0644) < 0) {
-		r = IMG_ERR(ctx, -errno, "Cannot flush the new image '%s': %s.", tmp, strerror(errno));
+		r = IMG_ERR(ctx, -errno, "cannot flush the new image '%s': %s", tmp, strerror(errno));
 		goto out;
 	}
 	if (rename(tmp, img) < 0) {
-		r = IMG_ERR(ctx, -errno, "Cannot move the new image '%s' to '%s': %s.", tmp, img,
+		r = IMG_ERR(ctx, -errno, "cannot move the new image '%s' to '%s': %s", tmp, img,
 			    strerror(errno));
 		goto out;
 	}
@@ -212,7 +211,7 @@ out:
 	if (staging[0]) {
 		int e = img_rm_rf(staging);
 		if (e < 0 && r == 0)
-			r = IMG_ERR(ctx, e, "Cannot remove the staging folder '%s': %s.", staging,
+			r = IMG_ERR(ctx, e, "cannot remove the staging folder '%s': %s", staging,
 				    strerror(-e));
 	}
 	json_decref(info);
@@ -231,7 +230,7 @@ int img_build_undo(struct lia_ctx *ctx)
 		if (unlink(paths[i]) == 0)
 			ctx->host->note(ctx, "removed %s", paths[i]);
 		else if (errno != ENOENT)
-			return IMG_ERR(ctx, -errno, "Cannot remove '%s': %s.", paths[i], strerror(errno));
+			return IMG_ERR(ctx, -errno, "cannot remove '%s': %s", paths[i], strerror(errno));
 	}
 	int n = img_build_sweep(ctx);
 	if (n)

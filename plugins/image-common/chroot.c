@@ -99,7 +99,7 @@ static void child(const struct img_chroot *c, const char *const argv[], int pipe
 static int make_mountpoint(struct lia_ctx *ctx, int rootfd, const char *rel)
 {
 	int r = img_root_mkdir(rootfd, rel, 0755);
-	return r < 0 ? IMG_ERR(ctx, r, "Cannot prepare /%s in the image tree: %s.", rel, strerror(-r)) : 0;
+	return r < 0 ? IMG_ERR(ctx, r, "cannot prepare /%s in the image tree: %s", rel, strerror(-r)) : 0;
 }
 
 int img_chroot_run(struct lia_ctx *ctx, const struct img_chroot *c, const char *const argv[], char *out,
@@ -112,12 +112,12 @@ int img_chroot_run(struct lia_ctx *ctx, const struct img_chroot *c, const char *
 	    (c->bind_src && (r = make_mountpoint(ctx, c->rootfd, c->bind_dst)) < 0))
 		goto out;
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		r = IMG_ERR(ctx, -errno, "Cannot make a pipe: %s.", strerror(errno));
+		r = IMG_ERR(ctx, -errno, "cannot make a pipe: %s", strerror(errno));
 		goto out;
 	}
 	pid_t pid = fork();
 	if (pid < 0) {
-		r = IMG_ERR(ctx, -errno, "Cannot fork to run %s: %s.", argv[0], strerror(errno));
+		r = IMG_ERR(ctx, -errno, "cannot fork to run %s: %s", argv[0], strerror(errno));
 		goto out;
 	}
 	if (pid == 0) {
@@ -156,7 +156,7 @@ int img_chroot_run(struct lia_ctx *ctx, const struct img_chroot *c, const char *
 	int ws;
 	while (waitpid(pid, &ws, 0) < 0) {
 		if (errno != EINTR) {
-			r = IMG_ERR(ctx, -errno, "Cannot wait for %s.", argv[0]);
+			r = IMG_ERR(ctx, -errno, "cannot wait for %s", argv[0]);
 			goto out;
 		}
 	}

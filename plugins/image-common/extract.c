@@ -87,7 +87,7 @@ int img_extract(struct lia_ctx *ctx, const char *path, int rootfd, const char *W
 	int cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int r = 0;
 	if (!in || !out || cwd < 0) {
-		r = IMG_ERR(ctx, -ENOMEM, "Cannot start extracting %s '%s'.", what, path);
+		r = IMG_ERR(ctx, -ENOMEM, "cannot start extracting %s '%s'", what, path);
 		goto out;
 	}
 	archive_read_support_filter_all(in);
@@ -99,11 +99,11 @@ int img_extract(struct lia_ctx *ctx, const char *path, int rootfd, const char *W
 			     ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS |
 			     ARCHIVE_EXTRACT_UNLINK);
 	if (archive_read_open_filename(in, path, 1 << 16) != ARCHIVE_OK) {
-		r = IMG_ERR(ctx, -EIO, "Cannot read %s '%s': %s.", what, path, archive_error_string(in));
+		r = IMG_ERR(ctx, -EIO, "cannot read %s '%s': %s", what, path, archive_error_string(in));
 		goto out;
 	}
 	if (fchdir(rootfd) < 0) {
-		r = IMG_ERR(ctx, -errno, "Cannot enter the staging folder to extract '%s': %s.", path,
+		r = IMG_ERR(ctx, -errno, "cannot enter the staging folder to extract '%s': %s", path,
 			    strerror(errno));
 		goto out;
 	}
@@ -114,7 +114,7 @@ int img_extract(struct lia_ctx *ctx, const char *path, int rootfd, const char *W
 		if (h == ARCHIVE_EOF)
 			break;
 		if (h < ARCHIVE_WARN) {
-			r = IMG_ERR(ctx, -EIO, "%s '%s' is damaged: %s.", What, path,
+			r = IMG_ERR(ctx, -EIO, "%s '%s' is damaged: %s", What, path,
 				    archive_error_string(in));
 			break;
 		}
@@ -122,7 +122,7 @@ int img_extract(struct lia_ctx *ctx, const char *path, int rootfd, const char *W
 		const char *name = clean_name(raw);
 		if (!name) {
 			r = IMG_ERR(ctx, -EPERM,
-				    "%s '%s' holds the unsafe name '%s' (absolute or with '..'); refused.",
+				    "%s '%s' holds the unsafe name '%s' (absolute or with '..'); refused",
 				    What, path, raw ? raw : "(none)");
 			break;
 		}
@@ -135,7 +135,7 @@ int img_extract(struct lia_ctx *ctx, const char *path, int rootfd, const char *W
 			if (!h2 || !*h2) {
 				r = IMG_ERR(
 					ctx, -EPERM,
-					"%s '%s': the hard link '%s' points outside the tree ('%s'); refused.",
+					"%s '%s': the hard link '%s' points outside the tree ('%s'); refused",
 					What, path, name, hl);
 				break;
 			}
@@ -144,14 +144,14 @@ int img_extract(struct lia_ctx *ctx, const char *path, int rootfd, const char *W
 		const char *sl = archive_entry_symlink(e);
 		if (sl && archive_entry_filetype(e) == AE_IFLNK && link_escapes(name, sl)) {
 			r = IMG_ERR(ctx, -EPERM,
-				    "%s '%s': the link '%s' -> '%s' climbs above the root; refused.", What,
+				    "%s '%s': the link '%s' -> '%s' climbs above the root; refused", What,
 				    path, name, sl);
 			break;
 		}
 		if (archive_write_header(out, e) < ARCHIVE_WARN ||
 		    (archive_entry_size(e) > 0 && copy_data(in, out) != ARCHIVE_OK) ||
 		    archive_write_finish_entry(out) < ARCHIVE_WARN) {
-			r = IMG_ERR(ctx, -EIO, "Cannot extract '%s' from %s '%s': %s.", name, what, path,
+			r = IMG_ERR(ctx, -EIO, "cannot extract '%s' from %s '%s': %s", name, what, path,
 				    archive_error_string(out));
 			break;
 		}
@@ -160,14 +160,14 @@ int img_extract(struct lia_ctx *ctx, const char *path, int rootfd, const char *W
 	/* directory modes and times are fixed up at close, by relative path: close while
 	 * still inside the root, never after returning to the host folder */
 	if (archive_write_close(out) < ARCHIVE_WARN && r == 0)
-		r = IMG_ERR(ctx, -EIO, "Cannot finish extracting %s '%s': %s.", what, path,
+		r = IMG_ERR(ctx, -EIO, "cannot finish extracting %s '%s': %s", what, path,
 			    archive_error_string(out));
 	if (r == 0 && count == 0)
-		r = IMG_ERR(ctx, -EINVAL, "%s '%s' holds no files.", What, path);
+		r = IMG_ERR(ctx, -EINVAL, "%s '%s' holds no files", What, path);
 out:
 	if (cwd >= 0) {
 		if (fchdir(cwd) < 0 && r == 0)
-			r = IMG_ERR(ctx, -errno, "Cannot return to the working folder.");
+			r = IMG_ERR(ctx, -errno, "cannot return to the working folder");
 		close(cwd);
 	}
 	if (out)

@@ -70,16 +70,16 @@ int img_guest_from_cfg(struct lia_ctx *ctx, struct img_guest *g)
 	g->size_mib = h->cfg_int(ctx, "size_mib");
 	if (!g->hostname || !valid_hostname(g->hostname))
 		return IMG_ERR(ctx, -EINVAL,
-			       "The hostname '%s' is not a valid host name (letters, digits, '-', up to 63).",
+			       "the hostname '%s' is not a valid host name (letters, digits, '-', up to 63)",
 			       g->hostname ? g->hostname : "");
 	for (size_t i = 0; i < g->ndns; i++) {
 		unsigned char a[16];
 		if (inet_pton(AF_INET, g->dns[i], a) != 1 && inet_pton(AF_INET6, g->dns[i], a) != 1)
-			return IMG_ERR(ctx, -EINVAL, "The dns entry '%s' is not an IPv4 or IPv6 address.",
+			return IMG_ERR(ctx, -EINVAL, "the dns entry '%s' is not an IPv4 or IPv6 address",
 				       g->dns[i]);
 	}
 	if (g->size_mib < 64 || g->size_mib > 1024 * 1024)
-		return IMG_ERR(ctx, -EINVAL, "size_mib = %lld is out of range (64 to 1048576 MiB).",
+		return IMG_ERR(ctx, -EINVAL, "size_mib = %lld is out of range (64 to 1048576 MiB)",
 			       (long long)g->size_mib);
 	return 0;
 }
@@ -113,7 +113,7 @@ static int fix_inittab(struct lia_ctx *ctx, const struct img_guest *g, int rootf
 		r = old ? 0 : -ENOMEM;
 	}
 	if (r < 0)
-		return IMG_ERR(ctx, r, "Cannot read etc/inittab of the image tree: %s.", strerror(-r));
+		return IMG_ERR(ctx, r, "cannot read etc/inittab of the image tree: %s", strerror(-r));
 	char *out = malloc(len + strlen(g->ttys0_line ? g->ttys0_line : TTYS0_LINE) + 2);
 	if (!out) {
 		free(old);
@@ -136,7 +136,7 @@ static int fix_inittab(struct lia_ctx *ctx, const struct img_guest *g, int rootf
 	r = img_root_write(rootfd, "etc/inittab", out, n, 0644);
 	free(old);
 	free(out);
-	return r < 0 ? IMG_ERR(ctx, r, "Cannot write etc/inittab of the image tree: %s.", strerror(-r)) : 0;
+	return r < 0 ? IMG_ERR(ctx, r, "cannot write etc/inittab of the image tree: %s", strerror(-r)) : 0;
 }
 
 static int enable_services(struct lia_ctx *ctx, int rootfd)
@@ -151,7 +151,7 @@ static int enable_services(struct lia_ctx *ctx, int rootfd)
 			if (services[i].required)
 				return IMG_ERR(
 					ctx, -ENOENT,
-					"The service script /%s is missing from the image tree (is the overlay complete?).",
+					"the service script /%s is missing from the image tree (is the overlay complete?)",
 					script);
 			ctx->host->log(ctx, LIA_LOG_DEBUG, "no /%s in the tree: not enabled", script);
 			continue;
@@ -163,7 +163,7 @@ static int enable_services(struct lia_ctx *ctx, int rootfd)
 		if (r == 0)
 			r = img_root_symlink(rootfd, link, target);
 		if (r < 0)
-			return IMG_ERR(ctx, r, "Cannot enable the service %s in runlevel %s: %s.",
+			return IMG_ERR(ctx, r, "cannot enable the service %s in runlevel %s: %s",
 				       services[i].name, services[i].level, strerror(-r));
 	}
 	return 0;
@@ -187,7 +187,7 @@ static int drop_host_keys(struct lia_ctx *ctx, int rootfd)
 		if (strncmp(de->d_name, "ssh_host_", 9) != 0)
 			continue;
 		if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT)
-			r = IMG_ERR(ctx, -errno, "Cannot remove the baked host key /etc/ssh/%s.", de->d_name);
+			r = IMG_ERR(ctx, -errno, "cannot remove the baked host key /etc/ssh/%s", de->d_name);
 	}
 	closedir(d);
 	return r;
@@ -209,7 +209,7 @@ int img_guest_finish(struct lia_ctx *ctx, const struct img_guest *g, int rootfd)
 	if (r == 0)
 		r = img_root_write(rootfd, "etc/resolv.conf", buf, n, 0644);
 	if (r < 0)
-		return IMG_ERR(ctx, r, "Cannot write the hostname or resolv.conf of the image tree: %s.",
+		return IMG_ERR(ctx, r, "cannot write the hostname or resolv.conf of the image tree: %s",
 			       strerror(-r));
 	if ((r = fix_inittab(ctx, g, rootfd)) < 0 || (r = enable_services(ctx, rootfd)) < 0 ||
 	    (r = drop_host_keys(ctx, rootfd)) < 0)
@@ -217,7 +217,7 @@ int img_guest_finish(struct lia_ctx *ctx, const struct img_guest *g, int rootfd)
 	if ((r = img_root_mkdir(rootfd, "workspace", 0755)) < 0 ||
 	    (r = img_root_mkdir(rootfd, "var/log", 0755)) < 0 ||
 	    (r = img_root_mkdir(rootfd, "root", 0700)) < 0)
-		return IMG_ERR(ctx, r, "Cannot make /workspace, /var/log or /root in the image tree: %s.",
+		return IMG_ERR(ctx, r, "cannot make /workspace, /var/log or /root in the image tree: %s",
 			       strerror(-r));
 	return 0;
 }

@@ -23,7 +23,7 @@ static int walk_dir(struct lia_ctx *ctx, int dfd, const char *rel, const char *t
 	struct dirent **names;
 	int n = scandirat(dfd, ".", &names, skip_dots, alphasort);
 	if (n < 0)
-		return IMG_ERR(ctx, -errno, "Cannot list the folder '%s/%s': %s.", top, rel, strerror(errno));
+		return IMG_ERR(ctx, -errno, "cannot list the folder '%s/%s': %s", top, rel, strerror(errno));
 	int r = 0;
 	for (int i = 0; i < n; i++) {
 		const char *name = names[i]->d_name;
@@ -32,11 +32,11 @@ static int walk_dir(struct lia_ctx *ctx, int dfd, const char *rel, const char *t
 		if (r < 0)
 			goto next;
 		if (snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", name) >= (int)sizeof sub) {
-			r = IMG_ERR(ctx, -ENAMETOOLONG, "The path '%s/%s/%s' is too long.", top, rel, name);
+			r = IMG_ERR(ctx, -ENAMETOOLONG, "the path '%s/%s/%s' is too long", top, rel, name);
 			goto next;
 		}
 		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			r = IMG_ERR(ctx, -errno, "Cannot stat '%s/%s': %s.", top, sub, strerror(errno));
+			r = IMG_ERR(ctx, -errno, "cannot stat '%s/%s': %s", top, sub, strerror(errno));
 			goto next;
 		}
 		struct img_tree_entry e = { .rel = sub, .dirfd = dfd, .name = name, .st = &st };
@@ -45,7 +45,7 @@ static int walk_dir(struct lia_ctx *ctx, int dfd, const char *rel, const char *t
 			goto next;
 		int cfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (cfd < 0) {
-			r = IMG_ERR(ctx, -errno, "Cannot open the folder '%s/%s': %s.", top, sub,
+			r = IMG_ERR(ctx, -errno, "cannot open the folder '%s/%s': %s", top, sub,
 				    strerror(errno));
 			goto next;
 		}
@@ -62,7 +62,7 @@ int img_tree_walk(struct lia_ctx *ctx, const char *dir, img_tree_fn fn, void *ar
 {
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
-		return IMG_ERR(ctx, -errno, "Cannot open the folder '%s': %s.", dir, strerror(errno));
+		return IMG_ERR(ctx, -errno, "cannot open the folder '%s': %s", dir, strerror(errno));
 	struct stat st;
 	int r = fstat(dfd, &st) < 0 ? -errno : 0;
 	if (r == 0) {
@@ -92,12 +92,12 @@ static int sum_file(struct lia_ctx *ctx, struct sum *s, const struct img_tree_en
 {
 	int fd = openat(e->dirfd, e->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return IMG_ERR(ctx, -errno, "Cannot read '%s/%s': %s.", s->top, e->rel, strerror(errno));
+		return IMG_ERR(ctx, -errno, "cannot read '%s/%s': %s", s->top, e->rel, strerror(errno));
 	char buf[1 << 16];
 	ssize_t n;
 	while ((n = read(fd, buf, sizeof buf)) > 0)
 		EVP_DigestUpdate(s->md, buf, (size_t)n);
-	int r = n < 0 ? IMG_ERR(ctx, -errno, "Cannot read '%s/%s': %s.", s->top, e->rel, strerror(errno)) : 0;
+	int r = n < 0 ? IMG_ERR(ctx, -errno, "cannot read '%s/%s': %s", s->top, e->rel, strerror(errno)) : 0;
 	close(fd);
 	return r;
 }
@@ -121,7 +121,7 @@ static int sum_one(struct lia_ctx *ctx, const struct img_tree_entry *e, void *ar
 		char t[PATH_MAX];
 		ssize_t l = readlinkat(e->dirfd, e->name, t, sizeof t);
 		if (l < 0)
-			return IMG_ERR(ctx, -errno, "Cannot read the link '%s/%s': %s.", s->top, e->rel,
+			return IMG_ERR(ctx, -errno, "cannot read the link '%s/%s': %s", s->top, e->rel,
 				       strerror(errno));
 		EVP_DigestUpdate(s->md, t, (size_t)l);
 	} else if (S_ISREG(st->st_mode)) {
@@ -138,12 +138,12 @@ int img_tree_checksum(struct lia_ctx *ctx, const char *dir, int with_owners, cha
 	struct sum s = { .md = EVP_MD_CTX_new(), .with_owners = with_owners, .top = dir };
 	if (!s.md || !EVP_DigestInit_ex(s.md, EVP_sha256(), NULL)) {
 		EVP_MD_CTX_free(s.md);
-		return IMG_ERR(ctx, -ENOMEM, "Cannot start a checksum of '%s'.", dir);
+		return IMG_ERR(ctx, -ENOMEM, "cannot start a checksum of '%s'", dir);
 	}
 	int r = img_tree_walk(ctx, dir, sum_one, &s);
 	unsigned char d[32];
 	if (r == 0 && !EVP_DigestFinal_ex(s.md, d, NULL))
-		r = IMG_ERR(ctx, -EIO, "Cannot finish the checksum of '%s'.", dir);
+		r = IMG_ERR(ctx, -EIO, "cannot finish the checksum of '%s'", dir);
 	if (r == 0)
 		img_sha256_hex(d, hex);
 	EVP_MD_CTX_free(s.md);
@@ -162,7 +162,7 @@ static int copy_reg(struct lia_ctx *ctx, struct copy *c, const struct img_tree_e
 {
 	int in = openat(e->dirfd, e->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (in < 0)
-		return IMG_ERR(ctx, -errno, "Cannot read '%s/%s': %s.", c->top, e->rel, strerror(errno));
+		return IMG_ERR(ctx, -errno, "cannot read '%s/%s': %s", c->top, e->rel, strerror(errno));
 	int out = openat(dfd, last, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	int r = out < 0 ? -errno : 0;
 	char buf[1 << 16];
@@ -186,7 +186,7 @@ static int copy_reg(struct lia_ctx *ctx, struct copy *c, const struct img_tree_e
 		r = -errno;
 	close(in);
 	if (r < 0)
-		return IMG_ERR(ctx, r, "Cannot copy '%s/%s' into the image tree: %s.", c->top, e->rel,
+		return IMG_ERR(ctx, r, "cannot copy '%s/%s' into the image tree: %s", c->top, e->rel,
 			       strerror(-r));
 	return 0;
 }
@@ -207,32 +207,32 @@ static int copy_one(struct lia_ctx *ctx, const struct img_tree_entry *e, void *a
 	int r = 0;
 	if (!*e->rel) { /* the top folder: its mode and owner go to the root itself */
 		if (!c->root_owned && (fchmod(c->rootfd, mode) < 0 || fchown(c->rootfd, uid, gid) < 0))
-			return IMG_ERR(ctx, -errno, "Cannot set the mode of the image root.");
+			return IMG_ERR(ctx, -errno, "cannot set the mode of the image root");
 		return 0;
 	}
 	if (S_ISDIR(st->st_mode)) {
 		r = img_root_mkdir(c->rootfd, e->rel, mode);
 		int fd = r < 0 ? r : img_root_open(c->rootfd, e->rel, O_DIRECTORY | O_RDONLY, 0);
 		if (fd < 0)
-			return IMG_ERR(ctx, fd, "Cannot make the folder '%s' in the image tree: %s.", e->rel,
+			return IMG_ERR(ctx, fd, "cannot make the folder '%s' in the image tree: %s", e->rel,
 				       strerror(-fd));
 		if (fchmod(fd, mode) < 0 || fchown(fd, uid, gid) < 0)
 			r = -errno;
 		close(fd);
-		return r < 0 ? IMG_ERR(ctx, r, "Cannot set the mode of '%s' in the image tree.", e->rel) : 0;
+		return r < 0 ? IMG_ERR(ctx, r, "cannot set the mode of '%s' in the image tree", e->rel) : 0;
 	}
 	const char *last;
 	int dfd = img_root_parent(c->rootfd, e->rel, &last);
 	if (dfd < 0)
-		return IMG_ERR(ctx, dfd, "Cannot open the folder of '%s' in the image tree: %s.", e->rel,
+		return IMG_ERR(ctx, dfd, "cannot open the folder of '%s' in the image tree: %s", e->rel,
 			       strerror(-dfd));
 	struct stat old;
 	if (fstatat(dfd, last, &old, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (S_ISDIR(old.st_mode))
-			r = IMG_ERR(ctx, -EISDIR, "'%s/%s' is a file but the image tree has a folder there.",
+			r = IMG_ERR(ctx, -EISDIR, "'%s/%s' is a file but the image tree has a folder there",
 				    c->top, e->rel);
 		else if (unlinkat(dfd, last, 0) < 0)
-			r = IMG_ERR(ctx, -errno, "Cannot replace '%s' in the image tree: %s.", e->rel,
+			r = IMG_ERR(ctx, -errno, "cannot replace '%s' in the image tree: %s", e->rel,
 				    strerror(errno));
 	}
 	if (r == 0 && S_ISREG(st->st_mode)) {
@@ -241,11 +241,11 @@ static int copy_one(struct lia_ctx *ctx, const struct img_tree_entry *e, void *a
 		char t[PATH_MAX];
 		ssize_t l = readlinkat(e->dirfd, e->name, t, sizeof t - 1);
 		if (l < 0 || (t[l] = '\0', symlinkat(t, dfd, last) < 0))
-			r = IMG_ERR(ctx, -errno, "Cannot copy the link '%s/%s': %s.", c->top, e->rel,
+			r = IMG_ERR(ctx, -errno, "cannot copy the link '%s/%s': %s", c->top, e->rel,
 				    strerror(errno));
 	} else if (r == 0 && (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode) || S_ISFIFO(st->st_mode))) {
 		if (mknodat(dfd, last, st->st_mode, st->st_rdev) < 0)
-			r = IMG_ERR(ctx, -errno, "Cannot copy the special file '%s/%s': %s.", c->top, e->rel,
+			r = IMG_ERR(ctx, -errno, "cannot copy the special file '%s/%s': %s", c->top, e->rel,
 				    strerror(errno));
 	} else if (r == 0) {
 		/* sockets and the like mean nothing in an image */
@@ -254,11 +254,11 @@ static int copy_one(struct lia_ctx *ctx, const struct img_tree_entry *e, void *a
 		return 0;
 	}
 	if (r == 0 && fchownat(dfd, last, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
-		r = IMG_ERR(ctx, -errno, "Cannot set the owner of '%s' in the image tree: %s.", e->rel,
+		r = IMG_ERR(ctx, -errno, "cannot set the owner of '%s' in the image tree: %s", e->rel,
 			    strerror(errno));
 	/* after chown: chown clears setuid bits */
 	if (r == 0 && !S_ISLNK(st->st_mode) && fchmodat(dfd, last, mode, 0) < 0)
-		r = IMG_ERR(ctx, -errno, "Cannot set the mode of '%s' in the image tree: %s.", e->rel,
+		r = IMG_ERR(ctx, -errno, "cannot set the mode of '%s' in the image tree: %s", e->rel,
 			    strerror(errno));
 	close(dfd);
 	return r;

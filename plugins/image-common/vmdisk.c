@@ -93,7 +93,7 @@ int img_clone_file(struct lia_ctx *ctx, const char *src, const char *dst, int *r
 {
 	int in = open(src, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
-		return IMG_ERR(ctx, -errno, "Cannot open the template image '%s': %s.", src, strerror(errno));
+		return IMG_ERR(ctx, -errno, "cannot open the template image '%s': %s", src, strerror(errno));
 	struct stat st;
 	int r = fstat(in, &st) < 0 ? -errno : 0;
 	int out = r < 0 ? -1 : open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -118,7 +118,7 @@ int img_clone_file(struct lia_ctx *ctx, const char *src, const char *dst, int *r
 	if (r < 0) {
 		if (out >= 0)
 			unlink(dst);
-		return IMG_ERR(ctx, r, "Cannot copy the template '%s' to '%s': %s.", src, dst, strerror(-r));
+		return IMG_ERR(ctx, r, "cannot copy the template '%s' to '%s': %s", src, dst, strerror(-r));
 	}
 	return 0;
 }
@@ -132,10 +132,10 @@ static int disk_paths(struct lia_ctx *ctx, char *root, char *data)
 {
 	const char *name = ctx->host->vm_name(ctx);
 	if (!valid_vm_name(name))
-		return IMG_ERR(ctx, -EINVAL, "The VM name '%s' cannot name a disk file.", name ? name : "");
+		return IMG_ERR(ctx, -EINVAL, "the VM name '%s' cannot name a disk file", name ? name : "");
 	if (ctx->host->path(ctx, root, PATH_MAX, "volumes/%s.rootfs.ext4", name) < 0 ||
 	    ctx->host->path(ctx, data, PATH_MAX, "volumes/%s.data.ext4", name) < 0)
-		return IMG_ERR(ctx, -ENAMETOOLONG, "The disk paths of VM '%s' are too long.", name);
+		return IMG_ERR(ctx, -ENAMETOOLONG, "the disk paths of VM '%s' are too long", name);
 	return 0;
 }
 
@@ -146,7 +146,7 @@ static int claim(struct lia_ctx *ctx, const char *path)
 	if (lstat(path, &st) == 0 && !ctx->host->ledger_owned(ctx, "disk", path))
 		return IMG_ERR(
 			ctx, -EEXIST,
-			"The disk '%s' already exists and no VM owns it; remove it or run `lia-core gc`.",
+			"the disk '%s' already exists and no VM owns it; remove it or run `lia-core gc`",
 			path);
 	return ctx->host->ledger_add(ctx, "disk", path);
 }
@@ -155,11 +155,11 @@ static int make_data_volume(struct lia_ctx *ctx, const char *path, int64_t mib)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return IMG_ERR(ctx, -errno, "Cannot create the data volume '%s': %s.", path, strerror(errno));
+		return IMG_ERR(ctx, -errno, "cannot create the data volume '%s': %s", path, strerror(errno));
 	int r = ftruncate(fd, (off_t)mib * 1048576) < 0 ? -errno : 0;
 	close(fd);
 	if (r < 0)
-		return IMG_ERR(ctx, r, "Cannot size the data volume '%s' to %lld MiB: %s.", path,
+		return IMG_ERR(ctx, r, "cannot size the data volume '%s' to %lld MiB: %s", path,
 			       (long long)mib, strerror(-r));
 	const char *argv[] = {
 		"mkfs.ext4", "-q", "-F", "-L", "lia-data", "-E", "root_owner=0:0", path, NULL
@@ -178,15 +178,15 @@ int img_vm_create(struct lia_ctx *ctx, void *state)
 	/* the core owns the size: `vm create --volume-mib`, else lia.volume_mib */
 	int64_t mib = h->vm_get_int(ctx, LIA_KEY_VOLUME_MIB, 0);
 	if (mib < 8 || mib > 16 * 1024 * 1024)
-		return IMG_ERR(ctx, -EINVAL, "volume_mib = %lld is out of range (8 to 16777216 MiB).",
+		return IMG_ERR(ctx, -EINVAL, "volume_mib = %lld is out of range (8 to 16777216 MiB)",
 			       (long long)mib);
 	if (access(tmpl, R_OK) < 0)
 		return IMG_ERR(
 			ctx, -ENOENT,
-			"The template image '%s' does not exist; build it with `lia-core run setup --only image`.",
+			"the template image '%s' does not exist; build it with `lia-core run setup --only image`",
 			tmpl);
 	if (h->path(ctx, vols, sizeof vols, "volumes") < 0 || (r = h->mkdirs(ctx, vols, 0700)) < 0)
-		return IMG_ERR(ctx, r < 0 ? r : -ENAMETOOLONG, "Cannot make the folder '%s'.", vols);
+		return IMG_ERR(ctx, r < 0 ? r : -ENAMETOOLONG, "cannot make the folder '%s'", vols);
 	if (h->dry_run(ctx)) {
 		h->note(ctx, "copy %s to %s", tmpl, root);
 		h->note(ctx, "create the %lld MiB data volume %s", (long long)mib, data);
@@ -226,7 +226,7 @@ static int remove_disk(struct lia_ctx *ctx, const char *key, const char *fallbac
 	if (unlink(p) == 0)
 		ctx->host->note(ctx, "removed %s", p);
 	else if (errno != ENOENT)
-		return IMG_ERR(ctx, -errno, "Cannot remove the disk '%s': %s.", p, strerror(errno));
+		return IMG_ERR(ctx, -errno, "cannot remove the disk '%s': %s", p, strerror(errno));
 	r = ctx->host->ledger_del(ctx, "disk", p);
 	if (r < 0 && r != -ENOENT)
 		return r;
@@ -279,7 +279,7 @@ int img_gc(struct lia_ctx *ctx, void *state)
 		} else if (unlink(p) == 0) {
 			ctx->host->note(ctx, "removed the unowned disk %s", p);
 		} else if (errno != ENOENT) {
-			r = IMG_ERR(ctx, -errno, "Cannot remove the unowned disk '%s': %s.", p,
+			r = IMG_ERR(ctx, -errno, "cannot remove the unowned disk '%s': %s", p,
 				    strerror(errno));
 		}
 	}

@@ -120,7 +120,7 @@ cp "$T/vmlinux.good" "$S/kernel/vmlinux"
 sed -i "s|binary = \"$FCDOUBLE\"|binary = \"$T/no-such-firecracker\"|" "$CONF"
 out=$("${L[@]}" vm start v1 2>&1); rc=$?
 is "$rc" 1 "missing firecracker binary refused"
-like "$out" "The Firecracker binary $T/no-such-firecracker cannot be run" "message names the binary"
+like "$out" "the Firecracker binary $T/no-such-firecracker cannot be run" "message names the binary"
 sed -i "s|binary = \"$T/no-such-firecracker\"|binary = \"$FCDOUBLE\"|" "$CONF"
 
 "${L[@]}" -q vm start v1 && "${L[@]}" -q vm destroy v1 2>/dev/null || "${L[@]}" -q vm stop --force v1
