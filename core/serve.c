@@ -248,9 +248,15 @@ int cmd_serve(struct app *a, int argc, char **argv)
 		fprintf(stderr, "usage: lia-core serve [--listen unix:PATH | --listen tcp:HOST:PORT]...\n");
 		return EXIT_USAGE;
 	}
+	notify_init();
 	int rc = app_load(a);
 	if (rc)
 		return rc;
+	char why[512];
+	if (mhd_dl_open(why, sizeof(why)) < 0) {
+		msg_err("serve: %s", why);
+		return EXIT_FAIL;
+	}
 	static struct serve S;
 	struct serve *s = &S;
 	s->a = a;
@@ -258,6 +264,7 @@ int cmd_serve(struct app *a, int argc, char **argv)
 	s->op_timeout_s = (int)strtol(config_global(&a->cfg, "api_op_timeout_s"), NULL, 10);
 	s->client_timeout_s = (int)strtol(config_global(&a->cfg, "api_client_timeout_s"), NULL, 10);
 	unsigned maxconn = (unsigned)strtol(config_global(&a->cfg, "api_max_connections"), NULL, 10);
+	conns_set_limit((int)maxconn);
 	pthread_mutex_init(&s->mu, NULL);
 	s->started_ms = now_ms();
 	g_serve = s;
@@ -348,13 +355,14 @@ int cmd_serve(struct app *a, int argc, char **argv)
 		int tls = l->tcp && cert_pem;
 		if (tls)
 			flags |= MHD_USE_TLS;
-		l->d = MHD_start_daemon(flags, 0, NULL, NULL, api_handler, l->tcp ? (void *)1 : NULL,
-					MHD_OPTION_LISTEN_SOCKET, l->fd, MHD_OPTION_NOTIFY_COMPLETED,
-					api_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, conn_notify, NULL,
-					MHD_OPTION_CONNECTION_LIMIT, maxconn, MHD_OPTION_CONNECTION_TIMEOUT,
-					(unsigned)s->client_timeout_s, MHD_OPTION_THREAD_STACK_SIZE,
-					(size_t)(1 << 20), tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
-					cert_pem, MHD_OPTION_HTTPS_MEM_KEY, key_pem, MHD_OPTION_END);
+		l->d = sym_MHD_start_daemon(flags, 0, NULL, NULL, api_handler, l->tcp ? (void *)1 : NULL,
+					    MHD_OPTION_LISTEN_SOCKET, l->fd, MHD_OPTION_NOTIFY_COMPLETED,
+					    api_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, conn_notify,
+					    NULL, MHD_OPTION_CONNECTION_LIMIT, maxconn * CONN_OVERFLOW,
+					    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->client_timeout_s,
+					    MHD_OPTION_THREAD_STACK_SIZE, (size_t)(1 << 20),
+					    tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert_pem,
+					    MHD_OPTION_HTTPS_MEM_KEY, key_pem, MHD_OPTION_END);
 		if (!l->d) {
 			msg_err("serve: cannot serve on %s (libmicrohttpd refused%s)", l->spec,
 				tls ? "; is the TLS certificate and key valid?" : "");
@@ -368,13 +376,16 @@ int cmd_serve(struct app *a, int argc, char **argv)
 	}
 	if (!rc) {
 		conns_watch_start(s);
+		notify_send("READY=1\nSTATUS=serving on %d listener%s\nMAINPID=%d", nl, nl > 1 ? "s" : "",
+			    (int)getpid());
 		int sig = sigwait_stop();
 		fprintf(stderr, "lia-vm-api: %s: stopping (operations in flight may take up to %d s)\n",
 			strsignal(sig), s->op_timeout_s);
+		notify_send("STOPPING=1\nSTATUS=stopping: waiting for the operations in flight");
 		s->stopping = 1;
 		for (int i = 0; i < nl; i++)
 			if (L[i].d) {
-				MHD_socket fd = MHD_quiesce_daemon(L[i].d);
+				MHD_socket fd = sym_MHD_quiesce_daemon(L[i].d);
 				if (fd != MHD_INVALID_SOCKET)
 					close(fd);
 				L[i].fd = -1;
@@ -388,10 +399,15 @@ int cmd_serve(struct app *a, int argc, char **argv)
 				break;
 			usleep(50 * 1000);
 		}
+		/* event streams send what the log holds up to now, then end (a client that does
+		 * not read gets 2 s); MHD_stop_daemon would cut them off mid-way */
+		until = now_ms() + 2000;
+		while (events_streams_open() > 0 && now_ms() < until)
+			usleep(20 * 1000);
 	}
 	for (int i = 0; i < nl; i++) {
 		if (L[i].d)
-			MHD_stop_daemon(L[i].d);
+			sym_MHD_stop_daemon(L[i].d);
 		if (L[i].fd >= 0)
 			close(L[i].fd);
 		if (L[i].ours_path)

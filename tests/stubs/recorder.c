@@ -37,6 +37,11 @@ static const struct lia_option options[] = {
 	  .type = LIA_OPT_STRING,
 	  .default_value = "",
 	  .help = "lease kind to take at create (pool 1..lease_max)" },
+	{ .name = "lease_min",
+	  .type = LIA_OPT_INT,
+	  .default_value = "1",
+	  LIA_RANGE(1, 1000000),
+	  .help = "bottom of the pool of `lease`" },
 	{ .name = "lease_max",
 	  .type = LIA_OPT_INT,
 	  .default_value = "100",
@@ -146,7 +151,8 @@ static int run(struct lia_ctx *ctx, void *state)
 		const char *kind = h->cfg_str(ctx, "lease");
 		if (*kind) {
 			uint64_t v;
-			int e = h->lease_take(ctx, kind, 1, (uint64_t)h->cfg_int(ctx, "lease_max"), &v);
+			int e = h->lease_take(ctx, kind, (uint64_t)h->cfg_int(ctx, "lease_min"),
+					      (uint64_t)h->cfg_int(ctx, "lease_max"), &v);
 			if (e < 0)
 				return e;
 			h->vm_set_int(ctx, "stub.lease", (int64_t)v);
@@ -225,7 +231,18 @@ static const struct lia_hook hooks[] = {
 	{ 0 },
 };
 
+/* -DSTUB_LEASE_FACTS: publish the pool of lease kind "num" (lease.num.first/last), as
+ * plugins that take leases do for the core's capacity report */
+#ifdef STUB_LEASE_FACTS
+static const struct lia_fact facts[] = { { "lease.num.first", "lease_min" },
+					 { "lease.num.last", "lease_max" },
+					 { NULL, NULL } };
+#define STUB_FACTS facts
+#else
+#define STUB_FACTS NULL
+#endif
+
 LIA_PLUGIN_DEFINE(STUB) = {
-	LIA_PLUGIN_HEADER,         .name = STUB_NAME,  .version = "0",
-	.provides = STUB_PROVIDES, .options = options, .hooks = hooks,
+	LIA_PLUGIN_HEADER,  .name = STUB_NAME, .version = "0",      .provides = STUB_PROVIDES,
+	.options = options, .hooks = hooks,    .facts = STUB_FACTS,
 };
