@@ -28,6 +28,10 @@ extern char **environ;
 struct serve *g_serve;
 
 #define MAX_LISTENERS 16
+/* a burst of connections waits in the kernel's queue until accepted (then served, or
+ * answered 503 past api_max_connections) instead of being refused at connect(); the
+ * kernel caps it at net.core.somaxconn (4096 by default) */
+#define LISTEN_BACKLOG 4096
 
 struct listener {
 	char *spec; /* "unix:/run/lia/api.sock", "tcp:127.0.0.1:8080", "systemd:3" */
@@ -156,7 +160,7 @@ static int bind_unix(struct listener *l, const char *path, gid_t gid)
 	int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (r < 0 || (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) < 0) || chmod(path, 0660) < 0 ||
-	    listen(fd, 512) < 0) {
+	    listen(fd, LISTEN_BACKLOG) < 0) {
 		msg_err("serve: cannot listen on %s: %s", path, strerror(errno));
 		close(fd);
 		return EXIT_FAIL;
@@ -191,7 +195,7 @@ static int bind_tcp(struct listener *l, const char *hostport)
 	free(hp);
 	int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 512) < 0) {
+	if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, LISTEN_BACKLOG) < 0) {
 		msg_err("serve: cannot listen on %s: %s", l->spec, strerror(errno));
 		freeaddrinfo(res);
 		if (fd >= 0)

@@ -250,9 +250,11 @@ static int run_op(struct MHD_Connection *c, struct req *r, json_t *req, enum MHD
 {
 	struct serve *s = g_serve;
 	const char *kind = json_string_value(json_object_get(req, "op"));
+	/* a stop's timeout_s is the VMM's graceful wait (serve_workers.c): the rest of the
+	 * operation keeps its own bound on top of it */
 	int timeout = s->op_timeout_s;
 	if (json_integer_value(json_object_get(req, "timeout_s")) > 0)
-		timeout = (int)json_integer_value(json_object_get(req, "timeout_s"));
+		timeout += (int)json_integer_value(json_object_get(req, "timeout_s"));
 	pthread_mutex_lock(&s->mu);
 	s->in_flight++;
 	pthread_mutex_unlock(&s->mu);

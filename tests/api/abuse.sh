@@ -71,11 +71,17 @@ api GET /v1/vms; is "$CODE" 200 "while a client trickles its headers, others are
 wait $SL
 like "$(cat "$T/slow")" "closed after [2-9] s" "the slow client is disconnected after the idle bound"
 
-# 1000 connections at once
+# 1000 connections at once (with a longer idle bound: none is cut off for waiting its turn)
+daemon_stop
+api_conf "api_workers = 2;"
+daemon_start || bail "no restart"
 rss0=$(ps -o rss= -p "$DPID")
 out=$(python3 "$top_srcdir/tests/api/slow.py" many "$SOCK" 1000)
 diag "1000 connections: $out"
-is "$(jget "$out" 'j["other"]')" 0 "1000 connections: each is answered 200, 503 (past api_max_connections) or cut off idle, nothing else"
+# (the listen backlog was 512: past it, connect() itself was refused and half of them
+# never reached the daemon)
+is "$(jget "$out" 'j["other"], j["closed"], j["200"] + j["503"]')" "(0, 0, 1000)" \
+	"1000 connections at once: each is answered, 200 or 503 (past api_max_connections)"
 [ "$(jget "$out" 'j["200"]')" -ge 256 ]; ok $? "at least api_max_connections of them are served"
 api GET /healthz; is "$CODE" 200 "the daemon serves after the flood"
 rss1=$(ps -o rss= -p "$DPID")

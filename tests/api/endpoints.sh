@@ -117,6 +117,19 @@ n2=$(grep -c '^id: ' "$T/events2"); n1=$(wc -w <<<"$ids")
 lia -c "$T/lia.conf" -q gc >/dev/null 2>&1
 api GET /v1/events "" --max-time 1 -H "Last-Event-ID: x"; err_is 400 bad_value "a bad Last-Event-ID: 400"
 
+# stop's timeout_s is the VMM's graceful wait for that request (the vmm plugin's
+# stop_timeout), then its own setting again
+api_conf "api_workers = 2;" "" "log_stop_timeout = true; stop_timeout = 10;"
+daemon_stop; daemon_start || bail "no restart"
+api POST /v1/vms/cli1/start; api POST /v1/vms/cli1/stop '{"timeout_s":7}'
+is "$CODE $(jget "$BODY" 'j["state"]')" "200 stopped" "stop with timeout_s 7: 200 stopped"
+api POST /v1/vms/cli1/start; api POST /v1/vms/cli1/stop
+is "$(grep -o 'stub-b stop_timeout [0-9]* stop cli1' "$LOG" | tail -2 | cut -d' ' -f3 | xargs)" "7 10" \
+	"the VMM waited timeout_s (7) for that stop, then its own stop_timeout (10) for the next"
+api POST /v1/vms/cli1/start; api POST /v1/vms/cli1/stop '{"timeout_s":86400}'
+is "$(grep -o 'stub-b stop_timeout [0-9]* stop cli1' "$LOG" | tail -1 | cut -d' ' -f3)" 3600 \
+	"a timeout_s past the VMM setting's range is cut to its maximum (3600)"
+
 # a change the CLI makes just before the daemon is stopped still reaches a connected stream
 # (the stream used to end at SIGTERM without reading the log once more: 9 in 10 were lost)
 missed=""

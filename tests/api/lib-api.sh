@@ -13,7 +13,8 @@ SOCK=$T/api.sock
 V=$T/state/vms
 # stub-a publishes its pool of kind "num" (facts lease.num.first/last), as net-tap does ip4
 stub_build "$P" stub_a stub-a "" -DSTUB_LEASE_FACTS || bail "cannot compile stubs"
-stub_build "$P" stub_b stub-b || bail "cannot compile stubs"
+# stub-b stands for the VMM (role vmm, a stop_timeout setting)
+stub_build "$P" stub_b stub-b vmm || bail "cannot compile stubs"
 : > "$T/index"
 _resp_n=0
 

@@ -2,8 +2,8 @@
 """Clients that misbehave, for tests/api/abuse.sh.
   slow.py slowloris SOCK SECONDS   send a request's headers one byte per 0.5 s; print
                                     "closed after N s" when the daemon hangs up
-  slow.py many SOCK N              N connections at once, each GET /healthz; print the
-                                    count of 200s, of other statuses, and of closed ones
+  slow.py many SOCK N              N connections at once, each GET /v1/vms; print the
+                                    count of 200s, 503s, other statuses, and closed ones
   slow.py load SOCK CLIENTS SECONDS  create/start/stop/destroy cycles; print JSON stats
   slow.py early SOCK BYTES         POST a body of BYTES, reading while sending as real
                                     clients do: print the status line, whether the answer
@@ -40,7 +40,7 @@ def slowloris(path, seconds):
         print("closed after %.0f s" % (time.time() - t0))
 
 def many(path, n):
-    res = {"200": 0, "other": 0, "closed": 0}
+    res = {"200": 0, "503": 0, "other": 0, "closed": 0}
     lock = threading.Lock()
     socks = []
     for _ in range(n):  # all open at once, then all send
@@ -60,7 +60,7 @@ def many(path, n):
                 if not d:
                     break
                 data += d
-            k = "closed" if not data else "200" if data.startswith(b"HTTP/1.1 200") else "other"
+            k = "closed" if not data else data[9:12].decode() if data[9:12] in (b"200", b"503") else "other"
         except OSError:
             k = "closed"
         with lock:

@@ -63,6 +63,15 @@ static const struct lia_option options[] = {
 	  .type = LIA_OPT_STRING,
 	  .default_value = "",
 	  .help = "phase whose run returns LIA_HOOK_SKIP" },
+	{ .name = "stop_timeout",
+	  .type = LIA_OPT_INT,
+	  .default_value = "10",
+	  LIA_RANGE(0, 3600),
+	  .help = "as a VMM's graceful stop wait (seconds); logged at stop with log_stop_timeout" },
+	{ .name = "log_stop_timeout",
+	  .type = LIA_OPT_BOOL,
+	  .default_value = "false",
+	  .help = "log \"NAME stop_timeout N VM\" when the stop phase runs" },
 	{ 0 },
 };
 
@@ -147,6 +156,11 @@ static int run(struct lia_ctx *ctx, void *state)
 		return h->error(ctx, -EIO, "%s was told to fail in %s", STUB_NAME, pname(ctx));
 	if (strcmp(h->cfg_str(ctx, "skip"), pname(ctx)) == 0)
 		return LIA_HOOK_SKIP;
+	if (h->phase(ctx) == LIA_PHASE_STOP && h->cfg_bool(ctx, "log_stop_timeout")) {
+		char what[48];
+		snprintf(what, sizeof(what), "stop_timeout %lld", (long long)h->cfg_int(ctx, "stop_timeout"));
+		record(ctx, what);
+	}
 	if (h->phase(ctx) == LIA_PHASE_CREATE) {
 		const char *kind = h->cfg_str(ctx, "lease");
 		if (*kind) {
