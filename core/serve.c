@@ -277,6 +277,8 @@ int cmd_serve(struct app *a, int argc, char **argv)
 	struct listener L[MAX_LISTENERS];
 	int nl = 0, activated = listen_fds();
 	char *conf_specs = xstrdup(config_global(&a->cfg, "api_listen"));
+	char *cert_pem = NULL, *key_pem = NULL;
+	int pool_started = 0;
 	if (activated) {
 		for (int i = 0; i < activated; i++) {
 			struct sockaddr_storage ss;
@@ -296,28 +298,30 @@ int cmd_serve(struct app *a, int argc, char **argv)
 			L[nl] = (struct listener){ .fd = -1, .spec = xstrdup(specs[i]) };
 			if (strncmp(specs[i], "tcp:", 4) == 0)
 				L[nl].tcp = 1;
-			else if (strncmp(specs[i], "unix:", 5) != 0) {
-				msg_err("serve: '%s' is not unix:PATH or tcp:HOST:PORT", specs[i]);
-				return EXIT_USAGE;
-			}
 			nl++;
+			if (!L[nl - 1].tcp && strncmp(specs[i], "unix:", 5) != 0) {
+				msg_err("serve: '%s' is not unix:PATH or tcp:HOST:PORT", specs[i]);
+				rc = EXIT_USAGE;
+				goto out;
+			}
 		}
 	}
 	if (nl == 0) {
 		msg_err("serve: nothing to listen on (lia.api_listen is empty)");
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	int any_tcp = 0;
 	for (int i = 0; i < nl; i++)
 		any_tcp |= L[i].tcp;
 	if (any_tcp && (rc = load_token(s, config_global(&a->cfg, "api_token_file"))))
-		return rc;
+		goto out;
 	const char *cert = config_global(&a->cfg, "api_tls_cert"),
 		   *key = config_global(&a->cfg, "api_tls_key");
-	char *cert_pem = NULL, *key_pem = NULL;
 	if (!*cert != !*key) {
 		msg_err("serve: lia.api_tls_cert and lia.api_tls_key go together");
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	if (*cert) {
 		size_t len;
@@ -325,16 +329,18 @@ int cmd_serve(struct app *a, int argc, char **argv)
 		    !(key_pem = read_small_file(key, 1 << 20, &len))) {
 			msg_err("serve: cannot read the TLS certificate %s or key %s: %s", cert, key,
 				strerror(errno));
-			return EXIT_FAIL;
+			rc = EXIT_FAIL;
+			goto out;
 		}
 	}
 	gid_t gid;
 	if ((rc = socket_gid(config_global(&a->cfg, "api_group"), &gid)))
-		return rc;
+		goto out;
 
 	/* the workers, before any thread and any socket of ours exists */
 	if ((rc = pool_start(s, 3, activated)))
-		return rc;
+		goto out;
+	pool_started = 1;
 
 	signal(SIGPIPE, SIG_IGN);
 	sigset_t set;
@@ -409,6 +415,7 @@ int cmd_serve(struct app *a, int argc, char **argv)
 		while (events_streams_open() > 0 && now_ms() < until)
 			usleep(20 * 1000);
 	}
+out:
 	for (int i = 0; i < nl; i++) {
 		if (L[i].d)
 			sym_MHD_stop_daemon(L[i].d);
@@ -419,7 +426,8 @@ int cmd_serve(struct app *a, int argc, char **argv)
 		free(L[i].spec);
 	}
 	conns_watch_stop();
-	pool_stop(s);
+	if (pool_started)
+		pool_stop(s);
 	free(conf_specs);
 	free(cert_pem);
 	free(key_pem);

@@ -22,7 +22,7 @@ struct req {
 	size_t len;
 	int too_big;
 	int answered; /* a response was queued before the body was read */
-	int refuse;   /* 401 or 413, answered once the body is read (and thrown away) */
+	int refuse;   /* 401, 413 or 503, answered once the body is read (and thrown away) */
 	int close;    /* answered before the body: "Connection: close" */
 	size_t discarded;
 	double t0;
@@ -595,11 +595,12 @@ enum MHD_Result api_handler(void *cls, struct MHD_Connection *c, const char *url
 		r->url = xstrdup(url);
 		*con_cls = r;
 		conn_request(c, 1);
-		/* a refusal (over the connection limit, no token, a body too large) is answered once the body is read and
-		 * thrown away: answered now, while the client is still sending, the connection
-		 * would be closed under it and the client would see a broken pipe, not the
-		 * answer.  Answered at once: a client that waits for "100 Continue" (it sends no
-		 * body until told), and bodies too large even to throw away. */
+		/* a refusal (over the connection limit, no token, a body too large) is answered
+		 * once the body is read and thrown away: answered now, while the client is still
+		 * sending, the connection would be closed under it and the client would see a
+		 * broken pipe, not the answer.  Answered at once: a client that waits for
+		 * "100 Continue" (it sends no body until told), and bodies too large even to
+		 * throw away. */
 		const char *cl = sym_MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
 		const char *te = sym_MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding");
 		const char *ex = sym_MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect");
