@@ -114,7 +114,7 @@ static const struct lia_option global_options[] = {
 	  .type = LIA_OPT_INT,
 	  SZ(4, 100000),
 	  .default_value = "256",
-	  .help = "open connections at once; more are closed at once" },
+	  .help = "connections served at once; more get 503 with Retry-After" },
 	{ .name = "api_client_timeout_s",
 	  .type = LIA_OPT_INT,
 	  SZ(1, 3600),

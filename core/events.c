@@ -14,7 +14,8 @@
 #include "events.h"
 #include "util.h"
 
-/* id of the last complete line of the file at path, 0 when none */
+/* id of the last line of the file at path that is a whole event, 0 when none: a line torn
+ * by a writer that failed mid-way (a full disk) is passed over, so that ids never restart */
 static uint64_t last_id_in(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -22,21 +23,28 @@ static uint64_t last_id_in(const char *path)
 		return 0;
 	struct stat st;
 	uint64_t id = 0;
-	char buf[4096 + 1];
+	char buf[8192 + 1];
 	if (fstat(fd, &st) == 0 && st.st_size > 0) {
-		off_t from = st.st_size > 4096 ? st.st_size - 4096 : 0;
+		off_t from = st.st_size > 8192 ? st.st_size - 8192 : 0;
 		ssize_t n = pread(fd, buf, (size_t)(st.st_size - from), from);
 		if (n > 0) {
 			buf[n] = 0;
-			/* the last line that starts with {"id": */
-			while (n > 0 && buf[n - 1] == '\n')
-				buf[--n] = 0;
-			char *line = strrchr(buf, '\n');
-			line = line ? line + 1 : buf;
-			json_t *j = json_loads(line, 0, NULL);
-			if (j)
-				id = (uint64_t)json_integer_value(json_object_get(j, "id"));
-			json_decref(j);
+			/* from the last line backwards, the first that parses with an id */
+			char *end = buf + n;
+			while (id == 0 && end > buf) {
+				while (end > buf && end[-1] == '\n')
+					*--end = 0;
+				char *line = end;
+				while (line > buf && line[-1] != '\n')
+					line--;
+				if (line == buf && from > 0)
+					break; /* maybe the tail of a line cut by the window */
+				json_t *j = json_loads(line, 0, NULL);
+				if (j)
+					id = (uint64_t)json_integer_value(json_object_get(j, "id"));
+				json_decref(j);
+				end = line;
+			}
 		}
 	}
 	close(fd);
@@ -86,7 +94,16 @@ int events_append(const char *state_dir, const char *name, const char *old_state
 	json_decref(j);
 	char *line = xasprintf("%s\n", text);
 	free(text);
-	int fd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	int fd = open(logp, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	/* after a torn line (a write that failed mid-way), start on a line of our own */
+	char lastc = '\n';
+	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 0 && pread(fd, &lastc, 1, st.st_size - 1) == 1 &&
+	    lastc != '\n') {
+		char *l2 = xasprintf("\n%s", line);
+		free(line);
+		line = l2;
+	}
+	errno = 0;
 	if (fd < 0 || write(fd, line, strlen(line)) != (ssize_t)strlen(line))
 		e = -(errno ? errno : EIO);
 	if (fd >= 0)

@@ -17,12 +17,14 @@ LIA_CORE_SOURCES = \
 	core/events.c core/events.h
 # the API daemon is lia-core's alone (the unit tests do not link libmicrohttpd)
 LIA_SERVE_SOURCES = core/serve.c core/serve.h core/serve_api.c core/serve_workers.c \
-	core/serve_events.c core/serve_metrics.c core/serve_conns.c
+	core/serve_events.c core/serve_metrics.c core/serve_conns.c core/serve_notify.c \
+	core/mhd_dl.c core/mhd_dl.h
 lia_core_SOURCES = core/main.c $(LIA_CORE_SOURCES) $(LIA_SERVE_SOURCES)
 lia_core_CPPFLAGS = $(AM_CPPFLAGS) -DPLUGINDIR='"$(plugindir)"' -DSYSCONFDIR='"$(sysconfdir)"'
-# libcurl and libcrypto are dlopen-ed on first use (core/curl_dl.c, core/crypto_dl.c)
+# libcurl and libcrypto are dlopen-ed on first use (core/curl_dl.c, core/crypto_dl.c),
+# libmicrohttpd by `serve` alone (core/mhd_dl.c): headers only, none of them is linked
 lia_core_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS) $(MHD_CFLAGS)
-lia_core_LDADD = $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(LTDL_LIBS) $(DL_LIBS) $(MHD_LIBS) -lpthread
+lia_core_LDADD = $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(LTDL_LIBS) $(DL_LIBS) -lpthread
 if STATIC_PLUGINS
 lia_core_LDFLAGS = -static-libtool-libs $(PRELOAD_PLUGINS:%=-dlpreopen %)
 lia_core_DEPENDENCIES = $(PRELOAD_PLUGINS)

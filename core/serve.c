@@ -28,6 +28,10 @@ extern char **environ;
 struct serve *g_serve;
 
 #define MAX_LISTENERS 16
+/* a burst of connections waits in the kernel's queue until accepted (then served, or
+ * answered 503 past api_max_connections) instead of being refused at connect(); the
+ * kernel caps it at net.core.somaxconn (4096 by default) */
+#define LISTEN_BACKLOG 4096
 
 struct listener {
 	char *spec; /* "unix:/run/lia/api.sock", "tcp:127.0.0.1:8080", "systemd:3" */
@@ -156,7 +160,7 @@ static int bind_unix(struct listener *l, const char *path, gid_t gid)
 	int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (r < 0 || (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) < 0) || chmod(path, 0660) < 0 ||
-	    listen(fd, 512) < 0) {
+	    listen(fd, LISTEN_BACKLOG) < 0) {
 		msg_err("serve: cannot listen on %s: %s", path, strerror(errno));
 		close(fd);
 		return EXIT_FAIL;
@@ -191,7 +195,7 @@ static int bind_tcp(struct listener *l, const char *hostport)
 	free(hp);
 	int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 512) < 0) {
+	if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, LISTEN_BACKLOG) < 0) {
 		msg_err("serve: cannot listen on %s: %s", l->spec, strerror(errno));
 		freeaddrinfo(res);
 		if (fd >= 0)
@@ -248,9 +252,15 @@ int cmd_serve(struct app *a, int argc, char **argv)
 		fprintf(stderr, "usage: lia-core serve [--listen unix:PATH | --listen tcp:HOST:PORT]...\n");
 		return EXIT_USAGE;
 	}
+	notify_init();
 	int rc = app_load(a);
 	if (rc)
 		return rc;
+	char why[512];
+	if (mhd_dl_open(why, sizeof(why)) < 0) {
+		msg_err("serve: %s", why);
+		return EXIT_FAIL;
+	}
 	static struct serve S;
 	struct serve *s = &S;
 	s->a = a;
@@ -258,6 +268,7 @@ int cmd_serve(struct app *a, int argc, char **argv)
 	s->op_timeout_s = (int)strtol(config_global(&a->cfg, "api_op_timeout_s"), NULL, 10);
 	s->client_timeout_s = (int)strtol(config_global(&a->cfg, "api_client_timeout_s"), NULL, 10);
 	unsigned maxconn = (unsigned)strtol(config_global(&a->cfg, "api_max_connections"), NULL, 10);
+	conns_set_limit((int)maxconn);
 	pthread_mutex_init(&s->mu, NULL);
 	s->started_ms = now_ms();
 	g_serve = s;
@@ -266,6 +277,8 @@ int cmd_serve(struct app *a, int argc, char **argv)
 	struct listener L[MAX_LISTENERS];
 	int nl = 0, activated = listen_fds();
 	char *conf_specs = xstrdup(config_global(&a->cfg, "api_listen"));
+	char *cert_pem = NULL, *key_pem = NULL;
+	int pool_started = 0;
 	if (activated) {
 		for (int i = 0; i < activated; i++) {
 			struct sockaddr_storage ss;
@@ -285,28 +298,30 @@ int cmd_serve(struct app *a, int argc, char **argv)
 			L[nl] = (struct listener){ .fd = -1, .spec = xstrdup(specs[i]) };
 			if (strncmp(specs[i], "tcp:", 4) == 0)
 				L[nl].tcp = 1;
-			else if (strncmp(specs[i], "unix:", 5) != 0) {
-				msg_err("serve: '%s' is not unix:PATH or tcp:HOST:PORT", specs[i]);
-				return EXIT_USAGE;
-			}
 			nl++;
+			if (!L[nl - 1].tcp && strncmp(specs[i], "unix:", 5) != 0) {
+				msg_err("serve: '%s' is not unix:PATH or tcp:HOST:PORT", specs[i]);
+				rc = EXIT_USAGE;
+				goto out;
+			}
 		}
 	}
 	if (nl == 0) {
 		msg_err("serve: nothing to listen on (lia.api_listen is empty)");
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	int any_tcp = 0;
 	for (int i = 0; i < nl; i++)
 		any_tcp |= L[i].tcp;
 	if (any_tcp && (rc = load_token(s, config_global(&a->cfg, "api_token_file"))))
-		return rc;
+		goto out;
 	const char *cert = config_global(&a->cfg, "api_tls_cert"),
 		   *key = config_global(&a->cfg, "api_tls_key");
-	char *cert_pem = NULL, *key_pem = NULL;
 	if (!*cert != !*key) {
 		msg_err("serve: lia.api_tls_cert and lia.api_tls_key go together");
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	if (*cert) {
 		size_t len;
@@ -314,16 +329,18 @@ int cmd_serve(struct app *a, int argc, char **argv)
 		    !(key_pem = read_small_file(key, 1 << 20, &len))) {
 			msg_err("serve: cannot read the TLS certificate %s or key %s: %s", cert, key,
 				strerror(errno));
-			return EXIT_FAIL;
+			rc = EXIT_FAIL;
+			goto out;
 		}
 	}
 	gid_t gid;
 	if ((rc = socket_gid(config_global(&a->cfg, "api_group"), &gid)))
-		return rc;
+		goto out;
 
 	/* the workers, before any thread and any socket of ours exists */
 	if ((rc = pool_start(s, 3, activated)))
-		return rc;
+		goto out;
+	pool_started = 1;
 
 	signal(SIGPIPE, SIG_IGN);
 	sigset_t set;
@@ -348,13 +365,14 @@ int cmd_serve(struct app *a, int argc, char **argv)
 		int tls = l->tcp && cert_pem;
 		if (tls)
 			flags |= MHD_USE_TLS;
-		l->d = MHD_start_daemon(flags, 0, NULL, NULL, api_handler, l->tcp ? (void *)1 : NULL,
-					MHD_OPTION_LISTEN_SOCKET, l->fd, MHD_OPTION_NOTIFY_COMPLETED,
-					api_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, conn_notify, NULL,
-					MHD_OPTION_CONNECTION_LIMIT, maxconn, MHD_OPTION_CONNECTION_TIMEOUT,
-					(unsigned)s->client_timeout_s, MHD_OPTION_THREAD_STACK_SIZE,
-					(size_t)(1 << 20), tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
-					cert_pem, MHD_OPTION_HTTPS_MEM_KEY, key_pem, MHD_OPTION_END);
+		l->d = sym_MHD_start_daemon(flags, 0, NULL, NULL, api_handler, l->tcp ? (void *)1 : NULL,
+					    MHD_OPTION_LISTEN_SOCKET, l->fd, MHD_OPTION_NOTIFY_COMPLETED,
+					    api_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, conn_notify,
+					    NULL, MHD_OPTION_CONNECTION_LIMIT, maxconn * CONN_OVERFLOW,
+					    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->client_timeout_s,
+					    MHD_OPTION_THREAD_STACK_SIZE, (size_t)(1 << 20),
+					    tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert_pem,
+					    MHD_OPTION_HTTPS_MEM_KEY, key_pem, MHD_OPTION_END);
 		if (!l->d) {
 			msg_err("serve: cannot serve on %s (libmicrohttpd refused%s)", l->spec,
 				tls ? "; is the TLS certificate and key valid?" : "");
@@ -368,13 +386,16 @@ int cmd_serve(struct app *a, int argc, char **argv)
 	}
 	if (!rc) {
 		conns_watch_start(s);
+		notify_send("READY=1\nSTATUS=serving on %d listener%s\nMAINPID=%d", nl, nl > 1 ? "s" : "",
+			    (int)getpid());
 		int sig = sigwait_stop();
 		fprintf(stderr, "lia-vm-api: %s: stopping (operations in flight may take up to %d s)\n",
 			strsignal(sig), s->op_timeout_s);
+		notify_send("STOPPING=1\nSTATUS=stopping: waiting for the operations in flight");
 		s->stopping = 1;
 		for (int i = 0; i < nl; i++)
 			if (L[i].d) {
-				MHD_socket fd = MHD_quiesce_daemon(L[i].d);
+				MHD_socket fd = sym_MHD_quiesce_daemon(L[i].d);
 				if (fd != MHD_INVALID_SOCKET)
 					close(fd);
 				L[i].fd = -1;
@@ -388,10 +409,16 @@ int cmd_serve(struct app *a, int argc, char **argv)
 				break;
 			usleep(50 * 1000);
 		}
+		/* event streams send what the log holds up to now, then end (a client that does
+		 * not read gets 2 s); MHD_stop_daemon would cut them off mid-way */
+		until = now_ms() + 2000;
+		while (events_streams_open() > 0 && now_ms() < until)
+			usleep(20 * 1000);
 	}
+out:
 	for (int i = 0; i < nl; i++) {
 		if (L[i].d)
-			MHD_stop_daemon(L[i].d);
+			sym_MHD_stop_daemon(L[i].d);
 		if (L[i].fd >= 0)
 			close(L[i].fd);
 		if (L[i].ours_path)
@@ -399,7 +426,8 @@ int cmd_serve(struct app *a, int argc, char **argv)
 		free(L[i].spec);
 	}
 	conns_watch_stop();
-	pool_stop(s);
+	if (pool_started)
+		pool_stop(s);
 	free(conf_specs);
 	free(cert_pem);
 	free(key_pem);

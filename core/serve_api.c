@@ -22,6 +22,9 @@ struct req {
 	size_t len;
 	int too_big;
 	int answered; /* a response was queued before the body was read */
+	int refuse;   /* 401, 413 or 503, answered once the body is read (and thrown away) */
+	int close;    /* answered before the body: "Connection: close" */
+	size_t discarded;
 	double t0;
 	int status;
 	char method[12];
@@ -34,8 +37,10 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct req *r, int status
 {
 	r->status = status;
 	metrics_request(status);
-	enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
-	MHD_destroy_response(resp);
+	if (r->close)
+		sym_MHD_add_response_header(resp, "Connection", "close");
+	enum MHD_Result ret = sym_MHD_queue_response(c, (unsigned)status, resp);
+	sym_MHD_destroy_response(resp);
 	return ret;
 }
 
@@ -50,14 +55,14 @@ static enum MHD_Result reply_json(struct MHD_Connection *c, struct req *r, int s
 		text[len++] = '\n';
 		text[len] = 0;
 	}
-	struct MHD_Response *resp = MHD_create_response_from_buffer(
+	struct MHD_Response *resp = sym_MHD_create_response_from_buffer(
 		len, text ? text : (char *)"", text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	if (text)
-		MHD_add_response_header(resp, "Content-Type", "application/json");
+		sym_MHD_add_response_header(resp, "Content-Type", "application/json");
 	if (status == 503)
-		MHD_add_response_header(resp, "Retry-After", "1");
+		sym_MHD_add_response_header(resp, "Retry-After", "1");
 	if (status == 401)
-		MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"lia\"");
+		sym_MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"lia\"");
 	return queue(c, r, status, resp);
 }
 
@@ -94,9 +99,9 @@ static enum MHD_Result reply_405(struct MHD_Connection *c, struct req *r, const 
 	char *text = json_dumps(e, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(e);
 	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-	MHD_add_response_header(resp, "Content-Type", "application/json");
-	MHD_add_response_header(resp, "Allow", allow);
+		sym_MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	sym_MHD_add_response_header(resp, "Content-Type", "application/json");
+	sym_MHD_add_response_header(resp, "Allow", allow);
 	return queue(c, r, 405, resp);
 }
 
@@ -127,7 +132,7 @@ static json_t *body_object(struct MHD_Connection *c, struct req *r, int required
 	}
 	if (r->len == 0 && !required)
 		return json_object();
-	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+	const char *ct = sym_MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
 	if (r->len > 0 && (!ct || strncasecmp(ct, "application/json", 16) != 0 ||
 			   (ct[16] && ct[16] != ';' && ct[16] != ' '))) {
 		*ret = reply_err(c, r, 415, "unsupported_media_type",
@@ -245,9 +250,11 @@ static int run_op(struct MHD_Connection *c, struct req *r, json_t *req, enum MHD
 {
 	struct serve *s = g_serve;
 	const char *kind = json_string_value(json_object_get(req, "op"));
+	/* a stop's timeout_s is the VMM's graceful wait (serve_workers.c): the rest of the
+	 * operation keeps its own bound on top of it */
 	int timeout = s->op_timeout_s;
 	if (json_integer_value(json_object_get(req, "timeout_s")) > 0)
-		timeout = (int)json_integer_value(json_object_get(req, "timeout_s"));
+		timeout += (int)json_integer_value(json_object_get(req, "timeout_s"));
 	pthread_mutex_lock(&s->mu);
 	s->in_flight++;
 	pthread_mutex_unlock(&s->mu);
@@ -308,9 +315,9 @@ static enum MHD_Result reply_vm(struct MHD_Connection *c, struct req *r, int sta
 		char *text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
 		json_decref(j);
 		struct MHD_Response *resp =
-			MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-		MHD_add_response_header(resp, "Content-Type", "application/json");
-		MHD_add_response_header(resp, "Location", loc);
+			sym_MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+		sym_MHD_add_response_header(resp, "Content-Type", "application/json");
+		sym_MHD_add_response_header(resp, "Location", loc);
 		free(loc);
 		return queue(c, r, 201, resp);
 	}
@@ -383,7 +390,7 @@ out:
 
 static enum MHD_Result vm_delete(struct MHD_Connection *c, struct req *r, const char *name)
 {
-	const char *f = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "force");
+	const char *f = sym_MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "force");
 	if (f && strcmp(f, "true") != 0 && strcmp(f, "false") != 0)
 		return reply_err(c, r, 400, "bad_value", "force must be true or false");
 	if (r->len > 0)
@@ -405,7 +412,7 @@ static enum MHD_Result vm_get(struct MHD_Connection *c, struct req *r, const cha
 /* the VMM's console log (state_dir/logs/NAME.console.log), its last `tail` lines */
 static enum MHD_Result vm_console(struct MHD_Connection *c, struct req *r, const char *name)
 {
-	const char *t = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "tail");
+	const char *t = sym_MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "tail");
 	long tail = 100;
 	if (t) {
 		char *end;
@@ -490,8 +497,8 @@ static enum MHD_Result route(struct MHD_Connection *c, struct req *r, const char
 			return reply_405(c, r, "GET");
 		char *text = metrics_text(g_serve);
 		struct MHD_Response *resp =
-			MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-		MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4");
+			sym_MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+		sym_MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4");
 		return queue(c, r, 200, resp);
 	}
 	if (strcmp(url, "/v1/host") == 0) {
@@ -502,9 +509,9 @@ static enum MHD_Result route(struct MHD_Connection *c, struct req *r, const char
 	if (strcmp(url, "/v1/events") == 0) {
 		if (!get)
 			return reply_405(c, r, "GET");
-		const char *last = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
+		const char *last = sym_MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
 		if (!last)
-			last = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after");
+			last = sym_MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after");
 		if (last) {
 			char *end;
 			strtoull(last, &end, 10);
@@ -513,7 +520,7 @@ static enum MHD_Result route(struct MHD_Connection *c, struct req *r, const char
 						 "Last-Event-ID must be an event id (a whole number)");
 		}
 		/* a stream is never idle-timed-out: it sends a comment every few seconds */
-		MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, 0);
+		sym_MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, 0);
 		struct MHD_Response *resp = events_response(g_serve, last);
 		return queue(c, r, 200, resp);
 	}
@@ -563,6 +570,17 @@ static enum MHD_Result route(struct MHD_Connection *c, struct req *r, const char
 	return reply_err(c, r, 404, "not_found", "no such path");
 }
 
+static enum MHD_Result refuse(struct MHD_Connection *c, struct req *r)
+{
+	if (r->refuse == 503)
+		return reply_err(c, r, 503, "too_many_connections",
+				 "more than %d connections are open (lia.api_max_connections); try again",
+				 conns_limit());
+	if (r->refuse == 401)
+		return reply_err(c, r, 401, "unauthorized", "a valid bearer token is needed");
+	return reply_err(c, r, 413, "body_too_large", "the body is over %d bytes", API_MAX_BODY);
+}
+
 enum MHD_Result api_handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 			    const char *version, const char *upload_data, size_t *upload_data_size,
 			    void **con_cls)
@@ -577,16 +595,30 @@ enum MHD_Result api_handler(void *cls, struct MHD_Connection *c, const char *url
 		r->url = xstrdup(url);
 		*con_cls = r;
 		conn_request(c, 1);
-		/* answered before the body is read: the connection is closed after it */
-		if (tcp && !token_ok(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"))) {
+		/* a refusal (over the connection limit, no token, a body too large) is answered
+		 * once the body is read and thrown away: answered now, while the client is still
+		 * sending, the connection would be closed under it and the client would see a
+		 * broken pipe, not the answer.  Answered at once: a client that waits for
+		 * "100 Continue" (it sends no body until told), and bodies too large even to
+		 * throw away. */
+		const char *cl = sym_MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+		const char *te = sym_MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding");
+		const char *ex = sym_MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect");
+		unsigned long long clen = cl ? strtoull(cl, NULL, 10) : 0;
+		if (conn_over(c)) {
+			r->refuse = 503;
+			r->close = 1; /* the slot is freed at once */
+		} else if (tcp &&
+			   !token_ok(sym_MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization")))
+			r->refuse = 401;
+		else if (clen > API_MAX_BODY)
+			r->refuse = 413;
+		int body_follows = clen > 0 || te;
+		if (r->refuse && (!body_follows || (ex && strcasecmp(ex, "100-continue") == 0) ||
+				  clen > API_DISCARD_MAX)) {
 			r->answered = 1;
-			return reply_err(c, r, 401, "unauthorized", "a valid bearer token is needed");
-		}
-		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-		if (cl && strtoull(cl, NULL, 10) > API_MAX_BODY) {
-			r->answered = 1;
-			return reply_err(c, r, 413, "body_too_large", "the body is over %d bytes",
-					 API_MAX_BODY);
+			r->close |= body_follows;
+			return refuse(c, r);
 		}
 		return MHD_YES;
 	}
@@ -594,18 +626,22 @@ enum MHD_Result api_handler(void *cls, struct MHD_Connection *c, const char *url
 		return MHD_YES;
 	if (*upload_data_size) {
 		size_t n = *upload_data_size;
-		if (!r->too_big && r->len + n <= API_MAX_BODY) {
+		*upload_data_size = 0;
+		if (!r->refuse && !r->too_big && r->len + n <= API_MAX_BODY) {
 			r->body = realloc(r->body, r->len + n + 1);
 			if (!r->body)
 				abort();
 			memcpy(r->body + r->len, upload_data, n);
 			r->len += n;
-		} else {
-			r->too_big = 1;
+			return MHD_YES;
 		}
-		*upload_data_size = 0;
-		return MHD_YES;
+		r->too_big = 1;
+		r->discarded += n;
+		/* a chunked body without end: past API_DISCARD_MAX the connection is closed */
+		return r->discarded > API_DISCARD_MAX ? MHD_NO : MHD_YES;
 	}
+	if (r->refuse)
+		return refuse(c, r);
 	return route(c, r, url, method);
 }
 

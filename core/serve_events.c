@@ -104,11 +104,14 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 			st->last_send = now_ms();
 			return (ssize_t)n;
 		}
-		if (st->s->stopping)
-			return MHD_CONTENT_READER_END_OF_STREAM;
+		/* read the log before looking at `stopping`: an event written just before the
+		 * daemon was told to stop is still sent (the stream ends only once it is drained) */
+		int stopping = st->s->stopping;
 		pump(st);
 		if (st->olen)
 			continue;
+		if (stopping)
+			return MHD_CONTENT_READER_END_OF_STREAM;
 		if (now_ms() - st->last_send > KEEPALIVE_MS) {
 			emit(st, ": keep-alive\n\n", 14);
 			continue;
@@ -117,9 +120,17 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 	}
 }
 
+static int open_streams;
+
+int events_streams_open(void)
+{
+	return __atomic_load_n(&open_streams, __ATOMIC_SEQ_CST);
+}
+
 static void stream_free(void *cls)
 {
 	struct stream *st = cls;
+	__atomic_sub_fetch(&open_streams, 1, __ATOMIC_SEQ_CST);
 	if (st->fd >= 0)
 		close(st->fd);
 	free(st->log);
@@ -131,6 +142,7 @@ static void stream_free(void *cls)
 struct MHD_Response *events_response(struct serve *s, const char *last_event_id)
 {
 	struct stream *st = xcalloc(1, sizeof(*st));
+	__atomic_add_fetch(&open_streams, 1, __ATOMIC_SEQ_CST);
 	st->s = s;
 	st->fd = -1;
 	st->log = xasprintf("%s/events.log", s->a->st.dir);
@@ -145,8 +157,8 @@ struct MHD_Response *events_response(struct serve *s, const char *last_event_id)
 	}
 	emit(st, "retry: 1000\n\n", 13);
 	struct MHD_Response *r =
-		MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, reader, st, stream_free);
-	MHD_add_response_header(r, "Content-Type", "text/event-stream");
-	MHD_add_response_header(r, "Cache-Control", "no-cache");
+		sym_MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, reader, st, stream_free);
+	sym_MHD_add_response_header(r, "Content-Type", "text/event-stream");
+	sym_MHD_add_response_header(r, "Cache-Control", "no-cache");
 	return r;
 }

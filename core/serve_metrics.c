@@ -1,6 +1,8 @@
 /* GET /metrics (Prometheus text format 0.0.4) and GET /v1/host.  Counters live in this
  * process; VMs by state and leases are read from the records at each request. */
 #include "config.h"
+#include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,11 +75,57 @@ static void put(struct buf *b, const char *fmt, ...)
 	free(s);
 }
 
-/* VMs by state, leases by kind, from the records */
-static void scan(struct app *a, json_t **by_state, json_t **leases)
+/* a bound of a pool: a whole number or a dotted IPv4 address (host order, as lease_take) */
+static int pool_bound(const char *v, uint64_t *out)
+{
+	struct in_addr in;
+	if (strchr(v, '.')) {
+		if (inet_pton(AF_INET, v, &in) != 1)
+			return -1;
+		*out = ntohl(in.s_addr);
+		return 0;
+	}
+	char *end;
+	errno = 0;
+	*out = strtoull(v, &end, 10);
+	return !*v || *end || errno ? -1 : 0;
+}
+
+/* the lease pools the plugins publish (facts lease.KIND.first and lease.KIND.last):
+ * {KIND: {"first": "...", "last": "...", "size": N}} */
+static json_t *lease_pools(struct app *a)
+{
+	json_t *pools = json_object();
+	for (size_t i = 0; i < a->nfacts; i++) {
+		const char *n = a->facts[i].name, *dot;
+		if (strncmp(n, "lease.", 6) != 0 || !(dot = strrchr(n + 6, '.')) || dot == n + 6 ||
+		    strcmp(dot, ".first") != 0)
+			continue;
+		char *kind = xasprintf("%.*s", (int)(dot - (n + 6)), n + 6);
+		char *lastname = xasprintf("lease.%s.last", kind);
+		const char *last = NULL;
+		for (size_t j = 0; j < a->nfacts; j++)
+			if (strcmp(a->facts[j].name, lastname) == 0)
+				last = a->facts[j].value;
+		uint64_t lo, hi;
+		if (last && a->facts[i].value && pool_bound(a->facts[i].value, &lo) == 0 &&
+		    pool_bound(last, &hi) == 0 && lo <= hi)
+			json_object_set_new(pools, kind,
+					    json_pack("{s:s,s:s,s:I}", "first", a->facts[i].value, "last",
+						      last, "size", (json_int_t)(hi - lo + 1)));
+		free(lastname);
+		free(kind);
+	}
+	return pools;
+}
+
+/* VMs by state, leases by kind, from the records; free: for each pool, its size less the
+ * leases held inside it (a lease outside it, left from an older range, takes nothing) */
+static void scan(struct app *a, json_t **by_state, json_t **leases, json_t **free_out)
 {
 	*by_state = json_object();
 	*leases = json_object();
+	json_t *pools = lease_pools(a), *inside = json_object();
 	for (enum vm_state s = VM_CREATING; s <= VM_FAILED; s++)
 		json_object_set_new(*by_state, vm_state_name(s), json_integer(0));
 	char **names;
@@ -95,10 +143,22 @@ static void scan(struct app *a, json_t **by_state, json_t **leases)
 			json_array_foreach(json_object_get(r->root, "ledger"), k, e)
 			{
 				const char *kind = json_string_value(json_object_get(e, "kind"));
-				if (kind && strncmp(kind, "lease:", 6) == 0)
-					json_object_set_new(*leases, kind + 6,
+				if (!kind || strncmp(kind, "lease:", 6) != 0)
+					continue;
+				kind += 6;
+				json_object_set_new(
+					*leases, kind,
+					json_integer(json_integer_value(json_object_get(*leases, kind)) + 1));
+				json_t *pool = json_object_get(pools, kind);
+				const char *id = json_string_value(json_object_get(e, "id"));
+				uint64_t v, lo, hi;
+				if (pool && id && pool_bound(id, &v) == 0 &&
+				    pool_bound(json_string_value(json_object_get(pool, "first")), &lo) == 0 &&
+				    pool_bound(json_string_value(json_object_get(pool, "last")), &hi) == 0 &&
+				    v >= lo && v <= hi)
+					json_object_set_new(inside, kind,
 							    json_integer(json_integer_value(json_object_get(
-										 *leases, kind + 6)) +
+										 inside, kind)) +
 									 1));
 			}
 			record_close(r);
@@ -106,13 +166,22 @@ static void scan(struct app *a, json_t **by_state, json_t **leases)
 		free(names[i]);
 	}
 	free(names);
+	*free_out = json_object();
+	const char *kind;
+	json_t *pool;
+	json_object_foreach(pools, kind, pool)
+		json_object_set_new(*free_out, kind,
+				    json_integer(json_integer_value(json_object_get(pool, "size")) -
+						 json_integer_value(json_object_get(inside, kind))));
+	json_decref(inside);
+	json_decref(pools);
 }
 
 char *metrics_text(struct serve *s)
 {
 	struct buf b = { 0 };
-	json_t *by_state, *leases;
-	scan(s->a, &by_state, &leases);
+	json_t *by_state, *leases, *lfree;
+	scan(s->a, &by_state, &leases, &lfree);
 	const char *k;
 	json_t *v;
 	put(&b,
@@ -123,8 +192,13 @@ char *metrics_text(struct serve *s)
 	    "# HELP lia_leases Leases held by VMs, by kind (addresses, CIDs).\n# TYPE lia_leases gauge\n");
 	json_object_foreach(leases, k, v)
 		put(&b, "lia_leases{kind=\"%s\"} %lld\n", k, (long long)json_integer_value(v));
+	put(&b,
+	    "# HELP lia_leases_free Leases still free, by kind, in the pools the plugins publish.\n# TYPE lia_leases_free gauge\n");
+	json_object_foreach(lfree, k, v)
+		put(&b, "lia_leases_free{kind=\"%s\"} %lld\n", k, (long long)json_integer_value(v));
 	json_decref(by_state);
 	json_decref(leases);
+	json_decref(lfree);
 	int total, busy, alive;
 	pool_counts(&total, &busy, &alive);
 	pthread_mutex_lock(&s->mu);
@@ -188,14 +262,15 @@ json_t *host_json(struct serve *s)
 		json_array_append_new(plugins, json_pack("{s:s,s:s?,s:s,s:s?}", "name", d->name, "version",
 							 d->version, "abi", abi, "role", d->provides));
 	}
-	json_t *by_state, *leases;
-	scan(a, &by_state, &leases);
+	json_t *by_state, *leases, *lfree;
+	scan(a, &by_state, &leases, &lfree);
 	int total, busy, alive;
 	pool_counts(&total, &busy, &alive);
 	char abi[16];
 	snprintf(abi, sizeof(abi), "%d.%d", LIA_ABI_MAJOR, LIA_ABI_MINOR);
-	return json_pack("{s:s,s:s,s:s,s:o,s:{s:o,s:o,s:{s:i,s:i}},s:f}", "version", PACKAGE_VERSION, "abi",
-			 abi, "state_dir", a->st.dir, "plugins", plugins, "capacity", "vms", by_state,
-			 "leases_in_use", leases, "workers", "total", total, "busy", busy, "uptime_s",
+	return json_pack("{s:s,s:s,s:s,s:o,s:{s:o,s:o,s:o,s:o,s:{s:i,s:i}},s:f}", "version", PACKAGE_VERSION,
+			 "abi", abi, "state_dir", a->st.dir, "plugins", plugins, "capacity", "vms", by_state,
+			 "leases_in_use", leases, "leases_free", lfree, "lease_pools", lease_pools(a),
+			 "workers", "total", total, "busy", busy, "uptime_s",
 			 (now_ms() - s->started_ms) / 1000.0);
 }

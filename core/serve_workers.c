@@ -75,6 +75,38 @@ static int vm_running(struct app *a, const char *name)
 	return running;
 }
 
+/* stop's timeout_s is the VMM's graceful wait for that one request.  By the vmm role's
+ * convention (docs/plugin-guide.md), its setting stop_timeout is the seconds it waits for
+ * the guest to shut down before it kills it; the worker sets it for the operation and
+ * restores it after.  NULL when the vmm plugin has no such setting. */
+static struct cfg_value *vmm_stop_timeout(struct app *a)
+{
+	for (size_t i = 0; i < a->nplugins; i++) {
+		const struct loaded_plugin *lp = &a->plugins[i];
+		if (!lp->desc->provides || strcmp(lp->desc->provides, "vmm") != 0)
+			continue;
+		const struct cfg_value *v = block_value(lp->block, "stop_timeout");
+		if (v && v->opt && v->opt->type == LIA_OPT_INT)
+			return (struct cfg_value *)v;
+	}
+	return NULL;
+}
+
+static int stop_within(struct app *a, const char *name, int force, int64_t wait_s)
+{
+	struct cfg_value *v = wait_s > 0 ? vmm_stop_timeout(a) : NULL;
+	int64_t saved = v ? v->i : 0;
+	if (v) {
+		if ((v->opt->flags & LIA_OPT_RANGE) && wait_s > v->opt->max)
+			wait_s = v->opt->max;
+		v->i = wait_s;
+	}
+	int rc = vm_op_stop(a, name, force);
+	if (v)
+		v->i = saved;
+	return rc;
+}
+
 static json_t *worker_do(struct app *a, json_t *req)
 {
 	app_fail_clear(a);
@@ -95,7 +127,7 @@ static json_t *worker_do(struct app *a, json_t *req)
 	} else if (strcmp(op, "start") == 0) {
 		rc = vm_op_start(a, name);
 	} else if (strcmp(op, "stop") == 0) {
-		rc = vm_op_stop(a, name, force);
+		rc = stop_within(a, name, force, json_integer_value(json_object_get(req, "timeout_s")));
 	} else if (strcmp(op, "destroy") == 0) {
 		rc = 0;
 		if (vm_running(a, name)) {

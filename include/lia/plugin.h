@@ -178,7 +178,12 @@ struct lia_command {
 /* A fact: one of this plugin's settings published under a well-known name, so that other
  * plugins read it instead of repeating the setting.  Facts of the shipped roles:
  *   bridge.name   (role bridge) the bridge VMs' TAPs join: "lia-br0"
- *   bridge.cidr   (role bridge) its address and prefix: "172.16.0.1/24" */
+ *   bridge.cidr   (role bridge) its address and prefix: "172.16.0.1/24"
+ *   lease.KIND.first, lease.KIND.last   (any plugin that takes leases of KIND with
+ *                 lease_take) the bounds of its pool, a whole number or a dotted IPv4
+ *                 address ("172.16.0.100"); the core reports the free leases of each KIND
+ *                 from them (GET /v1/host, /metrics).  net-tap: lease.ip4.*; vsock:
+ *                 lease.cid.* */
 struct lia_fact {
 	const char *name;    /* "bridge.cidr" */
 	const char *setting; /* the option whose value it is: "address" */

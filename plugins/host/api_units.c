@@ -29,7 +29,7 @@ static int unit_texts(struct lia_ctx *ctx, char *svc, size_t slen, char *sock, s
 		"[Unit]\nDescription=lia VM API daemon (lia-core serve)\nDocumentation=man:lia-vm-api(8)\n"
 		"After=network.target lia-network.service lia-vm-api.socket\nWants=lia-network.service\n"
 		"Requires=lia-vm-api.socket\n\n"
-		"[Service]\nType=simple\nExecStart=%s%s%s serve\nRestart=on-failure\nRestartSec=2\n"
+		"[Service]\nType=notify\nExecStart=%s%s%s serve\nRestart=on-failure\nRestartSec=2\n"
 		"# VMs are processes of their own: stopping or restarting the daemon must not stop them\n"
 		"KillMode=process\nTimeoutStopSec=330\n"
 		"NoNewPrivileges=yes\nProtectSystem=full\nProtectHome=read-only\nPrivateTmp=yes\nProtectClock=yes\n"

@@ -392,4 +392,8 @@ LIA_PLUGIN_DEFINE(net_tap) = {
 	.check = nt_check,
 	.open = nt_open,
 	.close = nt_close,
+	/* the address pool's bounds, for the core's capacity report (free addresses) */
+	.facts = (const struct lia_fact[]){ { "lease.ip4.first", "pool_start" },
+					    { "lease.ip4.last", "pool_end" },
+					    { NULL, NULL } },
 };

@@ -356,4 +356,8 @@ LIA_PLUGIN_DEFINE(vsock) = {
 	.open = vsock_open,
 	.close = vsock_close,
 	.vm_commands = vsock_commands,
+	/* the CID pool's bounds, for the core's capacity report (free CIDs) */
+	.facts = (const struct lia_fact[]){ { "lease.cid.first", "cid_min" },
+					    { "lease.cid.last", "cid_max" },
+					    { NULL, NULL } },
 };

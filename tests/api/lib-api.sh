@@ -6,12 +6,15 @@ python3 -c 'import jsonschema, yaml' 2>/dev/null || skip_all "needs python3-json
 command -v curl >/dev/null || skip_all "needs curl"
 T=$(mk_tmp)
 P=$T/plugins
+BUILT_PLUGINS=${LIA_PLUGIN_PATH:-}  # the real plugins of the build tree
 export LIA_PLUGIN_PATH=$P
 LOG=$T/calls
 SOCK=$T/api.sock
 V=$T/state/vms
-stub_build "$P" stub_a stub-a || bail "cannot compile stubs"
-stub_build "$P" stub_b stub-b || bail "cannot compile stubs"
+# stub-a publishes its pool of kind "num" (facts lease.num.first/last), as net-tap does ip4
+stub_build "$P" stub_a stub-a "" -DSTUB_LEASE_FACTS || bail "cannot compile stubs"
+# stub-b stands for the VMM (role vmm, a stop_timeout setting)
+stub_build "$P" stub_b stub-b vmm || bail "cannot compile stubs"
 : > "$T/index"
 _resp_n=0
 

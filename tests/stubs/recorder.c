@@ -37,6 +37,11 @@ static const struct lia_option options[] = {
 	  .type = LIA_OPT_STRING,
 	  .default_value = "",
 	  .help = "lease kind to take at create (pool 1..lease_max)" },
+	{ .name = "lease_min",
+	  .type = LIA_OPT_INT,
+	  .default_value = "1",
+	  LIA_RANGE(1, 1000000),
+	  .help = "bottom of the pool of `lease`" },
 	{ .name = "lease_max",
 	  .type = LIA_OPT_INT,
 	  .default_value = "100",
@@ -67,6 +72,15 @@ static const struct lia_option options[] = {
 	  .type = LIA_OPT_STRING,
 	  .default_value = "",
 	  .help = "phase whose run returns LIA_HOOK_SKIP" },
+	{ .name = "stop_timeout",
+	  .type = LIA_OPT_INT,
+	  .default_value = "10",
+	  LIA_RANGE(0, 3600),
+	  .help = "as a VMM's graceful stop wait (seconds); logged at stop with log_stop_timeout" },
+	{ .name = "log_stop_timeout",
+	  .type = LIA_OPT_BOOL,
+	  .default_value = "false",
+	  .help = "log \"NAME stop_timeout N VM\" when the stop phase runs" },
 	{ 0 },
 };
 
@@ -161,11 +175,17 @@ static int run(struct lia_ctx *ctx, void *state)
 		return h->error(ctx, -EIO, "%s was told to fail in %s", STUB_NAME, pname(ctx));
 	if (strcmp(h->cfg_str(ctx, "skip"), pname(ctx)) == 0)
 		return LIA_HOOK_SKIP;
+	if (h->phase(ctx) == LIA_PHASE_STOP && h->cfg_bool(ctx, "log_stop_timeout")) {
+		char what[48];
+		snprintf(what, sizeof(what), "stop_timeout %lld", (long long)h->cfg_int(ctx, "stop_timeout"));
+		record(ctx, what);
+	}
 	if (h->phase(ctx) == LIA_PHASE_CREATE) {
 		const char *kind = h->cfg_str(ctx, "lease");
 		if (*kind) {
 			uint64_t v;
-			int e = h->lease_take(ctx, kind, 1, (uint64_t)h->cfg_int(ctx, "lease_max"), &v);
+			int e = h->lease_take(ctx, kind, (uint64_t)h->cfg_int(ctx, "lease_min"),
+					      (uint64_t)h->cfg_int(ctx, "lease_max"), &v);
 			if (e < 0)
 				return e;
 			h->vm_set_int(ctx, "stub.lease", (int64_t)v);
@@ -244,7 +264,18 @@ static const struct lia_hook hooks[] = {
 	{ 0 },
 };
 
+/* -DSTUB_LEASE_FACTS: publish the pool of lease kind "num" (lease.num.first/last), as
+ * plugins that take leases do for the core's capacity report */
+#ifdef STUB_LEASE_FACTS
+static const struct lia_fact facts[] = { { "lease.num.first", "lease_min" },
+					 { "lease.num.last", "lease_max" },
+					 { NULL, NULL } };
+#define STUB_FACTS facts
+#else
+#define STUB_FACTS NULL
+#endif
+
 LIA_PLUGIN_DEFINE(STUB) = {
-	LIA_PLUGIN_HEADER,         .name = STUB_NAME,  .version = "0",
-	.provides = STUB_PROVIDES, .options = options, .hooks = hooks,
+	LIA_PLUGIN_HEADER,  .name = STUB_NAME, .version = "0",      .provides = STUB_PROVIDES,
+	.options = options, .hooks = hooks,    .facts = STUB_FACTS,
 };
