@@ -18,7 +18,7 @@
  * by a writer that failed mid-way (a full disk) is passed over, so that ids never restart */
 static uint64_t last_id_in(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC); /* no planted link or FIFO */
 	if (fd < 0)
 		return 0;
 	struct stat st;
@@ -70,7 +70,7 @@ int events_append(const char *state_dir, const char *name, const char *old_state
 	char *logp = xasprintf("%s/events.log", state_dir);
 	char *oldp = xasprintf("%s/events.log.1", state_dir);
 	int e = 0;
-	int lfd = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	int lfd = open(lockp, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (lfd < 0 || flock(lfd, LOCK_EX) < 0) {
 		e = -errno;
 		goto out;
@@ -94,7 +94,7 @@ int events_append(const char *state_dir, const char *name, const char *old_state
 	json_decref(j);
 	char *line = xasprintf("%s\n", text);
 	free(text);
-	int fd = open(logp, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	int fd = open(logp, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
 	/* after a torn line (a write that failed mid-way), start on a line of our own */
 	char lastc = '\n';
 	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 0 && pread(fd, &lastc, 1, st.st_size - 1) == 1 &&

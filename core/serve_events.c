@@ -42,7 +42,7 @@ static void open_file(struct stream *st, const char *path)
 {
 	if (st->fd >= 0)
 		close(st->fd);
-	st->fd = open(path, O_RDONLY | O_CLOEXEC);
+	st->fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	st->off = 0;
 	struct stat sb;
 	st->ino = st->fd >= 0 && fstat(st->fd, &sb) == 0 ? sb.st_ino : 0;
