@@ -78,11 +78,11 @@ int nt_gc(struct lia_ctx *ctx, void *state)
 		return err;
 	err = rtnl_link_alloc_cache(st->sk, AF_UNSPEC, &cache);
 	if (err < 0)
-		return h->error(ctx, -EIO, "Cannot list network links: %s.", nl_geterror(err));
+		return h->error(ctx, -EIO, "cannot list network links: %s", nl_geterror(err));
 	nl_cache_foreach(cache, scan_cb, &s);
 	nl_cache_free(cache);
 	if (s.err) {
-		err = h->error(ctx, s.err, "Out of memory listing orphan TAPs.");
+		err = h->error(ctx, s.err, "out of memory listing orphan TAPs");
 		goto out;
 	}
 	if (!s.n)
@@ -106,7 +106,7 @@ int nt_gc(struct lia_ctx *ctx, void *state)
 		rtnl_link_put(chg);
 		if (err < 0 && err != -NLE_NODEV && err != -NLE_OBJ_NOTFOUND) {
 			h->log(ctx, LIA_LOG_WARN,
-			       "Cannot move TAP '%s' to link group %u (%s); deleting one by one.",
+			       "cannot move TAP '%s' to link group %u (%s); deleting one by one",
 			       rtnl_link_get_name(s.orphans[i]), st->gc_group, nl_geterror(err));
 			bulk = 0;
 		}
@@ -115,8 +115,8 @@ int nt_gc(struct lia_ctx *ctx, void *state)
 		err = group_delete(st->sk, st->gc_group);
 		if (err < 0 && err != -NLE_NODEV && err != -NLE_OBJ_NOTFOUND) {
 			h->log(ctx, LIA_LOG_WARN,
-			       "Group delete of link group %u failed (%s); deleting one by one.",
-			       st->gc_group, nl_geterror(err));
+			       "group delete of link group %u failed (%s); deleting one by one", st->gc_group,
+			       nl_geterror(err));
 			bulk = 0;
 		} else {
 			deleted = s.n;
@@ -130,7 +130,7 @@ int nt_gc(struct lia_ctx *ctx, void *state)
 		else
 			deleted += (size_t)r;
 	}
-	h->log(ctx, LIA_LOG_INFO, "Deleted %zu orphan TAP%s%s.", deleted, deleted == 1 ? "" : "s",
+	h->log(ctx, LIA_LOG_INFO, "deleted %zu orphan TAP%s%s", deleted, deleted == 1 ? "" : "s",
 	       bulk ? " with one group delete" : "");
 out:
 	for (i = 0; i < s.n; i++)

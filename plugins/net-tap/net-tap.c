@@ -198,7 +198,7 @@ static const char *tap_name(struct lia_ctx *ctx, char buf[IFNAMSIZ], int take)
 	    (!take || h->lease_take(ctx, "tap", 0, NT_TAP_LEASE_MAX, &v) < 0))
 		return NULL;
 	nt_tap_name(vm, (long long)v, buf);
-	h->log(ctx, LIA_LOG_INFO, "VM name '%s' does not fit an interface name; its TAP is '%s'.", vm, buf);
+	h->log(ctx, LIA_LOG_INFO, "VM name '%s' does not fit an interface name; its TAP is '%s'", vm, buf);
 	return buf;
 }
 
@@ -258,7 +258,7 @@ static int nt_create(struct lia_ctx *ctx, void *state)
 		nt_fmt_ip4(st->pool_hi, hi);
 		return h->error(
 			ctx, -ENOSPC,
-			"The address pool %s..%s is exhausted (%u addresses, all leased); destroy a VM or widen net-tap.pool_start/pool_end.",
+			"the address pool %s..%s is exhausted (%u addresses, all leased); destroy a VM or widen net-tap.pool_start/pool_end",
 			lo, hi, st->pool_hi - st->pool_lo + 1);
 	}
 	if (r < 0)
@@ -267,7 +267,7 @@ static int nt_create(struct lia_ctx *ctx, void *state)
 	nt_fmt_ip4(st->gateway, gw);
 	nt_fmt_mac((uint32_t)v, mac);
 	if (!(tap = tap_name(ctx, name, 1)))
-		return h->error(ctx, -ENOSPC, "No TAP name for VM '%s': the tap lease failed.",
+		return h->error(ctx, -ENOSPC, "no TAP name for VM '%s': the tap lease failed",
 				h->vm_name(ctx));
 	if ((r = h->vm_set(ctx, "net.ip", ip)) < 0 || (r = h->vm_set(ctx, "net.gateway", gw)) < 0 ||
 	    (r = h->vm_set_int(ctx, "net.prefix", st->prefix)) < 0 ||
@@ -304,14 +304,14 @@ static int nt_net_up(struct lia_ctx *ctx, void *state)
 	int r, created;
 
 	if (!t)
-		return h->error(ctx, -ENOSPC, "No TAP name for VM '%s': the tap lease failed.",
+		return h->error(ctx, -ENOSPC, "no TAP name for VM '%s': the tap lease failed",
 				h->vm_name(ctx));
 	snprintf(name, sizeof name, "%s", t);
 	if (owned_by_other(ctx, name, &r))
 		return r < 0 ? r
 			     : h->error(
 				       ctx, -EEXIST,
-				       "TAP '%s' belongs to another VM's ledger; lia leaves it alone (VM '%s' cannot use it: destroy and re-create this VM).",
+				       "TAP '%s' belongs to another VM's ledger; lia leaves it alone (VM '%s' cannot use it: destroy and re-create this VM)",
 				       name, h->vm_name(ctx));
 	/* the ledger entry first: a crash after creation leaves a TAP gc can attribute */
 	if ((r = h->ledger_add(ctx, "tap", name)) < 0)
@@ -344,7 +344,7 @@ static int nt_net_down(struct lia_ctx *ctx, void *state)
 	if (owned_by_other(ctx, name, &r)) {
 		if (r < 0)
 			return r;
-		h->log(ctx, LIA_LOG_WARN, "TAP '%s' belongs to another VM's ledger; left alone.", name);
+		h->log(ctx, LIA_LOG_WARN, "TAP '%s' belongs to another VM's ledger; left alone", name);
 		return 0;
 	}
 	r = nt_tap_delete(ctx, state, name);

@@ -39,7 +39,7 @@ static int tun_create(struct lia_ctx *ctx, struct nt_state *st, const char *name
 	int fd = open(TUN_DEV, O_RDWR | O_CLOEXEC), e;
 
 	if (fd < 0)
-		return ctx->host->error(ctx, -errno, "Cannot open %s to create TAP '%s': %s.", TUN_DEV, name,
+		return ctx->host->error(ctx, -errno, "cannot open %s to create TAP '%s': %s", TUN_DEV, name,
 					strerror(errno));
 	memset(&ifr, 0, sizeof ifr);
 	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
@@ -50,15 +50,14 @@ static int tun_create(struct lia_ctx *ctx, struct nt_state *st, const char *name
 		close(fd);
 		if (e == EBUSY) /* held open by a running VMM: it is there */
 			return 0;
-		return ctx->host->error(ctx, -e, "Cannot create TAP '%s' (TUNSETIFF): %s.", name,
-					strerror(e));
+		return ctx->host->error(ctx, -e, "cannot create TAP '%s' (TUNSETIFF): %s", name, strerror(e));
 	}
 	if ((st->has_owner && ioctl(fd, TUNSETOWNER, (unsigned long)st->uid) < 0) ||
 	    (st->has_gid && ioctl(fd, TUNSETGROUP, (unsigned long)st->gid) < 0) ||
 	    ioctl(fd, TUNSETPERSIST, 1UL) < 0) {
 		e = errno;
 		close(fd); /* not persistent yet, so closing removes it: nothing half-made */
-		return ctx->host->error(ctx, -e, "Cannot set owner or persistence of TAP '%s': %s.", name,
+		return ctx->host->error(ctx, -e, "cannot set owner or persistence of TAP '%s': %s", name,
 					strerror(e));
 	}
 	close(fd);
@@ -75,18 +74,18 @@ int nt_tap_delete(struct lia_ctx *ctx, struct nt_state *st, const char *name)
 	l = get_link(st, name, &err);
 	if (!l) {
 		if (err)
-			return ctx->host->error(ctx, -EIO, "Cannot look up TAP '%s': %s.", name,
+			return ctx->host->error(ctx, -EIO, "cannot look up TAP '%s': %s", name,
 						nl_geterror(err));
 		return 0;
 	}
 	if (!is_tun(l)) {
 		rtnl_link_put(l);
-		return ctx->host->error(ctx, -EEXIST, "Link '%s' is not a TAP; lia leaves it alone.", name);
+		return ctx->host->error(ctx, -EEXIST, "link '%s' is not a TAP; lia leaves it alone", name);
 	}
 	err = rtnl_link_delete(st->sk, l);
 	rtnl_link_put(l);
 	if (err < 0 && err != -NLE_NODEV && err != -NLE_OBJ_NOTFOUND)
-		return ctx->host->error(ctx, -EIO, "Cannot delete TAP '%s': %s.", name, nl_geterror(err));
+		return ctx->host->error(ctx, -EIO, "cannot delete TAP '%s': %s", name, nl_geterror(err));
 	return err < 0 ? 0 : 1;
 }
 
@@ -103,18 +102,18 @@ int nt_tap_up(struct lia_ctx *ctx, struct nt_state *st, const char *name, int *c
 	if (!br)
 		return ctx->host->error(
 			ctx, -ENODEV,
-			"Bridge '%s' does not exist%s%s; run `lia-core run setup` (net-bridge) first.",
+			"bridge '%s' does not exist%s%s; run `lia-core run setup` (net-bridge) first",
 			st->bridge, err ? ": " : "", err ? nl_geterror(err) : "");
 	br_idx = rtnl_link_get_ifindex(br);
 	rtnl_link_put(br);
 
 	tap = get_link(st, name, &err);
 	if (!tap && err)
-		return ctx->host->error(ctx, -EIO, "Cannot look up TAP '%s': %s.", name, nl_geterror(err));
+		return ctx->host->error(ctx, -EIO, "cannot look up TAP '%s': %s", name, nl_geterror(err));
 	if (tap && !is_tun(tap)) {
 		rtnl_link_put(tap);
-		return ctx->host->error(
-			ctx, -EEXIST, "Link '%s' exists and is not a TAP; lia will not take it over.", name);
+		return ctx->host->error(ctx, -EEXIST,
+					"link '%s' exists and is not a TAP; lia will not take it over", name);
 	}
 	if (!tap) {
 		if ((err = tun_create(ctx, st, name)) < 0)
@@ -124,7 +123,7 @@ int nt_tap_up(struct lia_ctx *ctx, struct nt_state *st, const char *name, int *c
 		if (!tap) {
 			if (*created)
 				nt_tap_delete(ctx, st, name);
-			return ctx->host->error(ctx, -EIO, "TAP '%s' vanished after creation%s%s.", name,
+			return ctx->host->error(ctx, -EIO, "TAP '%s' vanished after creation%s%s", name,
 						err ? ": " : "", err ? nl_geterror(err) : "");
 		}
 	}
@@ -136,7 +135,7 @@ int nt_tap_up(struct lia_ctx *ctx, struct nt_state *st, const char *name, int *c
 	chg = rtnl_link_alloc();
 	if (!chg) {
 		rtnl_link_put(tap);
-		err = ctx->host->error(ctx, -ENOMEM, "Out of memory setting up TAP '%s'.", name);
+		err = ctx->host->error(ctx, -ENOMEM, "out of memory setting up TAP '%s'", name);
 		goto undo;
 	}
 	/* master, up and link group in one message */
@@ -147,7 +146,7 @@ int nt_tap_up(struct lia_ctx *ctx, struct nt_state *st, const char *name, int *c
 	rtnl_link_put(chg);
 	rtnl_link_put(tap);
 	if (err < 0) {
-		err = ctx->host->error(ctx, -EIO, "Cannot enslave TAP '%s' to bridge '%s' and set it up: %s.",
+		err = ctx->host->error(ctx, -EIO, "cannot enslave TAP '%s' to bridge '%s' and set it up: %s",
 				       name, st->bridge, nl_geterror(err));
 		goto undo;
 	}

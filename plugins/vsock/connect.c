@@ -40,8 +40,8 @@ int vsock_cmd_connect(struct lia_ctx *ctx, void *state, int argc, char **argv)
 	/* argv: NAME PORT (the core passes the words after "connect") */
 	if (argc != 2 || parse_port(argv[1], &port) < 0) {
 		h->error(ctx, -EINVAL,
-			 "Usage: lia-core vm connect NAME PORT, with PORT a decimal vsock port "
-			 "below 4294967295%s%s%s.",
+			 "usage: lia-core vm connect NAME PORT, with PORT a decimal vsock port "
+			 "below 4294967295%s%s%s",
 			 argc >= 2 ? " (got '" : "", argc >= 2 ? argv[1] : "", argc >= 2 ? "')" : "");
 		return 2;
 	}
@@ -57,7 +57,7 @@ int vsock_cmd_connect(struct lia_ctx *ctx, void *state, int argc, char **argv)
 	if (vmstate && strcmp(vmstate, "running") != 0 && vsock_probe(uds) != VSOCK_LIVE) {
 		h->error(ctx, -ENOTCONN,
 			 "VM '%s' is not running (state %s), so nothing answers on vsock socket "
-			 "'%s'.",
+			 "'%s'",
 			 name, vmstate, uds);
 		return 1;
 	}

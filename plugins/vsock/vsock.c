@@ -96,8 +96,8 @@ static int ensure_identity(struct lia_ctx *ctx, struct vsock_state *st, char *ud
 	r = h->path(ctx, uds, len, "sockets/%s.vsock", h->vm_name(ctx));
 	if (r < 0 || strlen(uds) > SUN_MAX)
 		return h->error(ctx, -ENAMETOOLONG,
-				"The vsock socket path of VM '%s' under state_dir '%s' is longer "
-				"than a Unix socket allows (%zu bytes); choose a shorter state_dir.",
+				"the vsock socket path of VM '%s' under state_dir '%s' is longer "
+				"than a Unix socket allows (%zu bytes); choose a shorter state_dir",
 				h->vm_name(ctx), h->state_dir(ctx), SUN_MAX);
 	if ((r = h->lease_take(ctx, "cid", st->cid_min, st->cid_max, &cid)) < 0)
 		return r;
@@ -145,9 +145,9 @@ static int drop_socket(struct lia_ctx *ctx)
 		return r;
 	r = vsock_unlink_socket(uds);
 	if (r == -EEXIST)
-		h->log(ctx, LIA_LOG_WARN, "'%s' is not a socket; lia leaves it in place.", uds);
+		h->log(ctx, LIA_LOG_WARN, "'%s' is not a socket; lia leaves it in place", uds);
 	else if (r < 0)
-		return h->error(ctx, r, "Cannot remove vsock socket '%s' of VM '%s': %s.", uds,
+		return h->error(ctx, r, "cannot remove vsock socket '%s' of VM '%s': %s", uds,
 				h->vm_name(ctx), strerror(-r));
 	if ((r = h->ledger_del(ctx, "socket", uds)) < 0)
 		return r;
@@ -175,13 +175,13 @@ static int hook_net_up(struct lia_ctx *ctx, void *state)
 	switch (vsock_probe(uds)) {
 	case VSOCK_LIVE:
 		return h->error(ctx, -EADDRINUSE,
-				"Vsock socket '%s' of VM '%s' is in use by a running process; is "
+				"vsock socket '%s' of VM '%s' is in use by a running process; is "
 				"the VM already running?",
 				uds, h->vm_name(ctx));
 	case VSOCK_OTHER:
 		return h->error(ctx, -EEXIST,
 				"'%s' exists and is not a stale socket, so Firecracker cannot bind "
-				"the vsock socket of VM '%s' there; lia does not remove it.",
+				"the vsock socket of VM '%s' there; lia does not remove it",
 				uds, h->vm_name(ctx));
 	default: break;
 	}
@@ -191,7 +191,7 @@ static int hook_net_up(struct lia_ctx *ctx, void *state)
 	/* a leftover of a run that died: Firecracker's bind would fail on it */
 	if ((r = vsock_unlink_socket(uds)) < 0) {
 		h->ledger_del(ctx, "socket", uds);
-		return h->error(ctx, r, "Cannot remove stale vsock socket '%s': %s.", uds, strerror(-r));
+		return h->error(ctx, r, "cannot remove stale vsock socket '%s': %s", uds, strerror(-r));
 	}
 	return LIA_OK;
 }
@@ -230,9 +230,9 @@ static int hook_started(struct lia_ctx *ctx, void *state)
 	if (none && *none) {
 		h->vm_set(ctx, "ready", "no");
 		if (st->require_ready)
-			return h->error(ctx, -ENODEV, "VM '%s' cannot be checked for readiness: %s.",
+			return h->error(ctx, -ENODEV, "VM '%s' cannot be checked for readiness: %s",
 					h->vm_name(ctx), none);
-		h->log(ctx, LIA_LOG_WARN, "VM '%s' has no vsock, so its readiness is not checked: %s.",
+		h->log(ctx, LIA_LOG_WARN, "VM '%s' has no vsock, so its readiness is not checked: %s",
 		       h->vm_name(ctx), none);
 		return LIA_OK;
 	}
@@ -240,7 +240,7 @@ static int hook_started(struct lia_ctx *ctx, void *state)
 	if (r == 0) {
 		close(c.fd);
 		h->vm_set(ctx, "ready", "yes");
-		h->log(ctx, LIA_LOG_INFO, "VM '%s' is ready: guest port %u answered after %lld ms.",
+		h->log(ctx, LIA_LOG_INFO, "VM '%s' is ready: guest port %u answered after %lld ms",
 		       h->vm_name(ctx), st->ready_port, vsock_now_ms() - t0);
 		return LIA_OK;
 	}
@@ -269,8 +269,8 @@ static int gc_one(struct lia_ctx *ctx, const char *path, int dry)
 	k = vsock_probe(path);
 	if (k == VSOCK_LIVE) {
 		h->log(ctx, LIA_LOG_WARN,
-		       "Vsock socket '%s' belongs to no VM, but a process listens on it; left in "
-		       "place.",
+		       "vsock socket '%s' belongs to no VM, but a process listens on it; left in "
+		       "place",
 		       path);
 		return 0;
 	}
@@ -282,7 +282,7 @@ static int gc_one(struct lia_ctx *ctx, const char *path, int dry)
 		return 0;
 	}
 	if (unlink(path) < 0 && errno != ENOENT)
-		return h->error(ctx, -errno, "Cannot remove orphaned vsock socket '%s': %s.", path,
+		return h->error(ctx, -errno, "cannot remove orphaned vsock socket '%s': %s", path,
 				strerror(errno));
 	h->note(ctx, "removed orphaned vsock socket %s", path);
 	return 1;
