@@ -1,20 +1,25 @@
 # tests/api/lib-api.sh: a real `lia-core serve` on a Unix socket in a temp state_dir, with the
 # stub plugins (tests/stubs) as the pipeline; every response is recorded and checked
 # against docs/api/openapi.yaml by api_validate.  Sourced after tests/lib.sh.
+# API_REAL_PLUGINS=1 (set before sourcing): no stubs, LIA_PLUGIN_PATH kept (the build's
+# plugins); the test writes its own config.  API_PREFIX (an array, e.g. ip netns exec NS)
+# is put before the daemon's command line.
 . "$top_srcdir/tests/stubs/build.sh"
 python3 -c 'import jsonschema, yaml' 2>/dev/null || skip_all "needs python3-jsonschema and python3-yaml (tools/deps.sh)"
 command -v curl >/dev/null || skip_all "needs curl"
 T=$(mk_tmp)
 P=$T/plugins
 BUILT_PLUGINS=${LIA_PLUGIN_PATH:-}  # the real plugins of the build tree
-export LIA_PLUGIN_PATH=$P
 LOG=$T/calls
 SOCK=$T/api.sock
 V=$T/state/vms
-# stub-a publishes its pool of kind "num" (facts lease.num.first/last), as net-tap does ip4
-stub_build "$P" stub_a stub-a "" -DSTUB_LEASE_FACTS || bail "cannot compile stubs"
-# stub-b stands for the VMM (role vmm, a stop_timeout setting)
-stub_build "$P" stub_b stub-b vmm || bail "cannot compile stubs"
+if [ -z "${API_REAL_PLUGINS:-}" ]; then
+	export LIA_PLUGIN_PATH=$P
+	# stub-a publishes its pool of kind "num" (facts lease.num.first/last), as net-tap does ip4
+	stub_build "$P" stub_a stub-a "" -DSTUB_LEASE_FACTS || bail "cannot compile stubs"
+	# stub-b stands for the VMM (role vmm, a stop_timeout setting)
+	stub_build "$P" stub_b stub-b vmm || bail "cannot compile stubs"
+fi
 : > "$T/index"
 _resp_n=0
 
@@ -26,7 +31,7 @@ api_conf() {
 }
 # daemon_start [ARGS]: lia-core serve in the background; waits for the socket
 daemon_start() {
-	"$LIA_CORE" -c "$T/lia.conf" serve "$@" 2>>"$T/daemon.log" &
+	${API_PREFIX[@]+"${API_PREFIX[@]}"} "$LIA_CORE" -c "$T/lia.conf" serve "$@" 2>>"$T/daemon.log" &
 	DPID=$!
 	cleanup "kill -9 $DPID"
 	for _ in $(seq 100); do
