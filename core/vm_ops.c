@@ -245,6 +245,113 @@ static int cmp_name(const void *x, const void *y)
 	return strcmp(*(char *const *)x, *(char *const *)y);
 }
 
+/* 1: act on r; 0: leave it (said why; *worst raised when that is a failure) */
+typedef int (*batch_accept)(struct app *a, struct vm_record *r, int *worst);
+
+/* Every named VM locked, in name order (two batches never wait on each other in a circle),
+ * each once; those accept keeps are returned (*k of them) and the plugins are opened.  Raises
+ * *worst for every VM left out by a failure. */
+static struct vm_record **lock_batch(struct app *a, char **names, int n, batch_accept accept, size_t *k,
+				     int *worst)
+{
+	int rc;
+	char **sorted = xcalloc((size_t)n, sizeof(char *));
+	memcpy(sorted, names, (size_t)n * sizeof(char *));
+	qsort(sorted, (size_t)n, sizeof(char *), cmp_name);
+	struct vm_record **rs = xcalloc((size_t)n + 1, sizeof(*rs));
+	*k = 0;
+	for (int i = 0; i < n; i++) {
+		if (i > 0 && strcmp(sorted[i], sorted[i - 1]) == 0)
+			continue;
+		struct vm_record *r;
+		if ((rc = vm_open_locked(a, sorted[i], &r))) {
+			*worst = rc > *worst ? rc : *worst;
+			continue;
+		}
+		if (!accept(a, r, worst)) {
+			record_close(r);
+			continue;
+		}
+		set_owner(r);
+		rs[(*k)++] = r;
+	}
+	free(sorted);
+	if (*k > 0 && (rc = app_open_plugins(a))) {
+		*worst = rc > *worst ? rc : *worst;
+		for (size_t i = 0; i < *k; i++)
+			record_close(rs[i]);
+		*k = 0;
+	}
+	return rs;
+}
+
+/* The outcomes in two group commits: the VMs whose pipeline succeeded go to ok_to, the others
+ * to failed_to; then every record is closed.  The worst exit code. */
+static int finish_batch(struct app *a, struct vm_record **rs, const int *res, size_t k, enum vm_state ok_to,
+			enum vm_state failed_to, const char *done)
+{
+	int rc, worst = 0;
+	struct vm_record **ok = xcalloc(k + 1, sizeof(*ok)), **failed = xcalloc(k + 1, sizeof(*failed));
+	size_t nok = 0, nfailed = 0;
+	for (size_t i = 0; i < k; i++) {
+		if (res[i])
+			failed[nfailed++] = rs[i];
+		else
+			ok[nok++] = rs[i];
+		if (res[i] > worst)
+			worst = res[i];
+	}
+	if ((rc = save_batch(ok, &nok, ok_to)) > worst)
+		worst = rc;
+	if ((rc = save_batch(failed, &nfailed, failed_to)) > worst)
+		worst = rc;
+	for (size_t i = 0; i < nok; i++) {
+		if (!lia_quiet && !a->json)
+			printf("%s VM '%s'\n", done, ok[i]->name);
+		record_close(ok[i]);
+	}
+	for (size_t i = 0; i < nfailed; i++)
+		record_close(failed[i]);
+	free(ok);
+	free(failed);
+	return worst;
+}
+
+static int start_accept(struct app *a, struct vm_record *r, int *worst)
+{
+	enum vm_state st = rec_state(r);
+	if (st == VM_RUNNING && record_process_alive(r) != 0) {
+		if (!lia_quiet)
+			printf("VM '%s' is already running\n", r->name);
+		return 0;
+	}
+	if (st != VM_CREATED && st != VM_STOPPED && st != VM_RUNNING) {
+		fprintf(stderr,
+			"lia-core: VM '%s' is %s; run `lia-core gc` to finish or undo the interrupted work\n",
+			r->name, rec_state_name(r));
+		app_fail(a, "wrong_state", NULL, NULL,
+			 "VM '%s' is %s; `lia-core gc` finishes or undoes the interrupted work", r->name,
+			 rec_state_name(r));
+		*worst = EXIT_FAIL;
+		return 0;
+	}
+	json_object_del(r->root, "last_error");
+	return 1;
+}
+
+static int stop_accept(struct app *a, struct vm_record *r, int *worst)
+{
+	(void)a;
+	(void)worst;
+	enum vm_state st = rec_state(r);
+	if (st == VM_STOPPED || st == VM_CREATED) {
+		if (!lia_quiet)
+			printf("VM '%s' is not running\n", r->name);
+		return 0;
+	}
+	return 1;
+}
+
 int vm_op_start_many(struct app *a, char **names, int n)
 {
 	int rc = app_load(a), worst = 0;
@@ -260,54 +367,10 @@ int vm_op_start_many(struct app *a, char **names, int n)
 		}
 		return worst;
 	}
-	/* every VM locked, in name order (two batches never wait on each other in a circle),
-	 * each once */
-	char **sorted = xcalloc((size_t)n, sizeof(char *));
-	memcpy(sorted, names, (size_t)n * sizeof(char *));
-	qsort(sorted, (size_t)n, sizeof(char *), cmp_name);
-	struct vm_record **rs = xcalloc((size_t)n, sizeof(*rs));
-	size_t k = 0;
-	for (int i = 0; i < n; i++) {
-		if (i > 0 && strcmp(sorted[i], sorted[i - 1]) == 0)
-			continue;
-		struct vm_record *r;
-		if ((rc = vm_open_locked(a, sorted[i], &r))) {
-			worst = rc > worst ? rc : worst;
-			continue;
-		}
-		enum vm_state st = rec_state(r);
-		if (st == VM_RUNNING && record_process_alive(r) != 0) {
-			if (!lia_quiet)
-				printf("VM '%s' is already running\n", r->name);
-			record_close(r);
-			continue;
-		}
-		if (st != VM_CREATED && st != VM_STOPPED && st != VM_RUNNING) {
-			fprintf(stderr,
-				"lia-core: VM '%s' is %s; run `lia-core gc` to finish or undo the interrupted work\n",
-				r->name, rec_state_name(r));
-			app_fail(a, "wrong_state", NULL, NULL,
-				 "VM '%s' is %s; `lia-core gc` finishes or undoes the interrupted work",
-				 r->name, rec_state_name(r));
-			record_close(r);
-			worst = EXIT_FAIL;
-			continue;
-		}
-		rs[k++] = r;
-	}
-	free(sorted);
-	if (k > 0 && (rc = app_open_plugins(a))) {
-		worst = rc;
-		for (size_t i = 0; i < k; i++)
-			record_close(rs[i]);
-		k = 0;
-	}
 	/* 1: every VM "starting", one group commit; then each VM's pipeline, whose ledger entries
 	 * are durable before their objects as always; 2: the outcomes, one group commit */
-	for (size_t i = 0; i < k; i++) {
-		set_owner(rs[i]);
-		json_object_del(rs[i]->root, "last_error");
-	}
+	size_t k;
+	struct vm_record **rs = lock_batch(a, names, n, start_accept, &k, &worst);
 	if ((rc = save_batch(rs, &k, VM_STARTING)) > worst)
 		worst = rc;
 	test_stall("batch-starting");
@@ -317,32 +380,10 @@ int vm_op_start_many(struct app *a, char **names, int n)
 		if (res[i])
 			json_object_set_new(rs[i]->root, "last_error",
 					    json_string("start failed; see the messages of that run"));
-		if (res[i] > worst)
-			worst = res[i];
 	}
 	test_stall("batch-started");
-	/* two groups: the VMs that started, and those whose start failed */
-	struct vm_record **ok = xcalloc(k + 1, sizeof(*ok)), **failed = xcalloc(k + 1, sizeof(*failed));
-	size_t nok = 0, nfailed = 0;
-	for (size_t i = 0; i < k; i++) {
-		if (res[i])
-			failed[nfailed++] = rs[i];
-		else
-			ok[nok++] = rs[i];
-	}
-	if ((rc = save_batch(ok, &nok, VM_RUNNING)) > worst)
+	if ((rc = finish_batch(a, rs, res, k, VM_RUNNING, VM_STOPPED, "started")) > worst)
 		worst = rc;
-	if ((rc = save_batch(failed, &nfailed, VM_STOPPED)) > worst)
-		worst = rc;
-	for (size_t i = 0; i < nok; i++) {
-		if (!lia_quiet && !a->json)
-			printf("started VM '%s'\n", ok[i]->name);
-		record_close(ok[i]);
-	}
-	for (size_t i = 0; i < nfailed; i++)
-		record_close(failed[i]);
-	free(ok);
-	free(failed);
 	free(res);
 	free(rs);
 	return worst;
@@ -363,70 +404,19 @@ int vm_op_stop_many(struct app *a, char **names, int n, int force)
 		}
 		return worst;
 	}
-	/* as vm_op_start_many: locked in name order, each once; one group commit for
-	 * "stopping", the pipelines, one for the outcomes */
-	char **sorted = xcalloc((size_t)n, sizeof(char *));
-	memcpy(sorted, names, (size_t)n * sizeof(char *));
-	qsort(sorted, (size_t)n, sizeof(char *), cmp_name);
-	struct vm_record **rs = xcalloc((size_t)n, sizeof(*rs));
-	size_t k = 0;
-	for (int i = 0; i < n; i++) {
-		if (i > 0 && strcmp(sorted[i], sorted[i - 1]) == 0)
-			continue;
-		struct vm_record *r;
-		if ((rc = vm_open_locked(a, sorted[i], &r))) {
-			worst = rc > worst ? rc : worst;
-			continue;
-		}
-		enum vm_state st = rec_state(r);
-		if (st == VM_STOPPED || st == VM_CREATED) {
-			if (!lia_quiet)
-				printf("VM '%s' is not running\n", r->name);
-			record_close(r);
-			continue;
-		}
-		rs[k++] = r;
-	}
-	free(sorted);
-	if (k > 0 && (rc = app_open_plugins(a))) {
-		worst = rc;
-		for (size_t i = 0; i < k; i++)
-			record_close(rs[i]);
-		k = 0;
-	}
-	for (size_t i = 0; i < k; i++)
-		set_owner(rs[i]);
+	/* as vm_op_start_many: one group commit for "stopping", the pipelines, one for the
+	 * outcomes */
+	size_t k;
+	struct vm_record **rs = lock_batch(a, names, n, stop_accept, &k, &worst);
 	if ((rc = save_batch(rs, &k, VM_STOPPING)) > worst)
 		worst = rc;
 	test_stall("batch-stopping");
 	int *res = xcalloc(k + 1, sizeof(int));
-	for (size_t i = 0; i < k; i++) {
+	for (size_t i = 0; i < k; i++)
 		res[i] = vm_run_pipeline(a, rs[i], &PIPE_STOP, force, 1, "vm");
-		if (res[i] > worst)
-			worst = res[i];
-	}
 	test_stall("batch-stopped");
-	struct vm_record **ok = xcalloc(k + 1, sizeof(*ok)), **failed = xcalloc(k + 1, sizeof(*failed));
-	size_t nok = 0, nfailed = 0;
-	for (size_t i = 0; i < k; i++) {
-		if (res[i])
-			failed[nfailed++] = rs[i];
-		else
-			ok[nok++] = rs[i];
-	}
-	if ((rc = save_batch(ok, &nok, VM_STOPPED)) > worst)
+	if ((rc = finish_batch(a, rs, res, k, VM_STOPPED, VM_RUNNING, "stopped")) > worst)
 		worst = rc;
-	if ((rc = save_batch(failed, &nfailed, VM_RUNNING)) > worst)
-		worst = rc;
-	for (size_t i = 0; i < nok; i++) {
-		if (!lia_quiet && !a->json)
-			printf("stopped VM '%s'\n", ok[i]->name);
-		record_close(ok[i]);
-	}
-	for (size_t i = 0; i < nfailed; i++)
-		record_close(failed[i]);
-	free(ok);
-	free(failed);
 	free(res);
 	free(rs);
 	return worst;
