@@ -68,7 +68,11 @@ int svc_vm_set(struct lia_ctx *ctx, const char *key, const char *value)
 		return -ENOENT;
 	if (core_key(key))
 		return core_error(c, -EPERM, "'%s' is the core's key of the VM record", key);
-	json_t *data = json_object_get(c->vm->root, "data");
+	json_t *data = json_object_get(c->vm->root, "data"), *old = json_object_get(data, key);
+	/* unchanged (a NULL for an absent key, the same text): no save, whose two fsyncs
+	 * were a sixth of a VM start */
+	if (value ? json_is_string(old) && !strcmp(json_string_value(old), value) : !old)
+		return 0;
 	if (value)
 		json_object_set_new(data, key, json_string(value));
 	else
@@ -84,7 +88,10 @@ int svc_vm_set_int(struct lia_ctx *ctx, const char *key, int64_t value)
 		return -ENOENT;
 	if (core_key(key))
 		return core_error(c, -EPERM, "'%s' is the core's key of the VM record", key);
-	json_object_set_new(json_object_get(c->vm->root, "data"), key, json_integer(value));
+	json_t *data = json_object_get(c->vm->root, "data"), *old = json_object_get(data, key);
+	if (json_is_integer(old) && json_integer_value(old) == value)
+		return 0; /* unchanged: no save */
+	json_object_set_new(data, key, json_integer(value));
 	c->vm->dirty = 1;
 	return 0;
 }

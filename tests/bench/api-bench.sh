@@ -1,9 +1,10 @@
 #!/bin/bash
 # tests/bench/api-bench.sh - lia-core serve against the same VMM as the others, in one run:
-#   1. start-to-running of one VM: POST /v1/vms/NAME/start versus `lia-core vm start` versus
+#   1. start-to-running of one VM: POST /v1/vms/NAME/start (from curl, and from a running
+#      client over a kept-alive connection) versus `lia-core vm start` versus
 #      the seed's way (firecracker + curl --unix-socket calls from a shell); medians, ratios
-#   2. N VMs (150) created and started by 8 concurrent API clients versus the seed's script
-#      run 8 at a time: VMs per second, ratio
+#   2. N VMs (150) created, then started by 8 concurrent API clients versus the seed's script
+#      run 8 at a time (it starts only): starts per second, ratio
 #   3. GET /v1/vms/NAME over one kept-alive connection: p50, p99
 #   4. 8 clients doing create/start/stop/destroy cycles for LOAD_S (60) seconds: failures,
 #      p50/p99 per operation, leftovers
@@ -53,6 +54,25 @@ for r in $(seq "$RUNS"); do
 	[ "$code" = 200 ] || { echo "API start: $code"; cat "$T/daemon.log" | tail -5; exit 1; }
 	curl -s -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"force":true}' --unix-socket "$API" http://lia/v1/vms/b1/stop
 done
+# the same start from a client that is already running and keeps its connection (as a
+# program driving the API would): the curl rows above also pay a curl process per call
+mapfile -t kept < <(python3 - "$API" "$RUNS" <<'PY'
+import http.client, json, socket, sys, time
+class C(http.client.HTTPConnection):
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX); self.sock.connect(sys.argv[1])
+c = C("lia")
+def call(path, body=None):
+    c.request("POST", path, body=json.dumps(body) if body is not None else None,
+              headers={"Content-Type": "application/json"} if body is not None else {})
+    r = c.getresponse(); r.read(); return r.status
+for _ in range(int(sys.argv[2])):
+    t0 = time.perf_counter(); st = call("/v1/vms/b1/start"); us = int((time.perf_counter() - t0) * 1e6)
+    print(us if st == 200 else "failed:%d" % st)
+    call("/v1/vms/b1/stop", {"force": True})
+PY
+)
+case "${kept[*]}" in *failed*|"") echo "API start (kept-alive client) failed: ${kept[*]}"; exit 1 ;; esac
 ROOT=$(vm_key b1 disk.root); DATA=$(vm_key b1 disk.data)
 seed_start() { # seed_start ID: the seed's way, as tests/bench/vm-bench.sh
 	local id=$1 sock=$T/seed.$1.api vs=$T/seed.$1.vsock
@@ -78,11 +98,16 @@ for r in $(seq "$RUNS"); do
 	t0=$(now_us); seed_start 1; seed+=($(( $(now_us) - t0 ))); seed_stop 1
 done
 c=$(printf '%s\n' "${cli[@]}" | median); a=$(printf '%s\n' "${api[@]}" | median); s=$(printf '%s\n' "${seed[@]}" | median)
+k=$(printf '%s\n' "${kept[@]}" | median)
 echo "one VM, start to running (us, median of $RUNS):"
 echo "  API POST start (curl)   ${api[*]}  median $a"
+echo "  API POST start (kept-alive client) ${kept[*]}  median $k"
 echo "  lia-core vm start       ${cli[*]}  median $c"
 echo "  seed curl script        ${seed[*]}  median $s"
-awk -v a="$a" -v c="$c" -v s="$s" 'BEGIN { printf "  ratio seed/API: %.2fx, CLI/API: %.2fx\n", s / a, c / a }'
+awk -v a="$a" -v c="$c" -v s="$s" -v k="$k" 'BEGIN { printf "  ratio seed/API: %.2fx, CLI/API: %.2fx, seed/API(kept-alive client): %.2fx\n", s / a, c / a, s / k }'
+. "$top_srcdir/tests/bench/lib-bench.sh"
+bench_row "one VM started through the API (curl)" "firecracker + curl script" "$((s / 1000))" "$((a / 1000))" ">=5x"
+bench_row "one VM started through the API (kept-alive)" "firecracker + curl script" "$((s / 1000))" "$((k / 1000))" ">=5x"
 
 # 3. GET p50 (b1 exists)
 python3 - "$API" <<'PY'
@@ -114,21 +139,24 @@ def call(c, m, p, body=None):
         r = c.getresponse(); d = r.read()
         if r.status != 503: return r.status, d
         time.sleep(0.02)
-def worker():
+def worker(todo, method, path, body, ok):
     c = C("lia")
     while True:
         with lock:
-            if not names: return
-            name = names.pop()
-        s1, d1 = call(c, "POST", "/v1/vms", {"name": name})
-        s2, d2 = call(c, "POST", "/v1/vms/%s/start" % name)
-        if (s1, s2) != (201, 200):
-            with lock: fails.append((name, s1, s2, d1[:100], d2[:100]))
-t0 = time.time()
-ts = [threading.Thread(target=worker) for _ in range(8)]
-[t.start() for t in ts]; [t.join() for t in ts]
-dt = time.time() - t0
-print("%d VMs created and started by 8 API clients in %.2f s: %.1f VMs/s (%d failed)" % (n, dt, n / dt, len(fails)))
+            if not todo: return
+            name = todo.pop()
+        st, d = call(c, method, path % name, body(name) if body else None)
+        if st != ok:
+            with lock: fails.append((method, name, st, d[:100]))
+def run(todo, *args):
+    t0 = time.time()
+    ts = [threading.Thread(target=worker, args=(todo,) + args) for _ in range(8)]
+    [t.start() for t in ts]; [t.join() for t in ts]
+    return time.time() - t0
+# created first, untimed for the ratio: the seed's script only starts (it reuses b1's disks)
+dc = run(list(names), "POST", "/v1/vms%.0s", lambda name: {"name": name}, 201)
+dt = run(list(names), "POST", "/v1/vms/%s/start", None, 200)
+print("%d VMs created by 8 API clients in %.2f s; started in %.2f s: %.1f VMs/s (%d failed)" % (n, dc, dt, n / dt, len(fails)))
 if fails: print("  first failure:", fails[0])
 open("/dev/shm/lia-api-bench.rate", "w").write("%f" % (n / dt))
 PY
@@ -141,6 +169,9 @@ for i in $(seq -w 1 "$N"); do seed_stop "$i"; done
 seed_rate=$(awk -v n="$N" -v us="$us" 'BEGIN { printf "%.1f", n / (us / 1e6) }')
 echo "$N VMs by the seed's script, 8 at a time: $(awk -v us="$us" 'BEGIN { printf "%.2f", us / 1e6 }') s: $seed_rate VMs/s"
 awk -v a="$api_rate" -v s="$seed_rate" 'BEGIN { printf "  ratio API/seed: %.2fx\n", a / s }'
+bench_row "$N VMs started by 8 API clients" "seed script, 8 at a time" \
+	"$(awk -v r="$seed_rate" -v n="$N" 'BEGIN { printf "%.0f", 1000 * n / r }')" \
+	"$(awk -v r="$api_rate" -v n="$N" 'BEGIN { printf "%.0f", 1000 * n / r }')" ">=25x"
 for n in $(ls "$S/vms" | sed -n 's/\.json$//p'); do
 	curl -s -o /dev/null -X DELETE --unix-socket "$API" "http://lia/v1/vms/$n?force=true"
 done

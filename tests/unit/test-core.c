@@ -17,6 +17,7 @@
 #include "app.h"
 #include "conf.h"
 #include "run.h"
+#include "services.h"
 #include "state.h"
 #include "util.h"
 
@@ -250,6 +251,42 @@ static void test_record_atomic(void **st)
 	free(sd);
 }
 
+/* a plugin's vm_set that changes nothing (NULL for an absent key, the same value) leaves
+ * the record clean: the core saves a dirty record after each hook, two fsyncs */
+static void test_vm_set_unchanged_stays_clean(void **st)
+{
+	struct state s;
+	char *sd = xasprintf("%s/state-set", tmpdir);
+	state_init(&s, sd);
+	json_t *f = json_pack("{s:i}", "vcpus", 2);
+	struct vm_record *r;
+	assert_int_equal(record_create(&s, "vm-s", f, &r), 0);
+	struct core_ctx c = { .vm = r };
+	r->dirty = 0;
+	assert_int_equal(svc_vm_set(&c.pub, "ready", NULL), 0);
+	assert_false(r->dirty);
+	assert_int_equal(svc_vm_set(&c.pub, "ready", "yes"), 0);
+	assert_true(r->dirty);
+	assert_int_equal(record_save(r), 0);
+	assert_int_equal(svc_vm_set(&c.pub, "ready", "yes"), 0);
+	assert_false(r->dirty);
+	assert_int_equal(svc_vm_set_int(&c.pub, "ready", 1), 0); /* a string before */
+	assert_true(r->dirty);
+	assert_int_equal(record_save(r), 0);
+	assert_int_equal(svc_vm_set_int(&c.pub, "ready", 1), 0);
+	assert_false(r->dirty);
+	assert_int_equal(svc_vm_set_int(&c.pub, "ready", 2), 0);
+	assert_true(r->dirty);
+	assert_int_equal(record_save(r), 0);
+	assert_int_equal(svc_vm_set(&c.pub, "ready", NULL), 0);
+	assert_true(r->dirty);
+	assert_null(json_object_get(json_object_get(r->root, "data"), "ready"));
+	record_close(r);
+	json_decref(f);
+	state_free(&s);
+	free(sd);
+}
+
 /* 8 processes append to one record under its VM lock: no update is lost */
 static void test_record_lock_serialises(void **st)
 {
@@ -372,6 +409,7 @@ int main(void)
 		cmocka_unit_test(test_conf_errors),
 		cmocka_unit_test(test_plan_order),
 		cmocka_unit_test(test_record_atomic),
+		cmocka_unit_test(test_vm_set_unchanged_stays_clean),
 		cmocka_unit_test(test_record_lock_serialises),
 		cmocka_unit_test(test_leases_distinct),
 		cmocka_unit_test(test_names),
