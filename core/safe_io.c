@@ -110,8 +110,37 @@ json_t *safe_load_json(const char *path, json_error_t *je, int *err)
 		snprintf(je->text, sizeof je->text, "not a regular file");
 		return NULL;
 	}
-	json_t *j = json_loadfd(fd, 0, je);
+	/* one read for the whole file: json_loadfd reads a byte per system call */
+	size_t cap = (size_t)st.st_size + 1, len = 0;
+	char *buf = xmalloc(cap);
+	for (;;) {
+		if (len == cap) { /* it grew since the fstat */
+			char *more = realloc(buf, cap * 2);
+			if (!more) {
+				e = ENOMEM;
+				break;
+			}
+			buf = more;
+			cap *= 2;
+		}
+		ssize_t n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			e = n < 0 ? errno : 0;
+			break;
+		}
+		len += (size_t)n;
+	}
 	close(fd);
+	if (e) {
+		free(buf);
+		*err = -e;
+		snprintf(je->text, sizeof je->text, "%s", strerror(e));
+		return NULL;
+	}
+	json_t *j = json_loadb(buf, len, 0, je);
+	free(buf);
 	if (!j)
 		*err = -EBADMSG;
 	return j;
