@@ -111,43 +111,6 @@ char *xasprintf(const char *fmt, ...)
 	return p;
 }
 
-int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
-{
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	int err = 0;
-	if (fd < 0) {
-		err = -errno;
-		free(tmp);
-		return err;
-	}
-	const char *p = data;
-	size_t left = len;
-	while (left > 0) {
-		ssize_t w = write(fd, p, left);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			break;
-		}
-		p += w;
-		left -= (size_t)w;
-	}
-	if (!err && fchmod(fd, mode) < 0)
-		err = -errno;
-	if (!err && fsync(fd) < 0)
-		err = -errno;
-	if (close(fd) < 0 && !err)
-		err = -errno;
-	if (!err && rename(tmp, path) < 0)
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	free(tmp);
-	return err;
-}
-
 int mkdir_p(const char *path, mode_t mode)
 {
 	struct stat st;

@@ -35,8 +35,6 @@ void *xcalloc(size_t n, size_t m);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* write data to path atomically: temp file in the same dir, fsync, rename. 0 or -errno */
-int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 /* mkdir -p with mode for the last component; 0, 1 when created, or -errno */
 int mkdir_p(const char *path, mode_t mode);
 /* monotonic milliseconds */
