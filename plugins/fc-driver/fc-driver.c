@@ -30,6 +30,7 @@
 #include "fc-jail.h"
 #include "vmm-gc.h"
 #include "vmm-proc.h"
+#include "vmm-record.h"
 #include "vmm-file.h"
 #include "install.h"
 
@@ -163,11 +164,8 @@ static int teardown(struct lia_ctx *ctx, struct fc_vm *v, int graceful, int repo
 		if (!gone && graceful && send_ctrl_alt_del(ctx, v->api))
 			gone = vmm_wait_exit(pid, start, (long)ctx->host->cfg_int(ctx, "stop_timeout") * 1000,
 					     &status);
-		if (!gone) {
-			if (vmm_kill(pid, start, SIGKILL) == 0)
-				killed = 1;
-			gone = vmm_wait_exit(pid, start, 5000, &status);
-		}
+		if (!gone)
+			gone = vmm_kill_reap(pid, start, &status, &killed);
 		if (!gone) {
 			/* e.g. stuck in D state: keep the ledger so gc retries */
 			if (report)
@@ -184,14 +182,7 @@ static int teardown(struct lia_ctx *ctx, struct fc_vm *v, int graceful, int repo
 			status = vmm_log_last_int(v->console, "exit_code=");
 		if (status < 0 && killed)
 			status = 128 + SIGKILL;
-		ctx->host->vm_set_int(ctx, "fc.exit_status", status);
-		char id[64];
-		snprintf(id, sizeof(id), "%d:%" PRIu64, (int)pid, start);
-		ctx->host->ledger_del(ctx, "pid", id);
-		ctx->host->vm_set(ctx, "fc.pid", NULL);
-		ctx->host->vm_set(ctx, "fc.pid_start", NULL);
-		ctx->host->log(ctx, LIA_LOG_INFO, "firecracker (pid %d) of VM '%s' ended, status %d",
-			       (int)pid, v->name, status);
+		vmm_forget_process(ctx, "fc", "firecracker", pid, start, status);
 	}
 	/* Firecracker never removes its sockets; a stale one makes the next start fail */
 	vmm_unlink_socket(v->api);
@@ -464,22 +455,9 @@ static int launch(struct lia_ctx *ctx, struct fc_vm *v, char *err, size_t errlen
 	if (r)
 		return -r;
 	/* record the process before anything else can fail: undo/gc find it from here */
-	uint64_t start = 0;
-	int z = 0;
-	vmm_starttime(pid, &start, &z);
-	char id[64];
-	snprintf(id, sizeof(id), "%d:%" PRIu64, (int)pid, start);
-	ctx->host->vm_set_int(ctx, "fc.pid", pid);
-	ctx->host->vm_set_int(ctx, "fc.pid_start", (int64_t)start);
+	uint64_t start;
 	ctx->host->vm_set(ctx, "fc.api_sock", v->api);
-	r = ctx->host->ledger_add(ctx, "pid", id);
-	if (r < 0) {
-		/* cannot persist it: do not leave an untracked VMM behind */
-		vmm_kill(pid, start, SIGKILL);
-		int st;
-		vmm_wait_exit(pid, start, 5000, &st);
-		ctx->host->vm_set(ctx, "fc.pid", NULL);
-		ctx->host->vm_set(ctx, "fc.pid_start", NULL);
+	if ((r = vmm_record_process(ctx, "fc", pid, &start)) < 0) {
 		say(err, errlen, "cannot record firecracker's pid in the VM record");
 		return r;
 	}

@@ -24,6 +24,7 @@ plugins_fc_driver_fc_driver_la_SOURCES = \
 	plugins/fc-driver/fc-api.c plugins/fc-driver/fc-api.h \
 	plugins/common/vmm-proc.c plugins/common/vmm-proc.h \
 	plugins/common/vmm-gc.c plugins/common/vmm-gc.h \
+	plugins/common/vmm-record.c plugins/common/vmm-record.h \
 	plugins/fc-driver/fc-jail.c plugins/fc-driver/fc-jail.h \
 	plugins/common/vmm-file.c plugins/common/vmm-file.h \
 	plugins/fc-driver/install.c plugins/fc-driver/install.h

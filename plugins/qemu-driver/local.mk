@@ -15,6 +15,7 @@ plugins_qemu_driver_qemu_driver_la_SOURCES = \
 	plugins/qemu-driver/qmp.c plugins/qemu-driver/qmp.h \
 	plugins/common/vmm-proc.c plugins/common/vmm-proc.h \
 	plugins/common/vmm-gc.c plugins/common/vmm-gc.h \
+	plugins/common/vmm-record.c plugins/common/vmm-record.h \
 	plugins/common/vmm-file.c plugins/common/vmm-file.h \
 	plugins/common/bootargs.c plugins/common/bootargs.h
 plugins_qemu_driver_qemu_driver_la_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/plugins/common $(JANSSON_CFLAGS)

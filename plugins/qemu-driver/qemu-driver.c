@@ -31,6 +31,7 @@
 #include "vmm-file.h"
 #include "vmm-gc.h"
 #include "vmm-proc.h"
+#include "vmm-record.h"
 #include "qemu-argv.h"
 #include "qmp.h"
 
@@ -180,15 +181,11 @@ static int teardown(struct lia_ctx *ctx, struct qvm *v, int graceful, int report
 					       "system_powerdown failed (%s); killing QEMU", err);
 			if (!gone)
 				ctx->host->log(ctx, LIA_LOG_WARN,
-					       "VM '%s' did not power off within %" PRId64
-					       " s; killing QEMU.",
+					       "VM '%s' did not power off within %" PRId64 " s; killing QEMU",
 					       v->name, ctx->host->cfg_int(ctx, "stop_timeout"));
 		}
-		if (!gone) {
-			if (vmm_kill(pid, start, SIGKILL) == 0)
-				killed = 1;
-			gone = vmm_wait_exit(pid, start, 5000, &status);
-		}
+		if (!gone)
+			gone = vmm_kill_reap(pid, start, &status, &killed);
 		if (!gone) {
 			if (report)
 				return ctx->host->error(ctx, -EBUSY,
@@ -200,14 +197,7 @@ static int teardown(struct lia_ctx *ctx, struct qvm *v, int graceful, int report
 		/* not our child (another lia-core started it): a clean power-off is 0 */
 		if (status < 0)
 			status = killed ? 128 + SIGKILL : 0;
-		ctx->host->vm_set_int(ctx, "qemu.exit_status", status);
-		char id[64];
-		snprintf(id, sizeof(id), "%d:%" PRIu64, (int)pid, start);
-		ctx->host->ledger_del(ctx, "pid", id);
-		ctx->host->vm_set(ctx, "qemu.pid", NULL);
-		ctx->host->vm_set(ctx, "qemu.pid_start", NULL);
-		ctx->host->log(ctx, LIA_LOG_INFO, "QEMU (pid %d) of VM '%s' ended, status %d", (int)pid,
-			       v->name, status);
+		vmm_forget_process(ctx, "qemu", "QEMU", pid, start, status);
 	}
 	vmm_unlink_socket(v->qmp);
 	ctx->host->ledger_del(ctx, "socket", v->qmp);
@@ -367,22 +357,10 @@ static int launch(struct lia_ctx *ctx, struct qvm *v, struct plan *p, char *err,
 	if (r)
 		return -r;
 	/* record the process before anything else can fail: undo and gc find it there */
-	uint64_t start = 0;
-	int z = 0;
-	vmm_starttime(pid, &start, &z);
-	char id[64];
-	snprintf(id, sizeof(id), "%d:%" PRIu64, (int)pid, start);
-	ctx->host->vm_set_int(ctx, "qemu.pid", pid);
-	ctx->host->vm_set_int(ctx, "qemu.pid_start", (int64_t)start);
+	uint64_t start;
 	ctx->host->vm_set(ctx, "qemu.qmp", v->qmp);
 	ctx->host->vm_set(ctx, "qemu.accel", p->spec.kvm ? "kvm" : "tcg");
-	r = ctx->host->ledger_add(ctx, "pid", id);
-	if (r < 0) {
-		int st;
-		vmm_kill(pid, start, SIGKILL);
-		vmm_wait_exit(pid, start, 5000, &st);
-		ctx->host->vm_set(ctx, "qemu.pid", NULL);
-		ctx->host->vm_set(ctx, "qemu.pid_start", NULL);
+	if ((r = vmm_record_process(ctx, "qemu", pid, &start)) < 0) {
 		say(err, errlen, "cannot record QEMU's pid in the VM record");
 		return r;
 	}
