@@ -44,18 +44,17 @@ struct stamp {
 	long long ms, mns, cs, cns, size;
 };
 
-/* an entry: its line as in the file (newline included) and what every command needs */
+/* an entry: its line as in the file (newline included), nothing else read from it */
 struct ent {
-	const char *line; /* in the map, or in own */
-	char *own;
+	const char *line;        /* in the map, or malloc'd (own) */
 	struct sidx_entry *full; /* parsed by sidx_at */
-	unsigned long long ino;
 	uint32_t len;
-	uint8_t live, corrupt;
+	uint8_t live, corrupt, own;
 };
 
 struct lease_cache {
 	char *kind; /* encoded "lease:KIND" */
+	size_t klen;
 	uint64_t *vals;
 	size_t *owner; /* the entry holding each value */
 	size_t n, cap;
@@ -72,7 +71,10 @@ struct state_index {
 	int loaded;   /* the entries were checked against the records in this process */
 	int depth;    /* sidx_change_begin nesting */
 	int current;  /* set by the outer sidx_change_begin: the file was current before */
-	struct lease_cache cache[8];
+	struct lease_cache cache[16];
+	int cached;                 /* the caches hold every lease of every entry */
+	struct lease_cache scratch; /* one kind, when there are too many kinds for cache[] */
+	const char *scratch_kind;
 	struct stamp file, dir; /* the index file and vms/ as this process last saw them */
 };
 
@@ -189,24 +191,44 @@ static int line_head(const char *line, size_t len, struct tok *name, long long s
 	return 0;
 }
 
-/* the ledger of an entry line: calls fn for each (kind, id) pair; -1 when the line is not
- * one ("!" lines have none) */
+/* the text token at p (after its ':'), up to the next space before end */
+static const char *text_tok(const char *p, const char *end, struct tok *t)
+{
+	if (p >= end || *p != ':')
+		return NULL;
+	t->p = ++p;
+	while (p < end && *p != ' ')
+		p++;
+	t->n = (size_t)(p - t->p);
+	return p + 1;
+}
+
+/* The ledger of an entry line: fn for each (kind, id) pair until it returns non-zero; -1
+ * when the line is not one ("!" lines have none).  Every command reads the ledgers of
+ * all entries: byte loops, the tokens are short. */
 static int line_ledger(const char *line, size_t len, int (*fn)(void *arg, struct tok kind, struct tok id),
 		       void *arg)
 {
-	struct tok name, t, k, v;
-	long long st[4], nled;
-	const char *cur, *end;
-	if (line_head(line, len, &name, st, &cur, &end) < 0)
-		return -1;
+	const char *p = line, *end = line + len - 10;
 	if (line[0] == '!')
 		return 0;
-	if (!next_tok(&cur, end, &t) || !next_tok(&cur, end, &t) || tok_num(t, &nled) || nled < 0)
+	if (line[0] != '+')
 		return -1;
-	for (long long i = 0; i < nled; i++) {
-		if (!next_tok(&cur, end, &k) || !next_tok(&cur, end, &v) || k.p[0] != ':' || v.p[0] != ':')
+	for (int k = 0; k < 7; k++) { /* op, name, 4 numbers, state */
+		while (p < end && *p != ' ')
+			p++;
+		p++;
+	}
+	unsigned long nled = 0;
+	for (; p < end && *p >= '0' && *p <= '9' && nled < 100000; p++)
+		nled = nled * 10 + (unsigned long)(*p - '0');
+	if (p >= end || *p != ' ')
+		return -1;
+	p++;
+	for (unsigned long i = 0; i < nled; i++) {
+		struct tok k, v;
+		if (!(p = text_tok(p, end, &k)) || !(p = text_tok(p, end, &v)))
 			return -1;
-		k.p++, k.n--, v.p++, v.n--;
 		if (fn(arg, k, v))
 			break;
 	}
@@ -386,16 +408,29 @@ static void free_full(struct sidx_entry *f)
 static void ent_clear(struct ent *e)
 {
 	free_full(e->full);
-	free(e->own);
+	if (e->own)
+		free((char *)e->line);
 	memset(e, 0, sizeof(*e));
 }
 
 static const char *ent_name(const struct ent *e, size_t *n)
 {
-	const char *p = e->line + 3; /* after "+ :" */
-	const char *sp = memchr(p, ' ', e->len - 3);
-	*n = (size_t)(sp - p);
+	const char *p = e->line + 3, *q = p; /* after "+ :" */
+	while (*q != ' ')
+		q++;
+	*n = (size_t)(q - p);
 	return p;
+}
+
+static void caches_clear(struct state_index *x)
+{
+	for (size_t i = 0; i < sizeof(x->cache) / sizeof(x->cache[0]); i++) {
+		free(x->cache[i].kind);
+		free(x->cache[i].vals);
+		free(x->cache[i].owner);
+	}
+	memset(x->cache, 0, sizeof(x->cache));
+	x->cached = 0;
 }
 
 static void rehash_for(struct state_index *x, size_t want)
@@ -435,10 +470,8 @@ static size_t lookup(struct state_index *x, const char *name, size_t n)
 	return NONE;
 }
 
-/* the lease caches follow a change of entry i (removed, or a new line) */
-static int cache_add(void *arg, struct tok kind, struct tok id);
 struct cache_fill {
-	struct lease_cache *c;
+	struct state_index *x;
 	size_t owner;
 };
 
@@ -464,17 +497,53 @@ static uint64_t lease_value(struct tok t)
 	return v;
 }
 
+#define NCACHE (sizeof(((struct state_index *)0)->cache) / sizeof(((struct state_index *)0)->cache[0]))
+
+/* every lease pair goes to the cache of its kind (made on first sight); too many kinds:
+ * the caches are dropped and sidx_leases reads the lines again */
 static int cache_add(void *arg, struct tok kind, struct tok id)
 {
 	struct cache_fill *f = arg;
-	if (kind.n == strlen(f->c->kind) && memcmp(kind.p, f->c->kind, kind.n) == 0)
-		cache_push(f->c, lease_value(id), f->owner);
+	struct state_index *x = f->x;
+	if (!x->cached || kind.n < 7 || memcmp(kind.p, "lease:", 6) != 0)
+		return 0;
+	size_t k;
+	for (k = 0; k < NCACHE && x->cache[k].kind; k++)
+		if (x->cache[k].klen == kind.n && memcmp(x->cache[k].kind, kind.p, kind.n) == 0)
+			break;
+	if (k == NCACHE) {
+		caches_clear(x);
+		return 1;
+	}
+	if (!x->cache[k].kind) {
+		x->cache[k].kind = strndup(kind.p, kind.n);
+		x->cache[k].klen = kind.n;
+	}
+	cache_push(&x->cache[k], lease_value(id), f->owner);
 	return 0;
 }
 
+static int scratch_add(void *arg, struct tok kind, struct tok id)
+{
+	struct cache_fill *f = arg;
+	const char *k = f->x->scratch_kind;
+	if (kind.n == strlen(k) && memcmp(kind.p, k, kind.n) == 0)
+		cache_push(&f->x->scratch, lease_value(id), f->owner);
+	return 0;
+}
+
+static void caches_fill(struct state_index *x, size_t i)
+{
+	if (x->cached && x->e[i].live && !x->e[i].corrupt) {
+		struct cache_fill f = { x, i };
+		line_ledger(x->e[i].line, x->e[i].len, cache_add, &f);
+	}
+}
+
+/* the lease caches follow a change of entry i (removed, or a new line) */
 static void caches_follow(struct state_index *x, size_t i)
 {
-	for (size_t k = 0; k < sizeof(x->cache) / sizeof(x->cache[0]) && x->cache[k].kind; k++) {
+	for (size_t k = 0; k < NCACHE && x->cache[k].kind; k++) {
 		struct lease_cache *c = &x->cache[k];
 		size_t w = 0;
 		for (size_t j = 0; j < c->n; j++)
@@ -483,21 +552,8 @@ static void caches_follow(struct state_index *x, size_t i)
 				c->owner[w++] = c->owner[j];
 			}
 		c->n = w;
-		if (x->e[i].live && !x->e[i].corrupt) {
-			struct cache_fill f = { c, i };
-			line_ledger(x->e[i].line, x->e[i].len, cache_add, &f);
-		}
 	}
-}
-
-static void caches_clear(struct state_index *x)
-{
-	for (size_t i = 0; i < sizeof(x->cache) / sizeof(x->cache[0]); i++) {
-		free(x->cache[i].kind);
-		free(x->cache[i].vals);
-		free(x->cache[i].owner);
-	}
-	memset(x->cache, 0, sizeof(x->cache));
+	caches_fill(x, i);
 }
 
 /* Apply one line (LEN bytes, its newline included, its check verified): an entry set,
@@ -506,18 +562,18 @@ static void caches_clear(struct state_index *x)
  * when it is no entry line ("=" lines are the caller's). */
 static int apply_line(struct state_index *x, const char *line, size_t len, char *own, int follow)
 {
-	struct tok name;
-	long long st[4];
-	const char *cur, *end;
-	int removed = len > 13 && line[0] == '-' && line[1] == ' ' && line[2] == ':';
-	if (removed) {
-		name.p = line + 3;
-		name.n = len - 13;
-		if (name.n == 0 || memchr(name.p, ' ', name.n) || memchr(name.p, '/', name.n))
-			return -1;
-	} else if (line_head(line, len, &name, st, &cur, &end) < 0 || memchr(name.p, '/', name.n)) {
+	/* "+ :NAME ", "! :NAME " or "- :NAME CHECK\n": the rest is read when asked for */
+	if (len < 14 || line[1] != ' ' || line[2] != ':' ||
+	    (line[0] != '+' && line[0] != '!' && line[0] != '-'))
 		return -1;
-	}
+	int removed = line[0] == '-';
+	struct tok name = { line + 3, 0 };
+	const char *end = line + len - 10;
+	while (name.p + name.n < end && name.p[name.n] != ' ' && name.p[name.n] != '/')
+		name.n++;
+	if (name.n == 0 ||
+	    (removed ? name.p + name.n != end : name.p + name.n >= end || name.p[name.n] != ' '))
+		return -1;
 	size_t i = lookup(x, name.p, name.n);
 	if (removed) {
 		if (i != NONE) {
@@ -554,8 +610,7 @@ static int apply_line(struct state_index *x, const char *line, size_t len, char 
 	struct ent *e = &x->e[i];
 	e->line = line;
 	e->len = (uint32_t)len;
-	e->own = own;
-	e->ino = (unsigned long long)st[0];
+	e->own = own != NULL;
 	e->corrupt = line[0] == '!';
 	e->live = 1;
 	if (follow)
@@ -568,6 +623,8 @@ static void index_clear(struct state_index *x)
 	for (size_t i = 0; i < x->n; i++)
 		ent_clear(&x->e[i]);
 	caches_clear(x);
+	free(x->scratch.vals);
+	free(x->scratch.owner);
 	free(x->e);
 	free(x->slot);
 	if (x->map)
@@ -630,10 +687,13 @@ static int read_file(struct state *s, struct state_index *x, struct stamp *last,
 	const char *text = map;
 	if (len < m || memcmp(text, SIDX_MAGIC, m) != 0)
 		return 0;
-	/* one table for them all: a line is about 200 bytes */
-	x->cap = len / 128 + 64;
+	/* one table for them all */
+	size_t lines = 0;
+	for (const char *q = text; (q = memchr(q, '\n', (size_t)(text + len - q))); q++)
+		lines++;
+	x->cap = lines + 16;
 	x->e = xcalloc(x->cap, sizeof(*x->e));
-	rehash_for(x, len / 128 + 16);
+	rehash_for(x, lines);
 	x->lines = 1;
 	const char *line = text + m, *end = text + len, *nl;
 	while (line < end && (nl = memchr(line, '\n', (size_t)(end - line)))) {
@@ -714,16 +774,15 @@ static int check_dir(struct state *s, struct state_index *x, int all, struct buf
 		char *name = vm_name_valid(plain) ? plain : sidx_encode(plain);
 		size_t i = lookup(x, name, strlen(name));
 		struct stat st;
-		int same = i != NONE && x->e[i].ino == (unsigned long long)de->d_ino;
-		if (same && all) {
-			struct tok nm;
-			long long stv[4];
-			const char *cur, *end;
+		struct tok nm;
+		long long stv[4];
+		const char *cur, *end;
+		int same = i != NONE && line_head(x->e[i].line, x->e[i].len, &nm, stv, &cur, &end) == 0 &&
+			   stv[0] == (long long)de->d_ino;
+		if (same && all)
 			same = fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-			       line_head(x->e[i].line, x->e[i].len, &nm, stv, &cur, &end) == 0 &&
 			       stv[0] == (long long)st.st_ino && stv[1] == (long long)st.st_ctim.tv_sec &&
 			       stv[2] == (long long)st.st_ctim.tv_nsec && stv[3] == (long long)st.st_size;
-		}
 		if (i != NONE && i < n0)
 			seen[i] = 1;
 		if (same)
@@ -978,30 +1037,31 @@ size_t sidx_leases(struct state_index *x, const char *kind, const uint64_t **val
 {
 	char *plain = xasprintf("lease:%s", kind), *k = sidx_encode(plain);
 	free(plain);
-	size_t nc = sizeof(x->cache) / sizeof(x->cache[0]), i;
-	for (i = 0; i < nc && x->cache[i].kind; i++)
+	if (!x->cached) { /* one pass over the lines for every kind */
+		caches_clear(x);
+		x->cached = 1;
+		for (size_t j = 0; j < x->n && x->cached; j++)
+			caches_fill(x, j);
+	}
+	size_t i;
+	for (i = 0; x->cached && i < NCACHE && x->cache[i].kind; i++)
 		if (strcmp(x->cache[i].kind, k) == 0)
 			break;
-	struct lease_cache *c;
-	if (i < nc && x->cache[i].kind) {
+	struct lease_cache none = { 0 }, *c = &none;
+	if (x->cached && i < NCACHE && x->cache[i].kind) {
 		c = &x->cache[i];
-		free(k);
-	} else {
-		if (i == nc) /* full: reuse the first */
-			i = 0;
-		c = &x->cache[i];
-		free(c->kind);
-		c->kind = k;
+	} else if (!x->cached) { /* too many kinds: this one alone, read again */
+		c = &x->scratch;
 		c->n = 0;
-		for (size_t j = 0; j < x->n; j++) {
-			if (!x->e[j].live || x->e[j].corrupt)
-				continue;
-			struct cache_fill f = { c, j };
-			line_ledger(x->e[j].line, x->e[j].len, cache_add, &f);
-		}
+		x->scratch_kind = k;
+		for (size_t j = 0; j < x->n; j++)
+			if (x->e[j].live && !x->e[j].corrupt)
+				line_ledger(x->e[j].line, x->e[j].len, scratch_add,
+					    (void *)&(struct cache_fill){ x, j });
 	}
-	*vals = c->vals;
-	*owner = c->owner;
+	free(k);
+	*vals = c->n ? c->vals : NULL;
+	*owner = c->n ? c->owner : NULL;
 	return c->n;
 }
 
