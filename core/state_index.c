@@ -437,7 +437,7 @@ static void rehash_for(struct state_index *x, size_t want)
 {
 	free(x->slot);
 	x->nslot = 64;
-	while (x->nslot < want * 2 + 16)
+	while (x->nslot < want * 4 / 3 + 16)
 		x->nslot *= 2;
 	x->slot = xcalloc(x->nslot, sizeof(*x->slot));
 	for (size_t i = 0; i < x->n; i++) {
@@ -475,10 +475,10 @@ struct cache_fill {
 	size_t owner;
 };
 
-static void cache_push(struct lease_cache *c, uint64_t v, size_t owner)
+static void cache_push(struct lease_cache *c, uint64_t v, size_t owner, size_t hint)
 {
 	if (c->n == c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 64;
+		c->cap = c->cap ? c->cap * 2 : hint + 16; /* about one lease of a kind per entry */
 		c->vals = realloc(c->vals, c->cap * sizeof(*c->vals));
 		c->owner = realloc(c->owner, c->cap * sizeof(*c->owner));
 		if (!c->vals || !c->owner)
@@ -519,7 +519,7 @@ static int cache_add(void *arg, struct tok kind, struct tok id)
 		x->cache[k].kind = strndup(kind.p, kind.n);
 		x->cache[k].klen = kind.n;
 	}
-	cache_push(&x->cache[k], lease_value(id), f->owner);
+	cache_push(&x->cache[k], lease_value(id), f->owner, x->n);
 	return 0;
 }
 
@@ -528,7 +528,7 @@ static int scratch_add(void *arg, struct tok kind, struct tok id)
 	struct cache_fill *f = arg;
 	const char *k = f->x->scratch_kind;
 	if (kind.n == strlen(k) && memcmp(kind.p, k, kind.n) == 0)
-		cache_push(&f->x->scratch, lease_value(id), f->owner);
+		cache_push(&f->x->scratch, lease_value(id), f->owner, f->x->n);
 	return 0;
 }
 
@@ -593,7 +593,7 @@ static int apply_line(struct state_index *x, const char *line, size_t len, char 
 		}
 		i = x->n++;
 		memset(&x->e[i], 0, sizeof(x->e[i]));
-		if (!x->slot || x->n * 2 + 16 > x->nslot) {
+		if (!x->slot || x->n * 4 / 3 + 16 > x->nslot) {
 			x->e[i].live = 1; /* rehash_for reads its name */
 			x->e[i].line = line;
 			x->e[i].len = (uint32_t)len;
@@ -915,7 +915,12 @@ static int load(struct state *s, struct state_index *x, int all)
 		}
 	}
 	/* a failed write only costs the next process a check */
-	if (!valid || (all && x->lines > 2 * x->n + 64) || x->lines > 8 * x->n + 256) {
+	/* compaction: by the commands that read everything anyway, while the file stays near
+	 * its size (a create maps it all); by any command when it is far beyond */
+	size_t live = 0;
+	for (size_t i = 0; i < x->n; i++)
+		live += x->e[i].live;
+	if (!valid || (all && x->lines > live + live / 4 + 64) || x->lines > 4 * live + 256) {
 		if (write_whole(s, x) == 0)
 			append_stamp(s);
 	} else if (!fresh) {

@@ -20,7 +20,10 @@
  * rename by a writer that ignores the state lock in the same clock tick (a few ms) as a
  * lia-core's change is seen only by the next `vm list` or `gc`.
  * A record that does not parse is kept as "corrupt": it blocks every lease and owns every
- * ledger entry, as before.  All functions need the state lock held. */
+ * ledger entry, as before.  The file is mapped read-only and checked (stat) at every use:
+ * lia-core never writes it in place (appends, or a new file renamed over it); a hand that
+ * truncates it in place between that check and a use would fault the process.
+ * All functions need the state lock held. */
 #ifndef LIA_CORE_STATE_INDEX_H
 #define LIA_CORE_STATE_INDEX_H
 #include <jansson.h>
