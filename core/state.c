@@ -551,11 +551,8 @@ static int used_index(struct state *s, struct state_index *x, const char *self, 
 		}
 	}
 	const uint64_t *vals;
-	const size_t *owner;
-	size_t n = sidx_leases(x, kind, &vals, &owner), me = self ? sidx_find(x, self) : (size_t)-1;
+	size_t n = sidx_leases(x, kind, self, &vals);
 	for (size_t i = 0; i < n; i++) {
-		if (owner[i] == me)
-			continue;
 		if (*used_n == *used_cap) {
 			*used_cap *= 2;
 			*used = realloc(*used, *used_cap * sizeof(uint64_t));

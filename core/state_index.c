@@ -46,8 +46,7 @@ struct stamp {
 
 /* an entry: its line as in the file (newline included), nothing else read from it */
 struct ent {
-	const char *line;        /* in the map, or malloc'd (own) */
-	struct sidx_entry *full; /* parsed by sidx_at */
+	const char *line; /* in the map, or malloc'd (own) */
 	uint32_t len;
 	uint8_t live, corrupt, own;
 };
@@ -56,14 +55,14 @@ struct lease_cache {
 	char *kind; /* encoded "lease:KIND" */
 	size_t klen;
 	uint64_t *vals;
-	size_t *owner; /* the entry holding each value */
 	size_t n, cap;
 };
 
 struct state_index {
 	struct ent *e;
 	size_t n, cap;
-	uint32_t *slot; /* open addressing: entry index + 1, 0 empty */
+	struct sidx_entry **full; /* [cap]: the entries parsed by sidx_at (made on first use) */
+	uint32_t *slot;           /* open addressing: entry index + 1, 0 empty */
 	size_t nslot;
 	const char *map; /* the file as mapped: the lines of the entries read from it */
 	size_t maplen;
@@ -74,8 +73,7 @@ struct state_index {
 	struct lease_cache cache[16];
 	int cached;                 /* the caches hold every lease of every entry */
 	struct lease_cache scratch; /* one kind, when there are too many kinds for cache[] */
-	const char *scratch_kind;
-	struct stamp file, dir; /* the index file and vms/ as this process last saw them */
+	struct stamp file, dir;     /* the index file and vms/ as this process last saw them */
 };
 
 /* ---- small helpers */
@@ -405,9 +403,13 @@ static void free_full(struct sidx_entry *f)
 	free(f);
 }
 
-static void ent_clear(struct ent *e)
+static void ent_clear(struct state_index *x, size_t i)
 {
-	free_full(e->full);
+	struct ent *e = &x->e[i];
+	if (x->full) {
+		free_full(x->full[i]);
+		x->full[i] = NULL;
+	}
 	if (e->own)
 		free((char *)e->line);
 	memset(e, 0, sizeof(*e));
@@ -427,7 +429,6 @@ static void caches_clear(struct state_index *x)
 	for (size_t i = 0; i < sizeof(x->cache) / sizeof(x->cache[0]); i++) {
 		free(x->cache[i].kind);
 		free(x->cache[i].vals);
-		free(x->cache[i].owner);
 	}
 	memset(x->cache, 0, sizeof(x->cache));
 	x->cached = 0;
@@ -470,22 +471,37 @@ static size_t lookup(struct state_index *x, const char *name, size_t n)
 	return NONE;
 }
 
-struct cache_fill {
+/* The lease caches: for each kind, the values every entry holds (a multiset, in no
+ * order).  A change of an entry takes its old line's values out and puts its new line's
+ * in; no owner is kept (fresh memory is what costs). */
+struct cache_op {
 	struct state_index *x;
-	size_t owner;
+	int del;          /* take the values out instead */
+	const char *only; /* the scratch: this kind alone */
+	struct lease_cache *c;
 };
 
-static void cache_push(struct lease_cache *c, uint64_t v, size_t owner, size_t hint)
+static void cache_push(struct lease_cache *c, uint64_t v, size_t hint)
 {
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : hint + 16; /* about one lease of a kind per entry */
 		c->vals = realloc(c->vals, c->cap * sizeof(*c->vals));
-		c->owner = realloc(c->owner, c->cap * sizeof(*c->owner));
-		if (!c->vals || !c->owner)
+		if (!c->vals)
 			abort();
 	}
-	c->vals[c->n] = v;
-	c->owner[c->n++] = owner;
+	c->vals[c->n++] = v;
+}
+
+/* move one occurrence of v to the end of vals[0, *m) and shorten it: 1 when there was one */
+static int cache_out(uint64_t *vals, size_t *m, uint64_t v)
+{
+	for (size_t j = *m; j-- > 0;)
+		if (vals[j] == v) {
+			vals[j] = vals[*m - 1];
+			vals[--*m] = v;
+			return 1;
+		}
+	return 0;
 }
 
 /* a lease value as the ledger holds it: decimal digits */
@@ -499,18 +515,28 @@ static uint64_t lease_value(struct tok t)
 
 #define NCACHE (sizeof(((struct state_index *)0)->cache) / sizeof(((struct state_index *)0)->cache[0]))
 
-/* every lease pair goes to the cache of its kind (made on first sight); too many kinds:
- * the caches are dropped and sidx_leases reads the lines again */
-static int cache_add(void *arg, struct tok kind, struct tok id)
+/* a lease pair of a line to (or out of) the cache of its kind, made on first sight; too
+ * many kinds: the caches are dropped and sidx_leases reads the lines for one kind */
+static int cache_pair(void *arg, struct tok kind, struct tok id)
 {
-	struct cache_fill *f = arg;
-	struct state_index *x = f->x;
+	struct cache_op *op = arg;
+	struct state_index *x = op->x;
+	if (op->only) {
+		if (kind.n == strlen(op->only) && memcmp(kind.p, op->only, kind.n) == 0)
+			cache_push(op->c, lease_value(id), x->n);
+		return 0;
+	}
 	if (!x->cached || kind.n < 7 || memcmp(kind.p, "lease:", 6) != 0)
 		return 0;
 	size_t k;
 	for (k = 0; k < NCACHE && x->cache[k].kind; k++)
 		if (x->cache[k].klen == kind.n && memcmp(x->cache[k].kind, kind.p, kind.n) == 0)
 			break;
+	if (op->del) {
+		if (k < NCACHE && x->cache[k].kind)
+			cache_out(x->cache[k].vals, &x->cache[k].n, lease_value(id));
+		return 0;
+	}
 	if (k == NCACHE) {
 		caches_clear(x);
 		return 1;
@@ -519,41 +545,17 @@ static int cache_add(void *arg, struct tok kind, struct tok id)
 		x->cache[k].kind = strndup(kind.p, kind.n);
 		x->cache[k].klen = kind.n;
 	}
-	cache_push(&x->cache[k], lease_value(id), f->owner, x->n);
+	cache_push(&x->cache[k], lease_value(id), x->n);
 	return 0;
 }
 
-static int scratch_add(void *arg, struct tok kind, struct tok id)
-{
-	struct cache_fill *f = arg;
-	const char *k = f->x->scratch_kind;
-	if (kind.n == strlen(k) && memcmp(kind.p, k, kind.n) == 0)
-		cache_push(&f->x->scratch, lease_value(id), f->owner, f->x->n);
-	return 0;
-}
-
-static void caches_fill(struct state_index *x, size_t i)
+/* entry i's leases into the caches (del: out of them) */
+static void caches_entry(struct state_index *x, size_t i, int del)
 {
 	if (x->cached && x->e[i].live && !x->e[i].corrupt) {
-		struct cache_fill f = { x, i };
-		line_ledger(x->e[i].line, x->e[i].len, cache_add, &f);
+		struct cache_op op = { x, del, NULL, NULL };
+		line_ledger(x->e[i].line, x->e[i].len, cache_pair, &op);
 	}
-}
-
-/* the lease caches follow a change of entry i (removed, or a new line) */
-static void caches_follow(struct state_index *x, size_t i)
-{
-	for (size_t k = 0; k < NCACHE && x->cache[k].kind; k++) {
-		struct lease_cache *c = &x->cache[k];
-		size_t w = 0;
-		for (size_t j = 0; j < c->n; j++)
-			if (c->owner[j] != i) {
-				c->vals[w] = c->vals[j];
-				c->owner[w++] = c->owner[j];
-			}
-		c->n = w;
-	}
-	caches_fill(x, i);
 }
 
 /* Apply one line (LEN bytes, its newline included, its check verified): an entry set,
@@ -577,19 +579,26 @@ static int apply_line(struct state_index *x, const char *line, size_t len, char 
 	size_t i = lookup(x, name.p, name.n);
 	if (removed) {
 		if (i != NONE) {
-			ent_clear(&x->e[i]);
 			if (follow)
-				caches_follow(x, i);
+				caches_entry(x, i, 1);
+			ent_clear(x, i);
 		}
 		free(own);
 		return 0;
 	}
 	if (i == NONE) {
 		if (x->n == x->cap) {
+			size_t old = x->cap;
 			x->cap = x->cap ? x->cap * 2 : 64;
 			x->e = realloc(x->e, x->cap * sizeof(*x->e));
 			if (!x->e)
 				abort();
+			if (x->full) {
+				x->full = realloc(x->full, x->cap * sizeof(*x->full));
+				if (!x->full)
+					abort();
+				memset(x->full + old, 0, (x->cap - old) * sizeof(*x->full));
+			}
 		}
 		i = x->n++;
 		memset(&x->e[i], 0, sizeof(x->e[i]));
@@ -605,7 +614,9 @@ static int apply_line(struct state_index *x, const char *line, size_t len, char 
 			x->slot[h] = (uint32_t)(i + 1);
 		}
 	} else {
-		ent_clear(&x->e[i]); /* its slot stays: the name is the same */
+		if (follow)
+			caches_entry(x, i, 1);
+		ent_clear(x, i); /* its slot stays: the name is the same */
 	}
 	struct ent *e = &x->e[i];
 	e->line = line;
@@ -614,17 +625,17 @@ static int apply_line(struct state_index *x, const char *line, size_t len, char 
 	e->corrupt = line[0] == '!';
 	e->live = 1;
 	if (follow)
-		caches_follow(x, i);
+		caches_entry(x, i, 0);
 	return 0;
 }
 
 static void index_clear(struct state_index *x)
 {
 	for (size_t i = 0; i < x->n; i++)
-		ent_clear(&x->e[i]);
+		ent_clear(x, i);
 	caches_clear(x);
+	free(x->full);
 	free(x->scratch.vals);
-	free(x->scratch.owner);
 	free(x->e);
 	free(x->slot);
 	if (x->map)
@@ -1020,14 +1031,17 @@ struct sidx_entry *sidx_at(struct state_index *x, size_t i)
 {
 	if (i >= x->n || !x->e[i].live)
 		return NULL;
-	if (!x->e[i].full)
-		x->e[i].full = parse_full(x->e[i].line, x->e[i].len);
-	return x->e[i].full;
+	if (!x->full)
+		x->full = xcalloc(x->cap, sizeof(*x->full));
+	if (!x->full[i])
+		x->full[i] = parse_full(x->e[i].line, x->e[i].len);
+	return x->full[i];
 }
 
 int sidx_corrupt_at(struct state_index *x, size_t i)
 {
-	return i < x->n && x->e[i].live && (x->e[i].corrupt || (x->e[i].full && x->e[i].full->corrupt));
+	return i < x->n && x->e[i].live &&
+	       (x->e[i].corrupt || (x->full && x->full[i] && x->full[i]->corrupt));
 }
 
 size_t sidx_find(struct state_index *x, const char *name)
@@ -1038,7 +1052,7 @@ size_t sidx_find(struct state_index *x, const char *name)
 	return i;
 }
 
-size_t sidx_leases(struct state_index *x, const char *kind, const uint64_t **vals, const size_t **owner)
+size_t sidx_leases(struct state_index *x, const char *kind, const char *self, const uint64_t **vals)
 {
 	char *plain = xasprintf("lease:%s", kind), *k = sidx_encode(plain);
 	free(plain);
@@ -1046,9 +1060,9 @@ size_t sidx_leases(struct state_index *x, const char *kind, const uint64_t **val
 		caches_clear(x);
 		x->cached = 1;
 		for (size_t j = 0; j < x->n && x->cached; j++)
-			caches_fill(x, j);
+			caches_entry(x, j, 0);
 	}
-	size_t i;
+	size_t i, me = self ? sidx_find(x, self) : NONE;
 	for (i = 0; x->cached && i < NCACHE && x->cache[i].kind; i++)
 		if (strcmp(x->cache[i].kind, k) == 0)
 			break;
@@ -1058,16 +1072,24 @@ size_t sidx_leases(struct state_index *x, const char *kind, const uint64_t **val
 	} else if (!x->cached) { /* too many kinds: this one alone, read again */
 		c = &x->scratch;
 		c->n = 0;
-		x->scratch_kind = k;
+		struct cache_op op = { x, 0, k, c };
 		for (size_t j = 0; j < x->n; j++)
 			if (x->e[j].live && !x->e[j].corrupt)
-				line_ledger(x->e[j].line, x->e[j].len, scratch_add,
-					    (void *)&(struct cache_fill){ x, j });
+				line_ledger(x->e[j].line, x->e[j].len, cache_pair, &op);
+	}
+	/* self's own values go past the count (one occurrence each: another entry holding
+	 * the same value still counts) */
+	size_t m = c->n;
+	if (me != NONE && c->n && !x->e[me].corrupt) {
+		struct cache_op op = { x, 0, k, &(struct lease_cache){ 0 } };
+		line_ledger(x->e[me].line, x->e[me].len, cache_pair, &op);
+		for (size_t j = 0; j < op.c->n; j++)
+			cache_out(c->vals, &m, op.c->vals[j]);
+		free(op.c->vals);
 	}
 	free(k);
-	*vals = c->n ? c->vals : NULL;
-	*owner = c->n ? c->owner : NULL;
-	return c->n;
+	*vals = c->vals;
+	return m;
 }
 
 struct owned_q {

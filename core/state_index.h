@@ -64,9 +64,9 @@ size_t sidx_count(struct state_index *x);
 struct sidx_entry *sidx_at(struct state_index *x, size_t i);
 int sidx_corrupt_at(struct state_index *x, size_t i);      /* without parsing the entry */
 size_t sidx_find(struct state_index *x, const char *name); /* SIZE_MAX: none */
-/* the values of lease kind KIND (as lease_take names it) the entries hold, and for each
- * the entry (sidx_at) holding it; valid until the index changes */
-size_t sidx_leases(struct state_index *x, const char *kind, const uint64_t **vals, const size_t **owner);
+/* the values of lease kind KIND (as lease_take names it) the entries but SELF (may be
+ * NULL) hold, in no order; valid until the next call */
+size_t sidx_leases(struct state_index *x, const char *kind, const char *self, const uint64_t **vals);
 /* 1 when an entry holds the ledger entry KIND ID (plain strings) or is corrupt */
 int sidx_owned(struct state_index *x, const char *kind, const char *id);
 /* the entries in name order (live ones only); free the array with free() */
