@@ -521,9 +521,9 @@ static int cache_pair(void *arg, struct tok kind, struct tok id)
 {
 	struct cache_op *op = arg;
 	struct state_index *x = op->x;
-	if (op->only) {
+	if (op->only) { /* the scratch holds all entries' values, the other one entry's */
 		if (kind.n == strlen(op->only) && memcmp(kind.p, op->only, kind.n) == 0)
-			cache_push(op->c, lease_value(id), x->n);
+			cache_push(op->c, lease_value(id), op->c == &x->scratch ? x->n : 0);
 		return 0;
 	}
 	if (!x->cached || kind.n < 7 || memcmp(kind.p, "lease:", 6) != 0)
