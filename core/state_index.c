@@ -5,6 +5,12 @@
  *   ! NAME INO CTIME_S CTIME_NS SIZE CHECK                   (a record that does not parse)
  *   - NAME CHECK                                             (a record removed)
  *   = INO MTIME_S MTIME_NS CTIME_S CTIME_NS CHECK            (vms/ after the lines before)
+ * A file rewritten whole starts, after the first line, with its entries in two blocks:
+ *   @ HEADBYTES VIEWBYTES CHECK                              (the sizes of the two blocks)
+ *   h NAME INO NLED KIND ID ... CHECK                        (what every command reads)
+ *   v NAME CTIME_S CTIME_NS SIZE STATE VIEW CHECK            (what vm list and gc read)
+ * so that a create maps the whole file but touches only the heads ("!" lines are heads
+ * too); an entry whose "v" line is missing or damaged is read from its record again.
  * A later line for a name replaces the earlier one.  Text tokens start with ':' and have
  * bytes <= ' ', '%' and DEL as %XX.  CHECK is a hash (line_hash, 8 hex digits) of the line
  * before it: a line torn by a crash, and everything after it, is ignored (the last line is
@@ -48,7 +54,7 @@ struct stamp {
 struct ent {
 	const char *line; /* in the map, or malloc'd (own) */
 	uint32_t len;
-	uint8_t live, corrupt, own;
+	uint8_t live, corrupt, own, head; /* head: an "h" line, its "v" line not joined yet */
 };
 
 struct lease_cache {
@@ -66,6 +72,8 @@ struct state_index {
 	size_t nslot;
 	const char *map; /* the file as mapped: the lines of the entries read from it */
 	size_t maplen;
+	const char *views; /* the "v" block (vlen bytes), joined to the heads when needed */
+	size_t vlen;
 	size_t lines; /* lines in the file */
 	int loaded;   /* the entries were checked against the records in this process */
 	int depth;    /* sidx_change_begin nesting */
@@ -210,9 +218,9 @@ static int line_ledger(const char *line, size_t len, int (*fn)(void *arg, struct
 	const char *p = line, *end = line + len - 10;
 	if (line[0] == '!')
 		return 0;
-	if (line[0] != '+')
+	if (line[0] != '+' && line[0] != 'h')
 		return -1;
-	for (int k = 0; k < 7; k++) { /* op, name, 4 numbers, state */
+	for (int k = 0; k < (line[0] == 'h' ? 3 : 7); k++) { /* op, name, ino (, 3 numbers, state) */
 		while (p < end && *p != ' ')
 			p++;
 		p++;
@@ -392,6 +400,58 @@ static int parse_stamp(const char *line, size_t len, struct stamp *d)
 	return 0;
 }
 
+/* the inode an entry line ("+", "!" or "h") records; -1 when it does not read */
+static long long line_ino(const char *line, size_t len)
+{
+	const char *cur = line, *end = line + len - 10;
+	struct tok t;
+	long long v;
+	if (!next_tok(&cur, end, &t) || !next_tok(&cur, end, &t) || !next_tok(&cur, end, &t) ||
+	    tok_num(t, &v))
+		return -1;
+	return v;
+}
+
+/* the "+" line of a head ("h") and its view ("v"; NULL: none, the record's stamp and view
+ * unknown), malloc'd; NULL when they do not read or are not of one name */
+static char *join_line(const char *h, size_t hl, const char *v, size_t vl)
+{
+	const char *hc = h, *hend = h + hl - 10, *vc = v, *vend = v ? v + vl - 10 : NULL;
+	struct tok op, name, ino, vop, vname, t[5];
+	if (!next_tok(&hc, hend, &op) || !next_tok(&hc, hend, &name) || !next_tok(&hc, hend, &ino) ||
+	    hc > hend)
+		return NULL;
+	if (v) {
+		if (!next_tok(&vc, vend, &vop) || !next_tok(&vc, vend, &vname) || vname.n != name.n ||
+		    memcmp(vname.p, name.p, name.n) != 0)
+			return NULL;
+		for (int k = 0; k < 5; k++)
+			if (!next_tok(&vc, vend, &t[k]))
+				return NULL;
+		if (vc <= vend)
+			return NULL;
+	} else {
+		t[0] = t[1] = t[2] = (struct tok){ "0", 1 };
+		t[3] = (struct tok){ ":?", 2 };
+		t[4] = (struct tok){ ":{}", 3 };
+	}
+	struct buf b = { 0 };
+	put(&b, "+ ", 2);
+	put(&b, name.p, name.n);
+	put(&b, " ", 1);
+	put(&b, ino.p, ino.n);
+	for (int k = 0; k < 4; k++) { /* ctime s, ns, size, state */
+		put(&b, " ", 1);
+		put(&b, t[k].p, t[k].n);
+	}
+	put(&b, " ", 1);
+	put(&b, hc, (size_t)(hend - hc)); /* NLED KIND ID ... */
+	put(&b, " ", 1);
+	put(&b, t[4].p, t[4].n);
+	put_check(&b, 0);
+	return b.p;
+}
+
 /* ---- entries */
 
 static void free_full(struct sidx_entry *f)
@@ -558,6 +618,34 @@ static void caches_entry(struct state_index *x, size_t i, int del)
 	}
 }
 
+/* the "v" block joined to the heads it describes (vm list, gc, a rewrite): each such
+ * entry gets its whole "+" line; a "v" line that is damaged or of no head is skipped */
+static void join_views(struct state_index *x)
+{
+	const char *line = x->views, *end = x->views + x->vlen, *nl;
+	for (; line && line < end && (nl = memchr(line, '\n', (size_t)(end - line))); line = nl + 1) {
+		size_t n = (size_t)(nl - line) + 1, nn = 0;
+		if (!line_ok(line, n) || line[0] != 'v' || line[1] != ' ' || line[2] != ':')
+			continue;
+		while (line + 3 + nn < nl && line[3 + nn] != ' ')
+			nn++;
+		size_t i = lookup(x, line + 3, nn);
+		char *full = i != NONE && x->e[i].head ? join_line(x->e[i].line, x->e[i].len, line, n) : NULL;
+		if (!full)
+			continue;
+		if (x->full) { /* parsed from the head alone */
+			free_full(x->full[i]);
+			x->full[i] = NULL;
+		}
+		x->e[i].line = full; /* the same ledger: the lease caches stay */
+		x->e[i].len = (uint32_t)strlen(full);
+		x->e[i].own = 1;
+		x->e[i].head = 0;
+	}
+	x->views = NULL;
+	x->vlen = 0;
+}
+
 /* Apply one line (LEN bytes, its newline included, its check verified): an entry set,
  * replaced or removed.  OWN: the line's buffer, to free with the entry (NULL: in the
  * map).  FOLLOW: the lease caches follow (they are built after a whole read).  0, or -1
@@ -566,7 +654,7 @@ static int apply_line(struct state_index *x, const char *line, size_t len, char 
 {
 	/* "+ :NAME ", "! :NAME " or "- :NAME CHECK\n": the rest is read when asked for */
 	if (len < 14 || line[1] != ' ' || line[2] != ':' ||
-	    (line[0] != '+' && line[0] != '!' && line[0] != '-'))
+	    (line[0] != '+' && line[0] != '!' && line[0] != '-' && line[0] != 'h'))
 		return -1;
 	int removed = line[0] == '-';
 	struct tok name = { line + 3, 0 };
@@ -623,6 +711,7 @@ static int apply_line(struct state_index *x, const char *line, size_t len, char 
 	e->len = (uint32_t)len;
 	e->own = own != NULL;
 	e->corrupt = line[0] == '!';
+	e->head = line[0] == 'h';
 	e->live = 1;
 	if (follow)
 		caches_entry(x, i, 0);
@@ -707,6 +796,31 @@ static int read_file(struct state *s, struct state_index *x, struct stamp *last,
 	rehash_for(x, lines);
 	x->lines = 1;
 	const char *line = text + m, *end = text + len, *nl;
+	if (line < end && *line == '@') { /* rewritten whole: the heads, then the views */
+		nl = memchr(line, '\n', (size_t)(end - line));
+		size_t n = nl ? (size_t)(nl - line) + 1 : 0;
+		const char *cur = line, *tend = line + n - 10;
+		struct tok t;
+		long long hb, vb;
+		if (!nl || !line_ok(line, n) || !next_tok(&cur, tend, &t) || !next_tok(&cur, tend, &t) ||
+		    tok_num(t, &hb) || !next_tok(&cur, tend, &t) || tok_num(t, &vb) || hb < 0 || vb < 0 ||
+		    (size_t)hb + (size_t)vb > (size_t)(end - nl - 1))
+			return 1; /* nothing trusted: the directory is read */
+		const char *hend = nl + 1 + hb;
+		x->lines++;
+		for (line = nl + 1; line < hend && (nl = memchr(line, '\n', (size_t)(hend - line)));
+		     line = nl + 1) {
+			n = (size_t)(nl - line) + 1;
+			if (!line_ok(line, n) || line[0] == '-' || apply_line(x, line, n, NULL, 0) < 0)
+				return 1;
+			x->lines++;
+		}
+		if (line != hend)
+			return 1;
+		x->views = hend;
+		x->vlen = (size_t)vb;
+		line = hend + vb;
+	}
 	while (line < end && (nl = memchr(line, '\n', (size_t)(end - line)))) {
 		size_t n = (size_t)(nl - line) + 1;
 		if (!line_ok(line, n))
@@ -768,6 +882,8 @@ static int check_dir(struct state *s, struct state_index *x, int all, struct buf
 	DIR *d = opendir(s->vms);
 	if (!d)
 		return -errno;
+	if (all)
+		join_views(x); /* the stamps of the records are in the views */
 	int dfd = dirfd(d);
 	unsigned char *seen = xcalloc(x->n + 1, 1);
 	size_t n0 = x->n;
@@ -788,10 +904,11 @@ static int check_dir(struct state *s, struct state_index *x, int all, struct buf
 		struct tok nm;
 		long long stv[4];
 		const char *cur, *end;
-		int same = i != NONE && line_head(x->e[i].line, x->e[i].len, &nm, stv, &cur, &end) == 0 &&
-			   stv[0] == (long long)de->d_ino;
+		int same = i != NONE && line_ino(x->e[i].line, x->e[i].len) == (long long)de->d_ino;
 		if (same && all)
-			same = fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			same = !x->e[i].head &&
+			       line_head(x->e[i].line, x->e[i].len, &nm, stv, &cur, &end) == 0 &&
+			       fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 			       stv[0] == (long long)st.st_ino && stv[1] == (long long)st.st_ctim.tv_sec &&
 			       stv[2] == (long long)st.st_ctim.tv_nsec && stv[3] == (long long)st.st_size;
 		if (i != NONE && i < n0)
@@ -833,32 +950,72 @@ static int append_text(struct state *s, const char *p, size_t n)
 	return e;
 }
 
-/* write the whole index (temp file + rename), from the lines as they are: 0 or -errno */
+/* an entry's "+" line as a head and a view (split_entry); 0, or -1 when it does not read */
+static int split_entry(struct buf *heads, struct buf *views, const char *line, size_t len)
+{
+	const char *cur = line, *end = line + len - 10;
+	struct tok t[7]; /* op, name, ino, ctime s, ns, size, state */
+	for (int k = 0; k < 7; k++)
+		if (!next_tok(&cur, end, &t[k]))
+			return -1;
+	const char *led = cur, *view = end; /* NLED KIND ID ... before the last token */
+	while (view > led && view[-1] != ' ')
+		view--;
+	if (view <= led || *view != ':')
+		return -1;
+	size_t h0 = heads->n, v0 = views->n;
+	put(heads, "h ", 2);
+	put(heads, t[1].p, t[1].n);
+	put(heads, " ", 1);
+	put(heads, t[2].p, t[2].n);
+	put(heads, " ", 1);
+	put(heads, led, (size_t)(view - 1 - led));
+	put_check(heads, h0);
+	put(views, "v ", 2);
+	put(views, t[1].p, t[1].n);
+	for (int k = 3; k < 7; k++) {
+		put(views, " ", 1);
+		put(views, t[k].p, t[k].n);
+	}
+	put(views, " ", 1);
+	put(views, view, (size_t)(end - view));
+	put_check(views, v0);
+	return 0;
+}
+
+/* write the whole index (temp file + rename): the heads, then the views; 0 or -errno */
 static int write_whole(struct state *s, struct state_index *x)
 {
+	join_views(x);
+	struct buf heads = { 0 }, views = { 0 }, at = { 0 };
+	size_t lines = 2;
+	put(&heads, "", 0);
+	put(&views, "", 0);
+	for (size_t i = 0; i < x->n; i++) {
+		if (!x->e[i].live)
+			continue;
+		lines++;
+		/* a "!" line, a head whose view is lost: as they are */
+		if (x->e[i].line[0] != '+' || split_entry(&heads, &views, x->e[i].line, x->e[i].len) < 0)
+			put(&heads, x->e[i].line, x->e[i].len);
+	}
+	put(&at, "@", 1);
+	put_num(&at, (long long)heads.n);
+	put_num(&at, (long long)views.n);
+	put_check(&at, 0);
 	char *p = index_path(s), *tmp = xasprintf("%s/.index.tmp", s->vms);
 	unlink(tmp); /* exclusive: never written through a link or another name's inode */
 	int e = 0, fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		e = -errno;
-	struct iovec iov[256];
-	size_t k = 0, lines = 1;
-	iov[k++] = (struct iovec){ (void *)SIDX_MAGIC, strlen(SIDX_MAGIC) };
-	for (size_t i = 0; i <= x->n && !e; i++) {
-		if (i < x->n && x->e[i].live) {
-			iov[k++] = (struct iovec){ (void *)x->e[i].line, x->e[i].len };
-			lines++;
-		}
-		if (k == sizeof(iov) / sizeof(iov[0]) || (i == x->n && k)) {
-			size_t total = 0;
-			for (size_t j = 0; j < k; j++)
-				total += iov[j].iov_len;
-			ssize_t w = writev(fd, iov, (int)k);
-			if (w < 0 || (size_t)w != total) /* a short write to a regular file: full disk */
-				e = w < 0 ? -errno : -ENOSPC;
-			k = 0;
-		}
-	}
+	struct iovec iov[4] = { { (void *)SIDX_MAGIC, strlen(SIDX_MAGIC) },
+				{ at.p, at.n },
+				{ heads.p, heads.n },
+				{ views.p, views.n } };
+	size_t total = iov[0].iov_len + at.n + heads.n + views.n;
+	ssize_t w = e ? 0 : writev(fd, iov, 4);
+	if (!e && (w < 0 || (size_t)w != total)) /* a short write to a regular file: full disk */
+		e = w < 0 ? -errno : -ENOSPC;
 	if (fd >= 0 && close(fd) < 0 && !e)
 		e = -errno;
 	if (!e && rename(tmp, p) < 0)
@@ -867,6 +1024,9 @@ static int write_whole(struct state *s, struct state_index *x)
 		unlink(tmp);
 	else
 		x->lines = lines;
+	free(heads.p);
+	free(views.p);
+	free(at.p);
 	free(p);
 	free(tmp);
 	return e;
@@ -1031,10 +1191,17 @@ struct sidx_entry *sidx_at(struct state_index *x, size_t i)
 {
 	if (i >= x->n || !x->e[i].live)
 		return NULL;
+	if (x->e[i].head)
+		join_views(x);
 	if (!x->full)
 		x->full = xcalloc(x->cap, sizeof(*x->full));
-	if (!x->full[i])
+	if (!x->full[i] && x->e[i].head) { /* no view: what the head says, the rest unknown */
+		char *plus = join_line(x->e[i].line, x->e[i].len, NULL, 0);
+		x->full[i] = parse_full(plus ? plus : x->e[i].line, plus ? strlen(plus) : x->e[i].len);
+		free(plus);
+	} else if (!x->full[i]) {
 		x->full[i] = parse_full(x->e[i].line, x->e[i].len);
+	}
 	return x->full[i];
 }
 
