@@ -1087,11 +1087,12 @@ static int load(struct state *s, struct state_index *x, int all)
 	}
 	/* a failed write only costs the next process a check */
 	/* compaction: by the commands that read everything anyway, while the file stays near
-	 * its size (a create maps it all); by any command when it is far beyond */
+	 * its size (a create maps it all); by any command (one create in about live / 2 changes)
+	 * when it holds twice the lines it needs */
 	size_t live = 0;
 	for (size_t i = 0; i < x->n; i++)
 		live += x->e[i].live;
-	if (!valid || (all && x->lines > live + live / 4 + 64) || x->lines > 4 * live + 256) {
+	if (!valid || (all && x->lines > live + live / 4 + 64) || x->lines > 2 * live + 256) {
 		if (write_whole(s, x) == 0)
 			append_stamp(s);
 	} else if (!fresh) {
