@@ -778,7 +778,7 @@ static int read_file(struct state *s, struct state_index *x, struct stamp *last,
 	}
 	size_t len = (size_t)st.st_size, m = strlen(SIDX_MAGIC);
 	/* read-only: the lines are never written to, so no page is copied */
-	void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (map == MAP_FAILED)
 		return 0;
@@ -787,27 +787,42 @@ static int read_file(struct state *s, struct state_index *x, struct stamp *last,
 	const char *text = map;
 	if (len < m || memcmp(text, SIDX_MAGIC, m) != 0)
 		return 0;
-	/* one table for them all */
-	size_t lines = 0;
-	for (const char *q = text; (q = memchr(q, '\n', (size_t)(text + len - q))); q++)
-		lines++;
-	x->cap = lines + 16;
-	x->e = xcalloc(x->cap, sizeof(*x->e));
-	rehash_for(x, lines);
-	x->lines = 1;
-	const char *line = text + m, *end = text + len, *nl;
+	const char *line = text + m, *end = text + len, *nl, *hend = NULL;
+	long long hb = 0, vb = 0;
 	if (line < end && *line == '@') { /* rewritten whole: the heads, then the views */
 		nl = memchr(line, '\n', (size_t)(end - line));
 		size_t n = nl ? (size_t)(nl - line) + 1 : 0;
 		const char *cur = line, *tend = line + n - 10;
 		struct tok t;
-		long long hb, vb;
 		if (!nl || !line_ok(line, n) || !next_tok(&cur, tend, &t) || !next_tok(&cur, tend, &t) ||
 		    tok_num(t, &hb) || !next_tok(&cur, tend, &t) || tok_num(t, &vb) || hb < 0 || vb < 0 ||
 		    (size_t)hb + (size_t)vb > (size_t)(end - nl - 1))
 			return 1; /* nothing trusted: the directory is read */
-		const char *hend = nl + 1 + hb;
+		hend = nl + 1 + hb;
+	}
+	/* the pages of the heads and of the lines after the views, mapped in one call each
+	 * (the views are left to the commands that read them); one table for their lines */
+	const char *tail = hend ? hend + vb : line;
+	size_t lines = 0, pg = (size_t)sysconf(_SC_PAGESIZE);
+#ifdef MADV_POPULATE_READ
+	size_t tail_pg = (size_t)(tail - text) / pg * pg;
+	madvise(map, hend ? (size_t)(hend - text) : len, MADV_POPULATE_READ);
+	if (hend && tail_pg < len)
+		madvise((char *)map + tail_pg, len - tail_pg, MADV_POPULATE_READ);
+#endif
+	for (const char *q = line;
+	     q < (hend ? hend : end) && (q = memchr(q, '\n', (size_t)((hend ? hend : end) - q))); q++)
+		lines++;
+	for (const char *q = tail; hend && q < end && (q = memchr(q, '\n', (size_t)(end - q))); q++)
+		lines++;
+	x->cap = lines + 16;
+	x->e = xcalloc(x->cap, sizeof(*x->e));
+	rehash_for(x, lines);
+	x->lines = 1;
+	if (hend) {
+		size_t n;
 		x->lines++;
+		nl = memchr(line, '\n', (size_t)(end - line));
 		for (line = nl + 1; line < hend && (nl = memchr(line, '\n', (size_t)(hend - line)));
 		     line = nl + 1) {
 			n = (size_t)(nl - line) + 1;
@@ -819,7 +834,7 @@ static int read_file(struct state *s, struct state_index *x, struct stamp *last,
 			return 1;
 		x->views = hend;
 		x->vlen = (size_t)vb;
-		line = hend + vb;
+		line = tail;
 	}
 	while (line < end && (nl = memchr(line, '\n', (size_t)(end - line)))) {
 		size_t n = (size_t)(nl - line) + 1;
