@@ -8,6 +8,10 @@
 #include "run.h"
 #include "util.h"
 
+/* a hook ran since the last flush: only then is there work a flush() could finish (so a
+ * command's own flush and the one before close() make one call, not two) */
+static int flush_due;
+
 static const struct hook_override *override_for(const struct plugin_block *b, lia_phase_t ph)
 {
 	for (int i = 0; i < b->nhooks; i++)
@@ -160,6 +164,7 @@ static void report_step(struct app *a, struct step *s, const char *result, doubl
 static int call(struct app *a, struct step *s, const struct run_opts *o, lia_hook_fn fn, struct core_ctx *c)
 {
 	ctx_init(c, a, s->lp, o->pipeline, s->phase, o->vm);
+	flush_due |= !a->dry_run;
 	c->force = o->force;
 	int r = fn(&c->pub, s->lp->state);
 	if (o->vm && o->vm->dirty) { /* ledger changes were saved as they happened */
@@ -262,8 +267,9 @@ static void prepared_keep(const struct run_opts *o, size_t i)
 
 void plan_flush(struct app *a)
 {
-	if (!a->opened)
+	if (!a->opened || !flush_due)
 		return;
+	flush_due = 0;
 	for (size_t i = 0; i < a->nplugins; i++) {
 		struct loaded_plugin *lp = &a->plugins[i];
 		if (!lp->opened || !lp->desc->flush)

@@ -21,9 +21,9 @@ struct vm_record {
 	char *path;
 	json_t *root;
 	int lock_fd;
-	int dirty;        /* plugin data changed since the last save */
-	int ledger_dirty; /* a ledger entry removed since the last save (saved lazily) */
-	int hold_saves;   /* prepare(): ledger_add appends without a save (the core saves) */
+	int dirty;            /* plugin data changed since the last save */
+	int ledger_dirty;     /* a ledger entry removed since the last save (saved lazily) */
+	int hold_saves;       /* prepare(): ledger_add appends without a save (the core saves) */
 	json_t *saved_ledger; /* the ledger as last read or written */
 	struct state *st;
 	char *saved_state; /* the state on disk: a save that changes it appends an event */

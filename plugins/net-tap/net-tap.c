@@ -440,7 +440,7 @@ LIA_PLUGIN_DEFINE(net_tap) = {
 	.open = nt_open,
 	.close = nt_close,
 	.prepare = nt_prepare, /* net-up's TAP entry */
-	.flush = nt_flush, /* the TAPs net-down retired, in one group delete */
+	.flush = nt_flush,     /* the TAPs net-down retired, in one group delete */
 	/* the address pool's bounds, for the core's capacity report (free addresses) */
 	.facts = (const struct lia_fact[]){ { "lease.ip4.first", "pool_start" },
 					    { "lease.ip4.last", "pool_end" },
