@@ -167,7 +167,9 @@ static int call(struct app *a, struct step *s, const struct run_opts *o, lia_hoo
 	flush_due |= !a->dry_run;
 	c->force = o->force;
 	int r = fn(&c->pub, s->lp->state);
-	if (o->vm && o->vm->dirty) { /* ledger changes were saved as they happened */
+	/* values the hook set (a new ledger entry was saved when added; removed ones ride along
+	 * with this save or a later one) */
+	if (o->vm && o->vm->dirty) {
 		int e = record_save(o->vm);
 		if (e < 0 && r >= 0)
 			r = core_error(c, e, "cannot write VM record %s: %s", o->vm->path, strerror(-e));
