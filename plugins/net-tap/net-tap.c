@@ -48,7 +48,7 @@ static const struct lia_option options[] = {
 	  .type = LIA_OPT_INT,
 	  .default_value = "4243",
 	  LIA_RANGE(1, 2147483647),
-	  .help = "link group gc moves orphan TAPs into before deleting them in one message" },
+	  .help = "link group gc and net-down move TAPs into, to delete them in one message" },
 	{ 0 },
 };
 

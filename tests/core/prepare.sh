@@ -29,7 +29,9 @@ state_of() { jq -r .state "$T/state/vms/$1.json"; }
 # renames onto VM NAME's record (saves) made by lia-core ARGS...
 saves() {
 	local vm=$1; shift
-	strace -f -qq -e trace=rename,renameat,renameat2 -o "$T/strace" "$LIA_CORE" -c "$T/lia.conf" "$@" >/dev/null 2>&1
+	# (LeakSanitizer cannot run under ptrace)
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		strace -f -qq -e trace=rename,renameat,renameat2 -o "$T/strace" "$LIA_CORE" -c "$T/lia.conf" "$@" >/dev/null 2>&1
 	grep -Ec "[/\"]$vm\.json\"" "$T/strace"
 }
 
