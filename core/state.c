@@ -154,7 +154,8 @@ int record_save(struct vm_record *r)
 	sidx_record_saved(r, e);
 	free(text);
 	if (e == 0) {
-		r->dirty = 0;
+		r->dirty = r->ledger_dirty = 0;
+		record_ledger_saved(r);
 		note_state(r, json_string_value(json_object_get(r->root, "state")));
 	}
 	return e;
@@ -256,6 +257,7 @@ int record_open(struct state *s, const char *name, int lock, int nb, struct vm_r
 	}
 	const char *now = json_string_value(json_object_get(r->root, "state"));
 	r->saved_state = xstrdup(now ? now : "?");
+	record_ledger_saved(r);
 	*out = r;
 	return 0;
 }
@@ -274,6 +276,7 @@ int record_delete(struct vm_record *r)
 	sidx_record_deleted(r, e);
 	if (e < 0)
 		return e;
+	r->ledger_dirty = 0; /* nothing left to carry */
 	note_state(r, "deleted");
 	return 0;
 }
@@ -282,11 +285,17 @@ void record_close(struct vm_record *r)
 {
 	if (!r)
 		return;
+	/* a ledger_del no later save carried (a path that ends without a state change): saved
+	 * now, while the VM lock is still held; a failure leaves a harmless stale entry */
+	if (r->ledger_dirty && r->lock_fd >= 0 && record_save(r) < 0)
+		msg_warn("cannot write the record of VM '%s' (%s); its ledger may name removed objects",
+			 r->name, r->path);
 	if (r->lock_fd >= 0) {
 		/* the lock file stays: removing it would race a process waiting on it */
 		close(r->lock_fd);
 	}
 	json_decref(r->root);
+	json_decref(r->saved_ledger);
 	free(r->saved_state);
 	free(r->name);
 	free(r->path);
@@ -385,14 +394,67 @@ static int ledger_find(json_t *l, const char *kind, const char *id)
 	return -1;
 }
 
-int ledger_add(struct vm_record *r, const char *kind, const char *id, const char *plugin)
+void record_ledger_saved(struct vm_record *r)
+{
+	json_decref(r->saved_ledger);
+	r->saved_ledger = json_deep_copy(ledger(r));
+}
+
+/* must_save: written now even while the record holds its saves (a lease) */
+static int ledger_add_as(struct vm_record *r, const char *kind, const char *id, const char *plugin,
+			 int must_save)
 {
 	json_t *l = ledger(r);
 	if (ledger_find(l, kind, id) >= 0)
 		return 0;
 	json_array_append_new(
 		l, json_pack("{s:s,s:s,s:s}", "kind", kind, "id", id, "plugin", plugin ? plugin : "core"));
+	/* already on disk (taken out by a ledger_del not saved yet and put back, as net-tap's
+	 * ownership check does): nothing to write */
+	if (!must_save && r->saved_ledger && ledger_find(r->saved_ledger, kind, id) >= 0)
+		return 0;
+	if (!must_save && r->hold_saves) { /* prepare(): the core saves them all at once */
+		r->ledger_dirty = 1;
+		return 0;
+	}
 	return record_save(r);
+}
+
+int ledger_add(struct vm_record *r, const char *kind, const char *id, const char *plugin)
+{
+	return ledger_add_as(r, kind, id, plugin, 0);
+}
+
+json_t *ledger_snapshot(struct vm_record *r)
+{
+	return json_deep_copy(ledger(r));
+}
+
+json_t *ledger_added_since(struct vm_record *r, json_t *before)
+{
+	json_t *added = json_array(), *e;
+	size_t i;
+	json_array_foreach(ledger(r), i, e)
+	{
+		const char *k = json_string_value(json_object_get(e, "kind"));
+		const char *v = json_string_value(json_object_get(e, "id"));
+		if (k && v && ledger_find(before, k, v) < 0)
+			json_array_append(added, e);
+	}
+	return added;
+}
+
+void ledger_del_all(struct vm_record *r, json_t *entries)
+{
+	json_t *e;
+	size_t i;
+	json_array_foreach(entries, i, e)
+	{
+		const char *k = json_string_value(json_object_get(e, "kind"));
+		const char *v = json_string_value(json_object_get(e, "id"));
+		if (k && v)
+			ledger_del(r, k, v);
+	}
 }
 
 int ledger_del(struct vm_record *r, const char *kind, const char *id)
@@ -402,7 +464,11 @@ int ledger_del(struct vm_record *r, const char *kind, const char *id)
 	if (i < 0)
 		return 0;
 	json_array_remove(l, (size_t)i);
-	return record_save(r);
+	/* no save of its own: an entry whose object is gone is harmless (undo and gc succeed
+	 * when there is nothing to undo), so the next save of the record (the state change at
+	 * the pipeline's end, a batch's group commit, at the latest record_close) carries it */
+	r->ledger_dirty = 1;
+	return 0;
 }
 
 /* a corrupt record may own anything: load_json names the file and the parse error */
@@ -414,8 +480,8 @@ static void say_corrupt(struct state *s, const char *name)
 	free(p);
 }
 
-/* ledger_owned by reading every record: when the index cannot be had */
-static int ledger_owned_scan(struct state *s, const char *kind, const char *id)
+/* ledger_owned by reading every record (but self's): when the index cannot be had */
+static int ledger_owned_scan(struct state *s, const char *self, const char *kind, const char *id)
 {
 	char **names;
 	size_t n;
@@ -425,7 +491,7 @@ static int ledger_owned_scan(struct state *s, const char *kind, const char *id)
 	for (size_t i = 0; i < n; i++) {
 		char *p = xasprintf("%s/%s.json", s->vms, names[i]);
 		int e = 0;
-		json_t *j = owned ? NULL : load_json(p, &e);
+		json_t *j = owned || (self && strcmp(names[i], self) == 0) ? NULL : load_json(p, &e);
 		if (!j && e == -EBADMSG)
 			owned = 1; /* a corrupt record might own it */
 		if (j && ledger_find(json_object_get(j, "ledger"), kind, id) >= 0)
@@ -438,16 +504,20 @@ static int ledger_owned_scan(struct state *s, const char *kind, const char *id)
 	return owned;
 }
 
-int ledger_owned(struct state *s, const char *kind, const char *id)
+int ledger_owned(struct state *s, struct vm_record *self, const char *kind, const char *id)
 {
 	struct state_index *x;
+	/* self's ledger is the one in memory: its changes may not be saved yet (ledger_del) */
+	if (self && self->root && ledger_find(ledger(self), kind, id) >= 0)
+		return 1;
+	const char *me = self ? self->name : NULL;
 	if (state_lock(s) < 0)
-		return ledger_owned_scan(s, kind, id);
+		return ledger_owned_scan(s, me, kind, id);
 	if (sidx_get(s, &x) < 0) {
 		state_unlock(s);
-		return ledger_owned_scan(s, kind, id);
+		return ledger_owned_scan(s, me, kind, id);
 	}
-	int owned = sidx_owned(x, kind, id); /* a corrupt record might own it */
+	int owned = sidx_owned(x, kind, id, me); /* a corrupt record might own it */
 	state_unlock(s);
 	return owned;
 }
@@ -623,7 +693,7 @@ int lease_take(struct state *s, struct vm_record *r, const char *kind, uint64_t 
 	if (e == 0) {
 		char id[32], *k = xasprintf("lease:%s", kind);
 		snprintf(id, sizeof(id), "%" PRIu64, cand);
-		e = ledger_add(r, k, id, plugin);
+		e = ledger_add_as(r, k, id, plugin, 1); /* under the state lock: durable before others look */
 		free(k);
 		if (e == 0)
 			*out = cand;

@@ -1288,11 +1288,12 @@ static int owned_pair(void *arg, struct tok kind, struct tok id)
 	return q->found;
 }
 
-int sidx_owned(struct state_index *x, const char *kind, const char *id)
+int sidx_owned(struct state_index *x, const char *kind, const char *id, const char *self)
 {
 	struct owned_q q = { sidx_encode(kind), sidx_encode(id), 0 };
+	size_t skip = self ? sidx_find(x, self) : SIZE_MAX; /* self's ledger is in its memory */
 	for (size_t i = 0; i < x->n && !q.found; i++) {
-		if (!x->e[i].live)
+		if (!x->e[i].live || i == skip)
 			continue;
 		/* a corrupt record might own it; so might a line that does not read */
 		if (sidx_corrupt_at(x, i) || line_ledger(x->e[i].line, x->e[i].len, owned_pair, &q) < 0)

@@ -67,8 +67,9 @@ size_t sidx_find(struct state_index *x, const char *name); /* SIZE_MAX: none */
 /* the values of lease kind KIND (as lease_take names it) the entries but SELF (may be
  * NULL) hold, in no order; valid until the next call */
 size_t sidx_leases(struct state_index *x, const char *kind, const char *self, const uint64_t **vals);
-/* 1 when an entry holds the ledger entry KIND ID (plain strings) or is corrupt */
-int sidx_owned(struct state_index *x, const char *kind, const char *id);
+/* 1 when an entry but SELF (may be NULL) holds the ledger entry KIND ID (plain strings) or
+ * is corrupt */
+int sidx_owned(struct state_index *x, const char *kind, const char *id, const char *self);
 /* the entries in name order (live ones only); free the array with free() */
 struct sidx_entry **sidx_sorted(struct state_index *x, size_t *n);
 
