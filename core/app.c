@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmds.h"
+#include "run.h"
 #include "state_dir_check.h"
 #include "util.h"
 
@@ -83,6 +84,7 @@ static int resolve_facts(struct app *a)
 
 void app_free(struct app *a)
 {
+	plan_flush(a); /* the plugins' deferred work, before close() */
 	loader_unload_all(a->plugins, a->nplugins);
 	a->plugins = NULL;
 	a->nplugins = 0;

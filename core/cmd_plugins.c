@@ -44,9 +44,10 @@ static json_t *plugin_json(const struct loaded_plugin *lp)
 		json_array_append_new(facts, json_string(f->name));
 	char abi[16];
 	snprintf(abi, sizeof(abi), "%u.%u", d->abi_major, d->abi_minor);
-	return json_pack("{s:s,s:s,s:s,s:s?,s:s,s:o,s:o,s:o,s:o}", "name", d->name, "version",
+	return json_pack("{s:s,s:s,s:s,s:s?,s:s,s:o,s:o,s:o,s:o,s:b,s:b}", "name", d->name, "version",
 			 d->version ? d->version : "", "abi", abi, "provides", d->provides, "file", lp->file,
-			 "hooks", hooks, "options", opts, "vm_commands", cmds, "facts", facts);
+			 "hooks", hooks, "options", opts, "vm_commands", cmds, "facts", facts, "prepare",
+			 d->prepare != NULL, "flush", d->flush != NULL);
 }
 
 static void print_table(json_t *arr)
@@ -118,6 +119,13 @@ static void print_table(json_t *arr)
 		}
 		table_print(&o, stdout);
 		table_free(&o);
+		/* ABI 2.1 callbacks */
+		int prep = json_is_true(json_object_get(p, "prepare")),
+		    fl = json_is_true(json_object_get(p, "flush"));
+		if (prep || fl)
+			printf("    also: %s%s%s\n",
+			       prep ? "prepare (ledger entries saved before a start's hooks)" : "",
+			       prep && fl ? ", " : "", fl ? "flush (deferred work, once per command)" : "");
 	}
 	free(out);
 }
@@ -144,9 +152,10 @@ static int check_files(struct app *a, int argc, char **argv)
 			defects = plugin_lint(&lp);
 		}
 		if (defects == 0 && !a->json && !lia_quiet)
-			printf("%s: ok (plugin '%s' %s, ABI %u.%u, %zu options, %zu hooks)\n", argv[i],
+			printf("%s: ok (plugin '%s' %s, ABI %u.%u, %zu options, %zu hooks%s%s)\n", argv[i],
 			       lp.desc->name, lp.desc->version ? lp.desc->version : "", lp.desc->abi_major,
-			       lp.desc->abi_minor, lp.noptions, lp.nhooks);
+			       lp.desc->abi_minor, lp.noptions, lp.nhooks,
+			       lp.desc->prepare ? ", prepare" : "", lp.desc->flush ? ", flush" : "");
 		json_array_append_new(out, json_pack("{s:s,s:i}", "file", argv[i], "defects", defects));
 		if (defects)
 			worst = EXIT_USAGE;

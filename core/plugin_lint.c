@@ -156,6 +156,14 @@ int plugin_lint(const struct loaded_plugin *lp)
 			DEFECT("hook for phase '%s' has no summary (dry runs print it)",
 			       phase_name(h->phase));
 	}
+	/* ABI 2.1: prepare() is called for the hooks of a start only */
+	if (d->prepare) {
+		int in_start = 0;
+		for (size_t i = 0; i < lp->nhooks; i++)
+			in_start |= pipeline_of_phase(d->hooks[i].phase) == &PIPE_START;
+		if (!in_start)
+			DEFECT("prepare() but no hook in the start pipeline (net-up, boot, started): it is never called");
+	}
 	for (size_t i = 0; i < lp->ncommands; i++) {
 		const struct lia_command *c = &d->vm_commands[i];
 		if (!c->run)

@@ -8,6 +8,10 @@
 #include "run.h"
 #include "util.h"
 
+/* a hook ran since the last flush: only then is there work a flush() could finish (so a
+ * command's own flush and the one before close() make one call, not two) */
+static int flush_due;
+
 static const struct hook_override *override_for(const struct plugin_block *b, lia_phase_t ph)
 {
 	for (int i = 0; i < b->nhooks; i++)
@@ -160,9 +164,12 @@ static void report_step(struct app *a, struct step *s, const char *result, doubl
 static int call(struct app *a, struct step *s, const struct run_opts *o, lia_hook_fn fn, struct core_ctx *c)
 {
 	ctx_init(c, a, s->lp, o->pipeline, s->phase, o->vm);
+	flush_due |= !a->dry_run;
 	c->force = o->force;
 	int r = fn(&c->pub, s->lp->state);
-	if (o->vm && o->vm->dirty) { /* ledger changes were saved as they happened */
+	/* values the hook set (a new ledger entry was saved when added; removed ones ride along
+	 * with this save or a later one) */
+	if (o->vm && o->vm->dirty) {
 		int e = record_save(o->vm);
 		if (e < 0 && r >= 0)
 			r = core_error(c, e, "cannot write VM record %s: %s", o->vm->path, strerror(-e));
@@ -186,6 +193,95 @@ static void rollback(struct app *a, struct plan *p, size_t *done, size_t ndone, 
 		else if (!a->json && !lia_quiet)
 			printf("  undone %s/%s: %s\n", o->pipeline, phase_name(s->phase), s->lp->desc->name);
 		report_step(a, s, r < 0 ? "undo-failed" : "undone", 0, &c);
+		ctx_fini(&c);
+	}
+}
+
+int plan_prepare(struct app *a, struct plan *p, struct run_opts *o)
+{
+	o->prepared = NULL;
+	if (a->dry_run || !o->vm)
+		return 0;
+	int any = 0;
+	for (size_t i = 0; i < p->n; i++)
+		any |= p->steps[i].lp->desc->prepare != NULL;
+	if (!any)
+		return 0;
+	o->prepared = xcalloc(p->n + 1, sizeof(json_t *));
+	o->vm->hold_saves = 1;
+	int rc = 0;
+	for (size_t i = 0; i < p->n && !rc; i++) {
+		struct step *s = &p->steps[i];
+		if (!s->lp->desc->prepare)
+			continue;
+		struct core_ctx c;
+		ctx_init(&c, a, s->lp, o->pipeline, s->phase, o->vm);
+		json_t *before = ledger_snapshot(o->vm);
+		int r = s->lp->desc->prepare(&c.pub, s->lp->state);
+		o->prepared[i] = ledger_added_since(o->vm, before);
+		json_decref(before);
+		if (r < 0) {
+			if (!c.err[0])
+				core_error(&c, r, "%s", strerror(-r));
+			msg_err("%s/%s: %s: %s", o->pipeline, phase_name(s->phase), s->lp->desc->name, c.err);
+			app_fail(a, "plugin_failed", s->lp->desc->name, phase_name(s->phase), "%s", c.err);
+			report_step(a, s, "failed", 0, &c);
+			rc = EXIT_FAIL;
+		}
+		ctx_fini(&c);
+	}
+	o->vm->hold_saves = 0;
+	if (rc)
+		plan_prepared_drop(p, o, 0);
+	return rc;
+}
+
+/* the entries prepared for steps from..to-1 removed: those steps made nothing */
+static void prepared_drop(const struct run_opts *o, size_t from, size_t to)
+{
+	for (size_t i = from; o->prepared && i < to; i++) {
+		if (o->prepared[i] && o->vm)
+			ledger_del_all(o->vm, o->prepared[i]);
+		json_decref(o->prepared[i]);
+		o->prepared[i] = NULL;
+	}
+}
+
+void plan_prepared_drop(struct plan *p, struct run_opts *o, size_t from)
+{
+	if (!o->prepared)
+		return;
+	prepared_drop(o, from, p->n);
+	if (from == 0) {
+		free(o->prepared);
+		o->prepared = NULL;
+	}
+}
+
+/* the step ran and made what it prepared: its entries are run()'s own now */
+static void prepared_keep(const struct run_opts *o, size_t i)
+{
+	if (o->prepared) {
+		json_decref(o->prepared[i]);
+		o->prepared[i] = NULL;
+	}
+}
+
+void plan_flush(struct app *a)
+{
+	if (!a->opened || !flush_due)
+		return;
+	flush_due = 0;
+	for (size_t i = 0; i < a->nplugins; i++) {
+		struct loaded_plugin *lp = &a->plugins[i];
+		if (!lp->opened || !lp->desc->flush)
+			continue;
+		struct core_ctx c;
+		ctx_init(&c, a, lp, "flush", LIA_PHASE_NONE, NULL);
+		int r = lp->desc->flush(&c.pub, lp->state);
+		if (r < 0)
+			msg_warn("%s: flush: %s (`lia-core gc` removes what is left)", lp->desc->name,
+				 c.err[0] ? c.err : strerror(-r));
 		ctx_fini(&c);
 	}
 }
@@ -234,11 +330,16 @@ int plan_run(struct app *a, struct plan *p, const struct run_opts *o)
 				s->lp->desc->name);
 			if (!o->no_rollback)
 				rollback(a, p, done, ndone, o);
+			prepared_drop(o, i, p->n); /* these never ran */
 			rc = EXIT_FAIL;
 			break;
 		}
 		double t0 = now_ms();
 		int r = call(a, s, o, fn, &c);
+		if (r == 0)
+			prepared_keep(o, i);
+		else /* failed or skipped: it made nothing (a failed run() cleans up after itself) */
+			prepared_drop(o, i, i + 1);
 		double ms = now_ms() - t0;
 		const char *res = r < 0                ? (s->warn ? "warned" : "failed")
 				  : r == LIA_HOOK_SKIP ? "skipped"
@@ -259,6 +360,7 @@ int plan_run(struct app *a, struct plan *p, const struct run_opts *o)
 				ctx_fini(&c);
 				if (!o->no_rollback)
 					rollback(a, p, done, ndone, o);
+				prepared_drop(o, i + 1, p->n); /* these never ran */
 				rc = EXIT_FAIL;
 				break;
 			}

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cmds.h"
+#include "run.h"
 #include "serve.h"
 #include "util.h"
 #include "vm_ops.h"
@@ -149,6 +150,7 @@ static json_t *worker_do(struct app *a, json_t *req)
 		app_fail(a, "bad_request", NULL, NULL, "unknown operation '%s'", op);
 		rc = EXIT_USAGE;
 	}
+	plan_flush(a); /* each operation flushes its own; nothing deferred outlives a request */
 	json_t *ans = json_pack("{s:i}", "rc", rc);
 	if (rc)
 		json_object_set_new(ans, "error", failure_json(a, rc));

@@ -154,7 +154,8 @@ int record_save(struct vm_record *r)
 	sidx_record_saved(r, e);
 	free(text);
 	if (e == 0) {
-		r->dirty = 0;
+		r->dirty = r->ledger_dirty = 0;
+		record_ledger_saved(r);
 		note_state(r, json_string_value(json_object_get(r->root, "state")));
 	}
 	return e;
@@ -185,15 +186,19 @@ int record_create(struct state *s, const char *name, json_t *fields, struct vm_r
 	json_object_set_new(r->root, "owner",
 			    json_pack("{s:I,s:I}", "pid", (json_int_t)getpid(), "start",
 				      (json_int_t)proc_start_time(getpid())));
-	/* the VM lock first (nobody else can hold it: the record does not exist yet) */
+	/* the VM lock first (nobody else can hold it: the record does not exist yet); its lock
+	 * file and the record are one change of vms/ for the index */
+	sidx_change_begin(s);
 	r->lock_fd = lock_vm(s, name, 1);
 	if (r->lock_fd < 0) {
 		e = r->lock_fd;
+		sidx_change_end(s);
 		state_unlock(s);
 		record_close(r);
 		return e;
 	}
 	e = record_save(r);
+	sidx_change_end(s);
 	state_unlock(s);
 	if (e < 0) {
 		record_close(r);
@@ -252,6 +257,7 @@ int record_open(struct state *s, const char *name, int lock, int nb, struct vm_r
 	}
 	const char *now = json_string_value(json_object_get(r->root, "state"));
 	r->saved_state = xstrdup(now ? now : "?");
+	record_ledger_saved(r);
 	*out = r;
 	return 0;
 }
@@ -260,9 +266,17 @@ int record_delete(struct vm_record *r)
 {
 	sidx_change_begin(r->st);
 	int e = unlink(r->path) < 0 && errno != ENOENT ? -errno : 0;
+	if (e == 0 && r->lock_fd >= 0) {
+		/* its lock file goes while we hold it (a waiter re-checks the path), in the same
+		 * change of vms/ as the record: the index's stamp of vms/ stays true */
+		char *lock = xasprintf("%s/%s.lock", r->st->vms, r->name);
+		unlink(lock);
+		free(lock);
+	}
 	sidx_record_deleted(r, e);
 	if (e < 0)
 		return e;
+	r->ledger_dirty = 0; /* nothing left to carry */
 	note_state(r, "deleted");
 	return 0;
 }
@@ -271,11 +285,17 @@ void record_close(struct vm_record *r)
 {
 	if (!r)
 		return;
+	/* a ledger_del no later save carried (a path that ends without a state change): saved
+	 * now, while the VM lock is still held; a failure leaves a harmless stale entry */
+	if (r->ledger_dirty && r->lock_fd >= 0 && record_save(r) < 0)
+		msg_warn("cannot write the record of VM '%s' (%s); its ledger may name removed objects",
+			 r->name, r->path);
 	if (r->lock_fd >= 0) {
 		/* the lock file stays: removing it would race a process waiting on it */
 		close(r->lock_fd);
 	}
 	json_decref(r->root);
+	json_decref(r->saved_ledger);
 	free(r->saved_state);
 	free(r->name);
 	free(r->path);
@@ -374,14 +394,67 @@ static int ledger_find(json_t *l, const char *kind, const char *id)
 	return -1;
 }
 
-int ledger_add(struct vm_record *r, const char *kind, const char *id, const char *plugin)
+void record_ledger_saved(struct vm_record *r)
+{
+	json_decref(r->saved_ledger);
+	r->saved_ledger = json_deep_copy(ledger(r));
+}
+
+/* must_save: written now even while the record holds its saves (a lease) */
+static int ledger_add_as(struct vm_record *r, const char *kind, const char *id, const char *plugin,
+			 int must_save)
 {
 	json_t *l = ledger(r);
 	if (ledger_find(l, kind, id) >= 0)
 		return 0;
 	json_array_append_new(
 		l, json_pack("{s:s,s:s,s:s}", "kind", kind, "id", id, "plugin", plugin ? plugin : "core"));
+	/* already on disk (taken out by a ledger_del not saved yet and put back, as net-tap's
+	 * ownership check does): nothing to write */
+	if (!must_save && r->saved_ledger && ledger_find(r->saved_ledger, kind, id) >= 0)
+		return 0;
+	if (!must_save && r->hold_saves) { /* prepare(): the core saves them all at once */
+		r->ledger_dirty = 1;
+		return 0;
+	}
 	return record_save(r);
+}
+
+int ledger_add(struct vm_record *r, const char *kind, const char *id, const char *plugin)
+{
+	return ledger_add_as(r, kind, id, plugin, 0);
+}
+
+json_t *ledger_snapshot(struct vm_record *r)
+{
+	return json_deep_copy(ledger(r));
+}
+
+json_t *ledger_added_since(struct vm_record *r, json_t *before)
+{
+	json_t *added = json_array(), *e;
+	size_t i;
+	json_array_foreach(ledger(r), i, e)
+	{
+		const char *k = json_string_value(json_object_get(e, "kind"));
+		const char *v = json_string_value(json_object_get(e, "id"));
+		if (k && v && ledger_find(before, k, v) < 0)
+			json_array_append(added, e);
+	}
+	return added;
+}
+
+void ledger_del_all(struct vm_record *r, json_t *entries)
+{
+	json_t *e;
+	size_t i;
+	json_array_foreach(entries, i, e)
+	{
+		const char *k = json_string_value(json_object_get(e, "kind"));
+		const char *v = json_string_value(json_object_get(e, "id"));
+		if (k && v)
+			ledger_del(r, k, v);
+	}
 }
 
 int ledger_del(struct vm_record *r, const char *kind, const char *id)
@@ -391,7 +464,11 @@ int ledger_del(struct vm_record *r, const char *kind, const char *id)
 	if (i < 0)
 		return 0;
 	json_array_remove(l, (size_t)i);
-	return record_save(r);
+	/* no save of its own: an entry whose object is gone is harmless (undo and gc succeed
+	 * when there is nothing to undo), so the next save of the record (the state change at
+	 * the pipeline's end, a batch's group commit, at the latest record_close) carries it */
+	r->ledger_dirty = 1;
+	return 0;
 }
 
 /* a corrupt record may own anything: load_json names the file and the parse error */
@@ -403,8 +480,8 @@ static void say_corrupt(struct state *s, const char *name)
 	free(p);
 }
 
-/* ledger_owned by reading every record: when the index cannot be had */
-static int ledger_owned_scan(struct state *s, const char *kind, const char *id)
+/* ledger_owned by reading every record (but self's): when the index cannot be had */
+static int ledger_owned_scan(struct state *s, const char *self, const char *kind, const char *id)
 {
 	char **names;
 	size_t n;
@@ -414,7 +491,7 @@ static int ledger_owned_scan(struct state *s, const char *kind, const char *id)
 	for (size_t i = 0; i < n; i++) {
 		char *p = xasprintf("%s/%s.json", s->vms, names[i]);
 		int e = 0;
-		json_t *j = owned ? NULL : load_json(p, &e);
+		json_t *j = owned || (self && strcmp(names[i], self) == 0) ? NULL : load_json(p, &e);
 		if (!j && e == -EBADMSG)
 			owned = 1; /* a corrupt record might own it */
 		if (j && ledger_find(json_object_get(j, "ledger"), kind, id) >= 0)
@@ -427,27 +504,20 @@ static int ledger_owned_scan(struct state *s, const char *kind, const char *id)
 	return owned;
 }
 
-int ledger_owned(struct state *s, const char *kind, const char *id)
+int ledger_owned(struct state *s, struct vm_record *self, const char *kind, const char *id)
 {
 	struct state_index *x;
+	/* self's ledger is the one in memory: its changes may not be saved yet (ledger_del) */
+	if (self && self->root && ledger_find(ledger(self), kind, id) >= 0)
+		return 1;
+	const char *me = self ? self->name : NULL;
 	if (state_lock(s) < 0)
-		return ledger_owned_scan(s, kind, id);
+		return ledger_owned_scan(s, me, kind, id);
 	if (sidx_get(s, &x) < 0) {
 		state_unlock(s);
-		return ledger_owned_scan(s, kind, id);
+		return ledger_owned_scan(s, me, kind, id);
 	}
-	int owned = 0;
-	char *k = sidx_encode(kind), *v = sidx_encode(id); /* the index's strings are encoded */
-	for (size_t i = 0; i < sidx_count(x) && !owned; i++) {
-		struct sidx_entry *e = sidx_at(x, i);
-		if (!e)
-			continue;
-		owned = e->corrupt; /* it might own it */
-		for (size_t j = 0; j < e->nled && !owned; j++)
-			owned = strcmp(e->led[j].kind, k) == 0 && strcmp(e->led[j].id, v) == 0;
-	}
-	free(k);
-	free(v);
+	int owned = sidx_owned(x, kind, id, me); /* a corrupt record might own it */
 	state_unlock(s);
 	return owned;
 }
@@ -541,8 +611,8 @@ static int used_index(struct state *s, struct state_index *x, const char *self, 
 {
 	int corrupt = 0;
 	for (size_t i = 0; i < sidx_count(x); i++) {
-		struct sidx_entry *e = sidx_at(x, i);
-		if (e && e->corrupt) {
+		struct sidx_entry *e = sidx_corrupt_at(x, i) ? sidx_at(x, i) : NULL; /* parse only those */
+		if (e) {
 			char *name = sidx_decode(e->name);
 			corrupt = 1;
 			if (!self || strcmp(name, self) != 0)
@@ -551,12 +621,8 @@ static int used_index(struct state *s, struct state_index *x, const char *self, 
 		}
 	}
 	const uint64_t *vals;
-	const size_t *owner;
-	size_t n = sidx_leases(x, kind, &vals, &owner);
+	size_t n = sidx_leases(x, kind, self, &vals);
 	for (size_t i = 0; i < n; i++) {
-		struct sidx_entry *e = sidx_at(x, owner[i]);
-		if (self && e && strcmp(e->name, self) == 0)
-			continue; /* a VM name needs no encoding */
 		if (*used_n == *used_cap) {
 			*used_cap *= 2;
 			*used = realloc(*used, *used_cap * sizeof(uint64_t));
@@ -627,7 +693,7 @@ int lease_take(struct state *s, struct vm_record *r, const char *kind, uint64_t 
 	if (e == 0) {
 		char id[32], *k = xasprintf("lease:%s", kind);
 		snprintf(id, sizeof(id), "%" PRIu64, cand);
-		e = ledger_add(r, k, id, plugin);
+		e = ledger_add_as(r, k, id, plugin, 1); /* under the state lock: durable before others look */
 		free(k);
 		if (e == 0)
 			*out = cand;

@@ -21,7 +21,10 @@ struct vm_record {
 	char *path;
 	json_t *root;
 	int lock_fd;
-	int dirty; /* plugin data changed since the last save */
+	int dirty;            /* plugin data changed since the last save */
+	int ledger_dirty;     /* a ledger entry removed since the last save (saved lazily) */
+	int hold_saves;       /* prepare(): ledger_add appends without a save (the core saves) */
+	json_t *saved_ledger; /* the ledger as last read or written */
 	struct state *st;
 	char *saved_state; /* the state on disk: a save that changes it appends an event */
 };
@@ -54,9 +57,21 @@ void rec_set_state(struct vm_record *r, enum vm_state state);
 enum vm_state rec_state(struct vm_record *r);
 const char *rec_state_name(struct vm_record *r); /* the recorded text, "?" when unset */
 
+/* Adds the entry and saves the record, unless the entry is already there (in memory or,
+ * put back after a ledger_del, on disk) or the record holds its saves (prepare) */
 int ledger_add(struct vm_record *r, const char *kind, const char *id, const char *plugin);
+/* after a save or a load: what is on disk (state_group.c) */
+void record_ledger_saved(struct vm_record *r);
+/* Removes the entry in memory only: the record's next save carries it (at the latest
+ * record_close) */
 int ledger_del(struct vm_record *r, const char *kind, const char *id);
-int ledger_owned(struct state *s, const char *kind, const char *id);
+/* prepare(): a copy of the ledger; the entries added since that copy; ledger_del of each */
+json_t *ledger_snapshot(struct vm_record *r);
+json_t *ledger_added_since(struct vm_record *r, json_t *before);
+void ledger_del_all(struct vm_record *r, json_t *entries);
+/* 1 when a VM record's ledger holds (kind, id): self's (may be NULL) as it is in memory,
+ * every other record as saved */
+int ledger_owned(struct state *s, struct vm_record *self, const char *kind, const char *id);
 /* alive: 1 when the record's "pid" ledger entries name a live process, 0 none alive,
  * -1 when it has no pid entry */
 int record_process_alive(struct vm_record *r);

@@ -112,7 +112,8 @@ int records_save_group(struct vm_record **rs, size_t n, int *errs)
 			}
 			sidx_record_saved(rs[i], errs[i]);
 			if (!errs[i]) {
-				rs[i]->dirty = 0;
+				rs[i]->dirty = rs[i]->ledger_dirty = 0;
+				record_ledger_saved(rs[i]);
 				record_note_state(rs[i]);
 			}
 		}

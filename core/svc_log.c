@@ -21,7 +21,7 @@ void svc_log(struct lia_ctx *ctx, int level, const char *fmt, ...)
 		lv[level < 0   ? 0
 		   : level > 3 ? 3
 			       : level],
-		ctx_who(c), phase_name(c->phase));
+		ctx_who(c), c->phase == LIA_PHASE_NONE && c->pipeline ? c->pipeline : phase_name(c->phase));
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);

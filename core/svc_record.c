@@ -120,7 +120,8 @@ int svc_ledger_del(struct lia_ctx *ctx, const char *kind, const char *id)
 
 int svc_ledger_owned(struct lia_ctx *ctx, const char *kind, const char *id)
 {
-	return ledger_owned(&CC(ctx)->app->st, kind, id);
+	struct core_ctx *c = CC(ctx);
+	return ledger_owned(&c->app->st, c->vm, kind, id);
 }
 
 int svc_lease_take(struct lia_ctx *ctx, const char *kind, uint64_t lo, uint64_t hi, uint64_t *out)

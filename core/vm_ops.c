@@ -34,6 +34,20 @@ static void set_owner(struct vm_record *r)
 				      (json_int_t)proc_start_time(getpid())));
 }
 
+/* a kill point for the crash tests: LIA_TEST_CORE_STALL=FILE, LIA_TEST_CORE_STALL_AT=WHERE:
+ * at WHERE, create FILE and wait to be killed */
+static void test_stall(const char *where)
+{
+	const char *f = getenv("LIA_TEST_CORE_STALL"), *at = getenv("LIA_TEST_CORE_STALL_AT");
+	if (!f || !*f || !at || strcmp(at, where) != 0)
+		return;
+	int fd = open(f, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+	for (int i = 0; i < 600; i++)
+		sleep(1);
+}
+
 int vm_save_state(struct vm_record *r, enum vm_state s)
 {
 	rec_set_state(r, s);
@@ -133,6 +147,7 @@ int vm_op_create(struct app *a, const char *name, const struct vm_spec *spec)
 		return EXIT_FAIL;
 	}
 	rc = vm_run_pipeline(a, r, &PIPE_CREATE, 0, 0, "vm");
+	plan_flush(a);
 	if (rc) {
 		/* the hooks that ran were undone: the record goes too, nothing is left */
 		if (json_array_size(json_object_get(r->root, "ledger")) == 0) {
@@ -179,41 +194,42 @@ int vm_op_start(struct app *a, const char *name)
 		record_close(r);
 		return rc;
 	}
-	if (!a->dry_run) {
-		set_owner(r);
-		json_object_del(r->root, "last_error");
-		if ((rc = vm_save_state(r, VM_STARTING))) {
-			record_close(r);
-			return rc;
-		}
+	if (a->dry_run) {
+		rc = vm_run_pipeline(a, r, &PIPE_START, 0, 0, "vm");
+		record_close(r);
+		return rc;
 	}
-	rc = vm_run_pipeline(a, r, &PIPE_START, 0, 0, "vm");
-	if (!a->dry_run) {
-		if (rc)
-			json_object_set_new(r->root, "last_error",
-					    json_string("start failed; see the messages of that run"));
-		int src = vm_save_state(r, rc ? VM_STOPPED : VM_RUNNING);
-		if (!rc)
-			rc = src;
-		if (!rc && !lia_quiet && !a->json)
-			printf("started VM '%s'\n", name);
+	set_owner(r);
+	json_object_del(r->root, "last_error");
+	/* the ledger entries the hooks will need, then one save with "starting" */
+	struct plan p;
+	plan_pipeline(a, &PIPE_START, 0, &p);
+	struct run_opts o = { .pipeline = "vm", .vm = r };
+	rc = plan_prepare(a, &p, &o);
+	if (!rc && (rc = vm_save_state(r, VM_STARTING))) {
+		plan_prepared_drop(&p, &o, 0);
+		r->ledger_dirty = 0; /* nothing of this start reached the record */
+		plan_free(&p);
+		record_close(r);
+		return rc;
 	}
+	if (!rc) {
+		test_stall("prepared");
+		rc = plan_run(a, &p, &o);
+	}
+	plan_prepared_drop(&p, &o, 0);
+	plan_free(&p);
+	plan_flush(a); /* a rolled-back net-up's deferred work */
+	if (rc)
+		json_object_set_new(r->root, "last_error",
+				    json_string("start failed; see the messages of that run"));
+	int src = vm_save_state(r, rc ? VM_STOPPED : VM_RUNNING);
+	if (!rc)
+		rc = src;
+	if (!rc && !lia_quiet && !a->json)
+		printf("started VM '%s'\n", name);
 	record_close(r);
 	return rc;
-}
-
-/* a kill point for the crash tests: LIA_TEST_CORE_STALL=FILE, LIA_TEST_CORE_STALL_AT=WHERE:
- * at WHERE, create FILE and wait to be killed */
-static void test_stall(const char *where)
-{
-	const char *f = getenv("LIA_TEST_CORE_STALL"), *at = getenv("LIA_TEST_CORE_STALL_AT");
-	if (!f || !*f || !at || strcmp(at, where) != 0)
-		return;
-	int fd = open(f, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd >= 0)
-		close(fd);
-	for (int i = 0; i < 600; i++)
-		sleep(1);
 }
 
 /* save the state of the VMs of a batch with one group commit (state_group.c); a VM whose
@@ -367,21 +383,55 @@ int vm_op_start_many(struct app *a, char **names, int n)
 		}
 		return worst;
 	}
-	/* 1: every VM "starting", one group commit; then each VM's pipeline, whose ledger entries
-	 * are durable before their objects as always; 2: the outcomes, one group commit */
+	/* 1: every VM's prepare(), then every VM "starting" with those ledger entries, one
+	 * group commit; then each VM's pipeline, whose entries are durable before their objects
+	 * as always; 2: the outcomes, one group commit */
 	size_t k;
 	struct vm_record **rs = lock_batch(a, names, n, start_accept, &k, &worst);
-	if ((rc = save_batch(rs, &k, VM_STARTING)) > worst)
-		worst = rc;
-	test_stall("batch-starting");
+	struct plan p;
+	plan_pipeline(a, &PIPE_START, 0, &p);
+	struct run_opts *os = xcalloc(k + 1, sizeof(*os));
 	int *res = xcalloc(k + 1, sizeof(int));
 	for (size_t i = 0; i < k; i++) {
-		res[i] = vm_run_pipeline(a, rs[i], &PIPE_START, 0, 0, "vm");
+		os[i] = (struct run_opts){ .pipeline = "vm", .vm = rs[i] };
+		res[i] = plan_prepare(a, &p, &os[i]);
+	}
+	int *errs = xcalloc(k + 1, sizeof(int));
+	for (size_t i = 0; i < k; i++)
+		rec_set_state(rs[i], VM_STARTING);
+	records_save_group(rs, k, errs);
+	for (size_t i = 0; i < k; i++)
+		if (errs[i]) {
+			fprintf(stderr, "lia-core: cannot write the record of VM '%s' (%s) in state %s: %s\n",
+				rs[i]->name, rs[i]->path, vm_state_name(VM_STARTING), strerror(-errs[i]));
+			worst = EXIT_FAIL;
+		}
+	test_stall("batch-starting");
+	for (size_t i = 0; i < k; i++) {
+		if (!res[i] && !errs[i])
+			res[i] = plan_run(a, &p, &os[i]);
+		plan_prepared_drop(&p, &os[i], 0);
 		if (res[i])
 			json_object_set_new(rs[i]->root, "last_error",
 					    json_string("start failed; see the messages of that run"));
 	}
 	test_stall("batch-started");
+	plan_flush(a);
+	/* a VM whose "starting" could not be written is left as it was (its entries dropped) */
+	size_t kept = 0;
+	for (size_t i = 0; i < k; i++) {
+		if (errs[i]) {
+			rs[i]->ledger_dirty = 0; /* nothing of this start reached its record */
+			record_close(rs[i]);
+			continue;
+		}
+		res[kept] = res[i];
+		rs[kept++] = rs[i];
+	}
+	k = kept;
+	free(errs);
+	free(os);
+	plan_free(&p);
 	if ((rc = finish_batch(a, rs, res, k, VM_RUNNING, VM_STOPPED, "started")) > worst)
 		worst = rc;
 	free(res);
@@ -415,6 +465,7 @@ int vm_op_stop_many(struct app *a, char **names, int n, int force)
 	for (size_t i = 0; i < k; i++)
 		res[i] = vm_run_pipeline(a, rs[i], &PIPE_STOP, force, 1, "vm");
 	test_stall("batch-stopped");
+	plan_flush(a); /* e.g. every retired TAP in one group delete, while the VMs are locked */
 	if ((rc = finish_batch(a, rs, res, k, VM_STOPPED, VM_RUNNING, "stopped")) > worst)
 		worst = rc;
 	free(res);
@@ -429,6 +480,8 @@ int vm_pipeline_stop(struct app *a, struct vm_record *r, int force)
 	if (rc)
 		return rc;
 	rc = vm_run_pipeline(a, r, &PIPE_STOP, force, 1, "vm");
+	test_stall("stopped-unflushed");
+	plan_flush(a); /* before the VM's lock goes: net-tap's retired TAP */
 	int src = vm_save_state(r, rc ? VM_RUNNING : VM_STOPPED);
 	return rc ? rc : src;
 }
@@ -492,6 +545,7 @@ int vm_op_destroy(struct app *a, const char *name)
 		return rc;
 	}
 	rc = vm_run_pipeline(a, r, &PIPE_DESTROY, 0, 1, "vm");
+	plan_flush(a);
 	json_t *ledger = json_object_get(r->root, "ledger");
 	if (!rc && json_array_size(ledger) > 0) {
 		size_t i;

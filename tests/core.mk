@@ -1,7 +1,7 @@
 # Tests of the core: units (cmocka), loader, configuration, pipelines, VM records, host phases.
-TESTS += tests/core/plugins-built.sh tests/abi/grow.sh tests/core/config-values.sh tests/core/plugin-check.sh tests/core/needs.sh tests/core/style.sh tests/core/loader.sh tests/core/config.sh tests/core/pipeline.sh tests/core/vm.sh \
+TESTS += tests/core/plugins-built.sh tests/abi/grow.sh tests/core/config-values.sh tests/core/plugin-check.sh tests/core/needs.sh tests/core/style.sh tests/core/loader.sh tests/core/config.sh tests/core/pipeline.sh tests/core/prepare.sh tests/core/vm.sh \
 	tests/core/host-setup.sh tests/core/example.sh tests/core/valgrind.sh
-EXTRA_DIST += tests/core/plugins-built.sh tests/abi/grow.sh tests/abi/grow-plugin.c tests/core/config-values.sh tests/core/plugin-check.sh tests/core/needs.sh tests/core/style.sh tests/core/loader.sh tests/core/config.sh tests/core/pipeline.sh tests/core/vm.sh \
+EXTRA_DIST += tests/core/plugins-built.sh tests/abi/grow.sh tests/abi/grow-plugin.c tests/core/config-values.sh tests/core/plugin-check.sh tests/core/needs.sh tests/core/style.sh tests/core/loader.sh tests/core/config.sh tests/core/pipeline.sh tests/core/prepare.sh tests/core/vm.sh \
 	tests/core/host-setup.sh tests/core/example.sh tests/core/valgrind.sh tests/stubs/recorder.c tests/stubs/build.sh
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test-core

@@ -46,6 +46,13 @@
  *        cfg_error(); facts (one plugin's settings published to the others); force and the
  *        VM size as named services and <lia/record.h> keys; helper services mkdirs,
  *        sha256_file, proc_start_time, pid_alive; lease_peek.
+ *   2.1  struct lia_plugin: prepare() and flush(), in what were reserved[0] and [1] (so
+ *        that no hook table written with positional initializers gains a missing field).
+ *        prepare() records the ledger entries a VM pipeline's hooks will need before any
+ *        hook runs, so the core saves them all at once; flush() finishes work the hooks
+ *        deferred, once after a batch of VM pipelines and before close().  ledger_del no longer saves the record at once: the
+ *        next save of the record carries it (a stale entry for a removed object is
+ *        harmless).  ledger_owned answers for the calling VM from its record in memory.
  */
 #ifndef LIA_PLUGIN_H
 #define LIA_PLUGIN_H
@@ -60,7 +67,7 @@ extern "C" {
 
 #define LIA_PLUGIN_MAGIC 0x4c494150u /* "LIAP" */
 #define LIA_ABI_MAJOR 2
-#define LIA_ABI_MINOR 0
+#define LIA_ABI_MINOR 1
 
 /* ---- phases -------------------------------------------------------------------------
  * Names (as in configuration files and logs) in brackets.  The pipelines and the order of
@@ -271,12 +278,15 @@ struct lia_host {
 
 	/* The ledger: the host objects this VM owns.  Add the entry BEFORE creating the
 	 * object (the record is written and fsynced before ledger_add returns), delete it
-	 * AFTER removing the object.  kind: "tap", "socket", "disk", "pid", "file"...
+	 * AFTER removing the object (ledger_del changes the record in memory: the record's
+	 * next save carries it, since a stale entry whose object is gone is harmless to undo()
+	 * and gc).  kind: "tap", "socket", "disk", "pid", "file"...
 	 * A "pid" entry's id is "PID:STARTTIME" (see proc_start_time): the core uses it to
 	 * tell whether the VM's process is still alive. */
 	int (*ledger_add)(struct lia_ctx *ctx, const char *kind, const char *id);
 	int (*ledger_del)(struct lia_ctx *ctx, const char *kind, const char *id);
-	/* 1 when any VM record's ledger holds (kind, id); for gc */
+	/* 1 when any VM record's ledger holds (kind, id); for gc.  The calling VM's own
+	 * ledger is read as it is in memory (with its unsaved ledger_del), the others as saved. */
 	int (*ledger_owned)(struct lia_ctx *ctx, const char *kind, const char *id);
 
 	/* Leases: the lowest free integer in [lo, hi] of `kind` ("ip4", "cid") across all VM
@@ -357,7 +367,27 @@ struct lia_plugin {
 	void (*close)(void *state);            /* may be NULL; must accept a half-opened state */
 	const struct lia_command *vm_commands; /* {NULL}-terminated, may be NULL */
 	const struct lia_fact *facts;          /* {NULL}-terminated, may be NULL */
-	void *reserved[8];
+	/* (ABI 2.1; may be NULL) Called for each of this plugin's hooks in a VM pipeline that
+	 * is not a dry run (today: `vm start`, single, batch or API), before any hook of the
+	 * pipeline runs; host->phase() says which hook.  Record in the VM's ledger
+	 * (host->ledger_add) the ids of the objects that hook's run() will make, with the same
+	 * ownership checks as run(); make nothing, change nothing on the host (take no lease).
+	 * Return 0 (nothing to prepare is fine) or host->error(...), which fails the start
+	 * before any hook runs.  The core calls every prepare() (of every VM of a batch), then
+	 * saves the entries with one write (the record's "starting"; one group commit for a
+	 * batch), then runs the hooks.  run()'s ledger_add of a prepared entry is a no-op.
+	 * The core removes the entries a prepare() added when its hook does not run (an
+	 * earlier hook failed), fails or returns LIA_HOOK_SKIP; a crash after the save leaves
+	 * entries whose objects may not exist, which undo() and gc handle as always. */
+	int (*prepare)(struct lia_ctx *ctx, void *state);
+	/* (ABI 2.1; may be NULL) Finish work the hooks deferred (net-tap: delete the TAPs
+	 * net-down retired, with one group delete); afterwards none remains.  Called once
+	 * after a batch of VM pipelines (each `vm start`/`vm stop`/`vm destroy` command, each
+	 * API operation, gc) before the VMs' locks are released, and before close().  There
+	 * is no VM (vm_name is NULL).  A failure is reported as a warning: objects it could not
+	 * remove are orphans that gc removes.  Like close(), must accept a half-opened state. */
+	int (*flush)(struct lia_ctx *ctx, void *state);
+	void *reserved[6];
 };
 
 #define LIA_PLUGIN_CAT_(a, b) a##b

@@ -483,6 +483,25 @@ static int launch(struct lia_ctx *ctx, struct fc_vm *v, char *err, size_t errlen
 	return 0;
 }
 
+/* prepare (boot): the API socket's ledger entry, with run()'s check that no VMM of this VM
+ * still runs, so that the core saves it with the record's "starting" */
+static int fc_prepare(struct lia_ctx *ctx, void *state)
+{
+	(void)state;
+	struct fc_vm v;
+	int r;
+
+	if (ctx->host->phase(ctx) != LIA_PHASE_BOOT)
+		return 0;
+	if ((r = vm_paths(ctx, &v)) < 0)
+		return r;
+	pid_t old = (pid_t)ctx->host->vm_get_int(ctx, "fc.pid", 0);
+	if (old > 0 && vmm_alive(old, (uint64_t)ctx->host->vm_get_int(ctx, "fc.pid_start", 0)))
+		return ctx->host->error(ctx, -EBUSY, "VM '%s' already runs (firecracker pid %d)", v.name,
+					(int)old);
+	return ctx->host->ledger_add(ctx, "socket", v.api);
+}
+
 static int boot_run(struct lia_ctx *ctx, void *state)
 {
 	(void)state;
@@ -762,4 +781,5 @@ LIA_PLUGIN_DEFINE(fc_driver) = {
 	.description = "runs each VM in a Firecracker process configured over its API",
 	.options = options,
 	.hooks = hooks,
+	.prepare = fc_prepare, /* boot's API socket entry */
 };

@@ -138,3 +138,83 @@ out:
 	free(s.orphans);
 	return err;
 }
+
+/* ---- flush: the TAPs net-down retired ------------------------------------------------ */
+
+static int retired_by_us(const struct nt_state *st, const char *name)
+{
+	for (size_t i = 0; i < st->nretired; i++)
+		if (!strcmp(st->retired[i], name))
+			return 1;
+	return 0;
+}
+
+struct members {
+	struct lia_ctx *ctx;
+	struct nt_state *st;
+	size_t n;    /* TAPs in gc_group on their way out */
+	int foreign; /* something else sits there: no group delete */
+};
+
+static void member_cb(struct nl_object *o, void *arg)
+{
+	struct rtnl_link *l = (struct rtnl_link *)o;
+	struct members *m = arg;
+	const char *name = rtnl_link_get_name(l), *type = rtnl_link_get_type(l);
+
+	if (rtnl_link_get_group(l) != m->st->gc_group)
+		return;
+	/* ours: retired by this process (its ledger entry goes with the record's next save),
+	 * or a TAP of lia's that no ledger owns (gc's orphans, another lia-core's retired ones
+	 * whose record is saved) */
+	if (name && !strncmp(name, NT_PREFIX, strlen(NT_PREFIX)) && type && !strcmp(type, "tun") &&
+	    (retired_by_us(m->st, name) || !m->ctx->host->ledger_owned(m->ctx, "tap", name)))
+		m->n++;
+	else
+		m->foreign = 1;
+}
+
+int nt_flush(struct lia_ctx *ctx, void *state)
+{
+	const struct lia_host *h = ctx->host;
+	struct nt_state *st = state;
+	struct nl_cache *cache = NULL;
+	struct members m = { .ctx = ctx, .st = st };
+	size_t i, deleted = 0;
+	int err, bulk;
+
+	if (!st || !st->nretired)
+		return 0;
+	/* a couple of TAPs are as quick one by one, and need no look at the whole group */
+	bulk = st->nretired > 2 && nt_sock(ctx, st) == 0 &&
+	       rtnl_link_alloc_cache(st->sk, AF_UNSPEC, &cache) == 0;
+	if (bulk) {
+		nl_cache_foreach(cache, member_cb, &m);
+		nl_cache_free(cache);
+		bulk = !m.foreign;
+	}
+	if (bulk) {
+		err = group_delete(st->sk, st->gc_group);
+		if (err < 0 && err != -NLE_NODEV && err != -NLE_OBJ_NOTFOUND) {
+			h->log(ctx, LIA_LOG_WARN,
+			       "group delete of link group %u failed (%s); deleting one by one", st->gc_group,
+			       nl_geterror(err));
+			bulk = 0;
+		} else {
+			deleted = m.n;
+		}
+	}
+	err = 0;
+	for (i = 0; !bulk && i < st->nretired; i++) {
+		int r = nt_tap_delete_retired(ctx, st, st->retired[i]);
+		if (r < 0)
+			err = r;
+		else
+			deleted += (size_t)r;
+	}
+	if (bulk)
+		h->log(ctx, LIA_LOG_INFO, "deleted %zu TAP%s with one group delete", deleted,
+		       deleted == 1 ? "" : "s");
+	st->nretired = 0;
+	return err;
+}

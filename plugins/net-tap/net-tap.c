@@ -48,7 +48,7 @@ static const struct lia_option options[] = {
 	  .type = LIA_OPT_INT,
 	  .default_value = "4243",
 	  LIA_RANGE(1, 2147483647),
-	  .help = "link group gc moves orphan TAPs into before deleting them in one message" },
+	  .help = "link group gc and net-down move TAPs into, to delete them in one message" },
 	{ 0 },
 };
 
@@ -176,6 +176,7 @@ static void nt_close(void *state)
 		return;
 	if (st->sk)
 		nl_socket_free(st->sk);
+	free(st->retired);
 	free(st);
 }
 
@@ -331,9 +332,51 @@ static int nt_net_up(struct lia_ctx *ctx, void *state)
 	return 0;
 }
 
+/* prepare (net-up): the ledger entry of the TAP run() will make, with run()'s ownership
+ * check; nothing on the host changes.  A VM whose TAP name needs a lease it does not hold
+ * yet prepares nothing (run() takes the lease and adds the entry itself). */
+static int nt_prepare(struct lia_ctx *ctx, void *state)
+{
+	const struct lia_host *h = ctx->host;
+	char buf[IFNAMSIZ], name[IFNAMSIZ];
+	const char *t;
+	int r;
+
+	(void)state;
+	if (h->phase(ctx) != LIA_PHASE_NET_UP || !(t = tap_name(ctx, buf, 0)))
+		return 0;
+	snprintf(name, sizeof name, "%s", t);
+	if (owned_by_other(ctx, name, &r))
+		return r < 0 ? r
+			     : h->error(
+				       ctx, -EEXIST,
+				       "TAP '%s' belongs to another VM's ledger; lia leaves it alone (VM '%s' cannot use it: destroy and re-create this VM)",
+				       name, h->vm_name(ctx));
+	return h->ledger_add(ctx, "tap", name);
+}
+
+/* a retired TAP for flush() to delete */
+static int remember_retired(struct lia_ctx *ctx, struct nt_state *st, const char *name)
+{
+	if (st->nretired == st->cap_retired) {
+		size_t cap = st->cap_retired ? 2 * st->cap_retired : 64;
+		void *p = realloc(st->retired, cap * sizeof *st->retired);
+		if (!p)
+			return ctx->host->error(ctx, -ENOMEM, "out of memory");
+		st->retired = p;
+		st->cap_retired = cap;
+	}
+	snprintf(st->retired[st->nretired++], IFNAMSIZ, "%s", name);
+	return 0;
+}
+
+/* The TAP goes down and into gc_group at once (no traffic reaches the VM's address any
+ * more); flush() deletes it with the batch's others.  A crash before flush leaves it there,
+ * unowned once the record is saved: gc deletes it, and a start takes it back. */
 static int nt_net_down(struct lia_ctx *ctx, void *state)
 {
 	const struct lia_host *h = ctx->host;
+	struct nt_state *st = state;
 	char buf[IFNAMSIZ], name[IFNAMSIZ];
 	const char *t = tap_name(ctx, buf, 0);
 	int r;
@@ -347,12 +390,16 @@ static int nt_net_down(struct lia_ctx *ctx, void *state)
 		h->log(ctx, LIA_LOG_WARN, "TAP '%s' belongs to another VM's ledger; left alone", name);
 		return 0;
 	}
-	r = nt_tap_delete(ctx, state, name);
+	r = nt_tap_retire(ctx, st, name);
 	if (r < 0)
 		return r;
-	if (r > 0)
+	if (r > 0) {
+		if ((r = remember_retired(ctx, st, name)) < 0)
+			return r;
 		h->note(ctx, "delete TAP %s", name);
-	/* the entry goes after the object */
+	}
+	test_stall("net-down");
+	/* the entry goes after the object left service (saved with the record's next save) */
 	r = h->ledger_del(ctx, "tap", name);
 	return r == -ENOENT ? 0 : r;
 }
@@ -392,6 +439,8 @@ LIA_PLUGIN_DEFINE(net_tap) = {
 	.check = nt_check,
 	.open = nt_open,
 	.close = nt_close,
+	.prepare = nt_prepare, /* net-up's TAP entry */
+	.flush = nt_flush,     /* the TAPs net-down retired, in one group delete */
 	/* the address pool's bounds, for the core's capacity report (free addresses) */
 	.facts = (const struct lia_fact[]){ { "lease.ip4.first", "pool_start" },
 					    { "lease.ip4.last", "pool_end" },

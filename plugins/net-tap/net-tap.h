@@ -22,6 +22,9 @@ struct nt_state {
 	int has_gid;
 	uint32_t group, gc_group;
 	struct nl_sock *sk;
+	/* TAPs net-down retired (down, in gc_group) that flush() deletes */
+	char (*retired)[IFNAMSIZ];
+	size_t nretired, cap_retired;
 };
 
 /* addr.c: pure logic (unit-tested) */
@@ -45,7 +48,17 @@ int nt_sock(struct lia_ctx *ctx, struct nt_state *st);
 int nt_tap_up(struct lia_ctx *ctx, struct nt_state *st, const char *name, int *created);
 /* deletes the TAP; a missing one is success; returns 1 deleted, 0 absent */
 int nt_tap_delete(struct lia_ctx *ctx, struct nt_state *st, const char *name);
+/* net-down's cheap half: the TAP down and moved into gc_group in one RTM_NEWLINK (a delete
+ * costs an RCU sync, ~20 ms, so flush() deletes the retired TAPs of a batch together);
+ * returns 1 retired, 0 absent */
+int nt_tap_retire(struct lia_ctx *ctx, struct nt_state *st, const char *name);
+/* deletes the TAP only while it is a TAP in gc_group (not taken back by a net-up); 1
+ * deleted, 0 absent or taken back */
+int nt_tap_delete_retired(struct lia_ctx *ctx, struct nt_state *st, const char *name);
 /* gc.c */
 int nt_gc(struct lia_ctx *ctx, void *state);
+/* flush(): every retired TAP deleted, with one group delete when gc_group holds nothing
+ * else than TAPs on their way out */
+int nt_flush(struct lia_ctx *ctx, void *state);
 
 #endif

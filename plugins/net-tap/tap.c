@@ -89,6 +89,68 @@ int nt_tap_delete(struct lia_ctx *ctx, struct nt_state *st, const char *name)
 	return err < 0 ? 0 : 1;
 }
 
+int nt_tap_retire(struct lia_ctx *ctx, struct nt_state *st, const char *name)
+{
+	struct rtnl_link *l, *chg;
+	int err = nt_sock(ctx, st);
+
+	if (err < 0)
+		return err;
+	l = get_link(st, name, &err);
+	if (!l) {
+		if (err)
+			return ctx->host->error(ctx, -EIO, "cannot look up TAP '%s': %s", name,
+						nl_geterror(err));
+		return 0;
+	}
+	if (!is_tun(l)) {
+		rtnl_link_put(l);
+		return ctx->host->error(ctx, -EEXIST, "link '%s' is not a TAP; lia leaves it alone", name);
+	}
+	chg = rtnl_link_alloc();
+	if (!chg) {
+		rtnl_link_put(l);
+		return ctx->host->error(ctx, -ENOMEM, "out of memory retiring TAP '%s'", name);
+	}
+	/* down and in gc_group in one message */
+	rtnl_link_unset_flags(chg, IFF_UP);
+	rtnl_link_set_group(chg, st->gc_group);
+	err = rtnl_link_change(st->sk, l, chg, 0);
+	rtnl_link_put(chg);
+	rtnl_link_put(l);
+	if (err == -NLE_NODEV || err == -NLE_OBJ_NOTFOUND)
+		return 0;
+	if (err < 0)
+		return ctx->host->error(ctx, -EIO, "cannot set TAP '%s' down and into link group %u: %s",
+					name, st->gc_group, nl_geterror(err));
+	return 1;
+}
+
+int nt_tap_delete_retired(struct lia_ctx *ctx, struct nt_state *st, const char *name)
+{
+	struct rtnl_link *l;
+	int err = nt_sock(ctx, st);
+
+	if (err < 0)
+		return err;
+	l = get_link(st, name, &err);
+	if (!l) {
+		if (err)
+			return ctx->host->error(ctx, -EIO, "cannot look up TAP '%s': %s", name,
+						nl_geterror(err));
+		return 0;
+	}
+	if (!is_tun(l) || rtnl_link_get_group(l) != st->gc_group) {
+		rtnl_link_put(l); /* started again since (net-up took it back), or not ours */
+		return 0;
+	}
+	err = rtnl_link_delete(st->sk, l);
+	rtnl_link_put(l);
+	if (err < 0 && err != -NLE_NODEV && err != -NLE_OBJ_NOTFOUND)
+		return ctx->host->error(ctx, -EIO, "cannot delete TAP '%s': %s", name, nl_geterror(err));
+	return err < 0 ? 0 : 1;
+}
+
 int nt_tap_up(struct lia_ctx *ctx, struct nt_state *st, const char *name, int *created)
 {
 	struct rtnl_link *br, *tap = NULL, *chg;

@@ -407,6 +407,24 @@ static int launch(struct lia_ctx *ctx, struct qvm *v, struct plan *p, char *err,
 	return 0;
 }
 
+/* prepare (boot): the QMP socket's ledger entry, with run()'s check that no QEMU of this VM
+ * still runs, so that the core saves it with the record's "starting" */
+static int qemu_prepare(struct lia_ctx *ctx, void *state)
+{
+	(void)state;
+	struct qvm v;
+	int r;
+
+	if (ctx->host->phase(ctx) != LIA_PHASE_BOOT)
+		return 0;
+	if ((r = vm_paths(ctx, &v)) < 0)
+		return r;
+	pid_t old = (pid_t)ctx->host->vm_get_int(ctx, "qemu.pid", 0);
+	if (old > 0 && vmm_alive(old, (uint64_t)ctx->host->vm_get_int(ctx, "qemu.pid_start", 0)))
+		return ctx->host->error(ctx, -EBUSY, "VM '%s' already runs (QEMU pid %d)", v.name, (int)old);
+	return ctx->host->ledger_add(ctx, "socket", v.qmp);
+}
+
 static int boot_run(struct lia_ctx *ctx, void *state)
 {
 	(void)state;
@@ -629,5 +647,6 @@ LIA_PLUGIN_DEFINE(qemu_driver) = {
 		"runs each VM in a qemu-system-x86_64 -M microvm process (KVM or TCG), managed over QMP",
 	.options = options,
 	.hooks = hooks,
+	.prepare = qemu_prepare, /* boot's QMP socket entry */
 	.vm_commands = commands,
 };

@@ -196,6 +196,36 @@ static int hook_net_up(struct lia_ctx *ctx, void *state)
 	return LIA_OK;
 }
 
+/* prepare (net-up): the socket path's ledger entry, with run()'s checks, so that the core
+ * saves it with the record's "starting"; a VM without its CID lease yet prepares nothing
+ * (run() takes the lease, which prepare() must not) */
+static int vsock_prepare(struct lia_ctx *ctx, void *state)
+{
+	const struct lia_host *h = ctx->host;
+	char uds[4096];
+	uint64_t cid;
+
+	(void)state;
+	if (h->phase(ctx) != LIA_PHASE_NET_UP || h->lease_get(ctx, "cid", &cid) < 0)
+		return LIA_OK;
+	if (h->path(ctx, uds, sizeof uds, "sockets/%s.vsock", h->vm_name(ctx)) < 0 || strlen(uds) > SUN_MAX)
+		return LIA_OK; /* run() says why */
+	switch (vsock_probe(uds)) {
+	case VSOCK_LIVE:
+		return h->error(ctx, -EADDRINUSE,
+				"vsock socket '%s' of VM '%s' is in use by a running process; is "
+				"the VM already running?",
+				uds, h->vm_name(ctx));
+	case VSOCK_OTHER:
+		return h->error(ctx, -EEXIST,
+				"'%s' exists and is not a stale socket, so Firecracker cannot bind "
+				"the vsock socket of VM '%s' there; lia does not remove it",
+				uds, h->vm_name(ctx));
+	default: break;
+	}
+	return h->ledger_add(ctx, "socket", uds);
+}
+
 static int hook_net_down(struct lia_ctx *ctx, void *state)
 {
 	ctx->host->vm_set(ctx, "ready", NULL);
@@ -355,6 +385,7 @@ LIA_PLUGIN_DEFINE(vsock) = {
 	.check = vsock_check,
 	.open = vsock_open,
 	.close = vsock_close,
+	.prepare = vsock_prepare, /* net-up's socket entry */
 	.vm_commands = vsock_commands,
 	/* the CID pool's bounds, for the core's capacity report (free CIDs) */
 	.facts = (const struct lia_fact[]){ { "lease.cid.first", "cid_min" },

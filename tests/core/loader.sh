@@ -28,6 +28,8 @@ $CC -shared -fPIC -o "$P/nodesc.so" "$T/nodesc.c"
 try "stub-a = { log = \"$LOG\"; };" "nodesc = { };"
 check "no descriptor" "$P/nodesc.so: no plugin descriptor"
 
+# the minor this tree's <lia/plugin.h> speaks
+minor=$(sed -n 's/^#define LIA_ABI_MINOR \([0-9]*\).*/\1/p' "$top_srcdir/include/lia/plugin.h")
 cat > "$T/abi.c" <<'C'
 #include <lia/plugin.h>
 LIA_PLUGIN_DEFINE(abi) = { .magic = LIA_PLUGIN_MAGIC, .abi_major = LIA_ABI_MAJOR + 1, .abi_minor = 0,
@@ -35,12 +37,12 @@ LIA_PLUGIN_DEFINE(abi) = { .magic = LIA_PLUGIN_MAGIC, .abi_major = LIA_ABI_MAJOR
 C
 $CC -shared -fPIC -I"$top_srcdir/include" -o "$P/abi.so" "$T/abi.c"
 try "stub-a = { log = \"$LOG\"; };" "abi = { };"
-check "wrong ABI major" "$P/abi.so: built for lia ABI 3.0, this lia-core speaks 2.0"
+check "wrong ABI major" "$P/abi.so: built for lia ABI 3.0, this lia-core speaks 2.$minor"
 
 sed 's/.abi_minor = 0/.abi_minor = LIA_ABI_MINOR + 1/; s/LIA_ABI_MAJOR + 1/LIA_ABI_MAJOR/; s/(abi)/(newer)/; s/"abi"/"newer"/' "$T/abi.c" > "$T/newer.c"
 $CC -shared -fPIC -I"$top_srcdir/include" -o "$P/newer.so" "$T/newer.c"
 try "stub-a = { log = \"$LOG\"; };" "newer = { };"
-check "newer ABI minor" "$P/newer.so: built for lia ABI 2.1"
+check "newer ABI minor" "$P/newer.so: built for lia ABI 2.$((minor + 1)), this lia-core speaks 2.$minor"
 
 # a plugin whose shared library dependency is gone: the real dynamic-loader reason shows
 printf 'int gone_fn(void) { return 7; }\n' > "$T/gone.c"
@@ -72,7 +74,7 @@ is "$rc" 0 "a role conflict is solved by enabled = false"
 # lia-core plugins lists name, version, ABI, file and hooks
 mk_conf "$T" "stub-a = { log = \"$LOG\"; };" >/dev/null
 out=$(lia -c "$T/lia.conf" plugins)
-like "$out" "stub-a +0 +2\\.0 +- +$P/stub-a.so +preflight,dirs,install" "plugins: name, version, ABI, file, hooks"
+like "$out" "stub-a +0 +2\\.$minor +- +$P/stub-a.so +preflight,dirs,install" "plugins: name, version, ABI, file, hooks"
 out=$(lia -c "$T/lia.conf" --json plugins)
 echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[0]["name"]=="stub-a" and "create" in d[0]["hooks"] and d[0]["options"][0]["name"]=="log"' 2>/dev/null
 ok $? "plugins --json lists hooks and declared settings"

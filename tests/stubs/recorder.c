@@ -4,7 +4,12 @@
  * undo to fail, a phase to sleep in (to be killed), and leases to take at create.
  * With `trace = true` each line also names the pipeline and whether the call is forced:
  *   NAME WHAT PIPELINE/PHASE VM [force]
- * (the plain form "NAME WHAT PHASE VM" is what the older tests compare). */
+ * (the plain form "NAME WHAT PHASE VM" is what the older tests compare).
+ * ABI 2.1: with `prepare` naming phases, prepare() adds the ledger entry "stub-prep"
+ * "PHASE:VM" for those phases' hooks (run() adds it too, undo() drops it), and logs
+ * "NAME prepare PHASE VM"; `prepare_fail` fails one phase's prepare(); `log_flush` logs
+ * "NAME flush".  Built with -DSTUB_ABI20 it is an ABI 2.0 plugin: minor 0, neither
+ * callback. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,6 +20,9 @@
 
 #ifndef STUB_PROVIDES
 #define STUB_PROVIDES NULL
+#endif
+#ifndef STUB_DESCRIPTION
+#define STUB_DESCRIPTION NULL
 #endif
 #define CAT2(a, b) a##b
 #define CAT(a, b) CAT2(a, b)
@@ -77,6 +85,15 @@ static const struct lia_option options[] = {
 	  .default_value = "10",
 	  LIA_RANGE(0, 3600),
 	  .help = "as a VMM's graceful stop wait (seconds); logged at stop with log_stop_timeout" },
+	{ .name = "prepare",
+	  .type = LIA_OPT_STRINGS,
+	  .default_value = "",
+	  .help = "phases whose hooks have a ledger entry prepared (stub-prep PHASE:VM)" },
+	{ .name = "prepare_fail",
+	  .type = LIA_OPT_STRING,
+	  .default_value = "",
+	  .help = "phase whose prepare() fails" },
+	{ .name = "log_flush", .type = LIA_OPT_BOOL, .default_value = "false", .help = "log each flush()" },
 	{ .name = "log_stop_timeout",
 	  .type = LIA_OPT_BOOL,
 	  .default_value = "false",
@@ -155,9 +172,52 @@ static void leases_release(struct lia_ctx *ctx)
 		ctx->host->lease_release(ctx, kinds[i]);
 }
 
+/* 1 when `prepare` names the current phase; id: "PHASE:VM" */
+static int prepared_phase(struct lia_ctx *ctx, char *id, size_t len)
+{
+	const char *const *ph;
+	size_t n = ctx->host->cfg_strings(ctx, "prepare", &ph);
+	const char *vm = ctx->host->vm_name(ctx);
+	snprintf(id, len, "%s:%s", pname(ctx), vm ? vm : "");
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(ph[i], pname(ctx)) == 0)
+			return 1;
+	return 0;
+}
+
+#ifndef STUB_ABI20
+static int prepare(struct lia_ctx *ctx, void *state)
+{
+	const struct lia_host *h = ctx->host;
+	char id[200];
+	int want = prepared_phase(ctx, id, sizeof id);
+	if (strcmp(h->cfg_str(ctx, "prepare_fail"), pname(ctx)) == 0) {
+		record(ctx, "prepare");
+		return h->error(ctx, -EIO, "%s was told to fail the prepare of %s", STUB_NAME, pname(ctx));
+	}
+	if (!want)
+		return 0;
+	record(ctx, "prepare");
+	return h->ledger_add(ctx, "stub-prep", id);
+}
+
+static int flush(struct lia_ctx *ctx, void *state)
+{
+	if (ctx->host->cfg_bool(ctx, "log_flush")) { /* no phase, no VM */
+		int fd = open(ctx->host->cfg_str(ctx, "log"), O_WRONLY | O_APPEND | O_CREAT, 0644);
+		if (fd >= 0 && write(fd, STUB_NAME " flush\n", strlen(STUB_NAME) + 7) < 0) {
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	return 0;
+}
+#endif
+
 static int run(struct lia_ctx *ctx, void *state)
 {
 	const struct lia_host *h = ctx->host;
+	char pid[200];
 	record(ctx, "run");
 	if (h->cfg_bool(ctx, "memo")) {
 		char key[128];
@@ -175,6 +235,18 @@ static int run(struct lia_ctx *ctx, void *state)
 		return h->error(ctx, -EIO, "%s was told to fail in %s", STUB_NAME, pname(ctx));
 	if (strcmp(h->cfg_str(ctx, "skip"), pname(ctx)) == 0)
 		return LIA_HOOK_SKIP;
+	if (prepared_phase(ctx, pid, sizeof pid)) {
+		int e = h->ledger_add(ctx, "stub-prep", pid); /* its "object" */
+		if (e < 0)
+			return e;
+	}
+	if (h->phase(ctx) == LIA_PHASE_NET_DOWN) { /* the start's "objects" go */
+		static const char *const up[] = { "net-up", "boot", "started" };
+		for (int i = 0; i < 3; i++) {
+			snprintf(pid, sizeof pid, "%s:%s", up[i], h->vm_name(ctx));
+			h->ledger_del(ctx, "stub-prep", pid);
+		}
+	}
 	if (h->phase(ctx) == LIA_PHASE_STOP && h->cfg_bool(ctx, "log_stop_timeout")) {
 		char what[48];
 		snprintf(what, sizeof(what), "stop_timeout %lld", (long long)h->cfg_int(ctx, "stop_timeout"));
@@ -212,7 +284,10 @@ static int run(struct lia_ctx *ctx, void *state)
 static int undo(struct lia_ctx *ctx, void *state)
 {
 	const struct lia_host *h = ctx->host;
+	char pid[200];
 	record(ctx, "undo");
+	if (prepared_phase(ctx, pid, sizeof pid))
+		h->ledger_del(ctx, "stub-prep", pid);
 	if (strcmp(h->cfg_str(ctx, "fail_undo"), pname(ctx)) == 0)
 		return h->error(ctx, -EIO, "%s was told to fail the undo of %s", STUB_NAME, pname(ctx));
 	if (h->phase(ctx) == LIA_PHASE_CREATE) {
@@ -275,7 +350,31 @@ static const struct lia_fact facts[] = { { "lease.num.first", "lease_min" },
 #define STUB_FACTS NULL
 #endif
 
+#ifdef STUB_ABI20
 LIA_PLUGIN_DEFINE(STUB) = {
-	LIA_PLUGIN_HEADER,  .name = STUB_NAME, .version = "0",      .provides = STUB_PROVIDES,
-	.options = options, .hooks = hooks,    .facts = STUB_FACTS,
+	/* LIA_PLUGIN_HEADER as a 2.0 build filled it: prepare and flush were reserved */
+	.magic = LIA_PLUGIN_MAGIC,
+	.abi_major = 2,
+	.abi_minor = 0,
+	.size = sizeof(struct lia_plugin),
+	.option_size = sizeof(struct lia_option),
+	.hook_size = sizeof(struct lia_hook),
+	.command_size = sizeof(struct lia_command),
+	.fact_size = sizeof(struct lia_fact),
+	.name = STUB_NAME,
+	.version = "0",
+	.provides = STUB_PROVIDES,
+	.options = options,
+	.hooks = hooks,
+	.facts = STUB_FACTS,
+	.description = STUB_DESCRIPTION,
 };
+#else
+LIA_PLUGIN_DEFINE(STUB) = {
+	LIA_PLUGIN_HEADER,   .name = STUB_NAME,
+	.version = "0",      .provides = STUB_PROVIDES,
+	.options = options,  .hooks = hooks,
+	.facts = STUB_FACTS, .prepare = prepare,
+	.flush = flush,      .description = STUB_DESCRIPTION,
+};
+#endif
