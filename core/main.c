@@ -1,9 +1,12 @@
 /* lia-core: parse the command line, call one function per verb. */
 #include "config.h"
 #include <getopt.h>
+#include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include "cmds.h"
 #include "util.h"
 
@@ -125,6 +128,11 @@ int main(int argc, char **argv)
 	int rc;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	install_signals();
+	/* jansson seeds its hash tables at the first object by reading /dev/urandom (open, read,
+	 * close); one getrandom() gives it the same, a per-VM command pays every system call */
+	uint32_t seed;
+	if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) == (ssize_t)sizeof seed && seed)
+		json_object_seed(seed);
 	if (strcmp(verb, "run") == 0)
 		rc = cmd_run(&a, vargc, vargv);
 	else if (strcmp(verb, "vm") == 0)

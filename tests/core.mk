@@ -36,5 +36,10 @@ ROBUST_TESTS = tests/core/state-dir-owner.sh tests/core/state-links.sh tests/cor
 TESTS += $(ROBUST_TESTS)
 EXTRA_DIST += $(ROBUST_TESTS)
 
+# issue 13: the event log as the CLI appends to it (one open per event); the libraries a
+# per-VM command maps with every shipped plugin
+TESTS += tests/core/events-log.sh tests/core/lazy-libs.sh
+EXTRA_DIST += tests/core/events-log.sh tests/core/lazy-libs.sh
+
 # issue 13: the benchmarks of the core (`make bench` runs every tests/bench/*-bench.sh)
 EXTRA_DIST += tests/bench/lib-bench.sh tests/bench/startup-bench.sh tests/bench/scale-bench.sh

@@ -15,6 +15,75 @@
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include <dlfcn.h>
+
+/* libarchive opened on first use (dlopen), not linked: it maps libxml2, libicu, libstdc++
+ * and six compression libraries, and every lia-core run that loads an image plugin (each
+ * per-VM `vm start`/`vm stop` of a shipped configuration) paid for them (issue 13).  The
+ * pattern of fc-driver's install.c: pointers of the library's own types, resolved once,
+ * file-local (image-common is compiled into several plugins); the Debian package names
+ * libarchive13, which dpkg-shlibdeps cannot see. */
+/* clang-format off */
+#define IMG_AR_FUNCS(X) \
+	X(archive_read_new) X(archive_read_free) X(archive_read_support_filter_all) \
+	X(archive_read_support_format_all) X(archive_read_open_filename) X(archive_read_next_header) \
+	X(archive_read_data_block) X(archive_error_string) X(archive_write_disk_new) \
+	X(archive_write_disk_set_options) X(archive_write_header) X(archive_write_data_block) \
+	X(archive_write_finish_entry) X(archive_write_close) X(archive_write_free) \
+	X(archive_entry_pathname) X(archive_entry_copy_pathname) X(archive_entry_hardlink) \
+	X(archive_entry_copy_hardlink) X(archive_entry_symlink) X(archive_entry_filetype) \
+	X(archive_entry_size)
+#define IMG_AR_DEFINE(f) static typeof(f) *imgx_##f;
+IMG_AR_FUNCS(IMG_AR_DEFINE)
+#undef IMG_AR_DEFINE
+/* clang-format on */
+#define archive_read_new imgx_archive_read_new
+#define archive_read_free imgx_archive_read_free
+#define archive_read_support_filter_all imgx_archive_read_support_filter_all
+#define archive_read_support_format_all imgx_archive_read_support_format_all
+#define archive_read_open_filename imgx_archive_read_open_filename
+#define archive_read_next_header imgx_archive_read_next_header
+#define archive_read_data_block imgx_archive_read_data_block
+#define archive_error_string imgx_archive_error_string
+#define archive_write_disk_new imgx_archive_write_disk_new
+#define archive_write_disk_set_options imgx_archive_write_disk_set_options
+#define archive_write_header imgx_archive_write_header
+#define archive_write_data_block imgx_archive_write_data_block
+#define archive_write_finish_entry imgx_archive_write_finish_entry
+#define archive_write_close imgx_archive_write_close
+#define archive_write_free imgx_archive_write_free
+#define archive_entry_pathname imgx_archive_entry_pathname
+#define archive_entry_copy_pathname imgx_archive_entry_copy_pathname
+#define archive_entry_hardlink imgx_archive_entry_hardlink
+#define archive_entry_copy_hardlink imgx_archive_entry_copy_hardlink
+#define archive_entry_symlink imgx_archive_entry_symlink
+#define archive_entry_filetype imgx_archive_entry_filetype
+#define archive_entry_size imgx_archive_entry_size
+
+/* open libarchive once per process: NULL, or why not */
+static const char *archive_lib(void)
+{
+	static int state; /* 0: not tried, 1: loaded, -1: failed */
+	static char why[512];
+	if (state == 0) {
+		void *h = dlopen("libarchive.so.13", RTLD_NOW | RTLD_NODELETE);
+		state = 1;
+		if (!h) {
+			snprintf(why, sizeof why,
+				 "cannot load libarchive.so.13 (%s): apt-get install libarchive13",
+				 dlerror());
+			state = -1;
+		}
+#define IMG_AR_RESOLVE(f)                                                                   \
+	if (state == 1 && !(*(void **)&imgx_##f = dlsym(h, #f))) {                          \
+		snprintf(why, sizeof why, "libarchive.so.13 has no %s: it is too old", #f); \
+		state = -1;                                                                 \
+	}
+		IMG_AR_FUNCS(IMG_AR_RESOLVE)
+#undef IMG_AR_RESOLVE
+	}
+	return state > 0 ? NULL : why;
+}
 
 /* "./a/b" -> "a/b"; NULL when absolute or holding a ".." component */
 static const char *clean_name(const char *name)
@@ -82,6 +151,9 @@ int img_extract(struct lia_ctx *ctx, const char *path, int rootfd, const char *W
 	char what[64];
 	snprintf(what, sizeof what, "%s", What);
 	what[0] = (char)tolower((unsigned char)what[0]);
+	const char *why = archive_lib();
+	if (why)
+		return IMG_ERR(ctx, -ELIBACC, "cannot extract %s '%s': %s", what, path, why);
 	struct archive *in = archive_read_new();
 	struct archive *out = archive_write_disk_new();
 	int cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -13,7 +13,9 @@ IMAGE_COMMON_SOURCES = \
 	plugins/common/confine.c plugins/common/confine.h
 IMAGE_COMMON_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/plugins/common $(JANSSON_CFLAGS) $(LIBARCHIVE_CFLAGS) $(CRYPTO_CFLAGS) \
 	-DLIA_ROOTFS_DIR='"$(pkgdatadir)/rootfs"'
-IMAGE_COMMON_LIBS = $(JANSSON_LIBS) $(LIBARCHIVE_LIBS) $(CRYPTO_LIBS)
+# libarchive and libcrypto: headers only, dlopen-ed on first use (extract.c, tree.c);
+# debian/control names them for lia-plugin-image
+IMAGE_COMMON_LIBS = $(JANSSON_LIBS) $(DL_LIBS)
 
 if BUILD_IMAGE_COMMON
 # a small stand-in host that drives one image plugin's hook (the image tests run it

@@ -1,5 +1,8 @@
 /* Walk a folder in name order, to copy it into a staging root (the overlay, an
  * image-dir source folder) and to checksum it (the build record). */
+#ifdef HAVE_CONFIG_H
+#include "config.h" /* LIA_LIBCRYPTO_SONAME */
+#endif
 #include "image-common.h"
 
 #include <dirent.h>
@@ -11,7 +14,55 @@
 #include <string.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include <dlfcn.h>
 #include <openssl/evp.h>
+
+/* libcrypto opened on first use (dlopen), not linked: only a build checksums a tree, and
+ * every lia-core run that loads an image plugin paid for mapping it (issue 13).  Pointers
+ * of its own types, resolved once, file-local (image-common is in several plugins). */
+/* clang-format off */
+#define IMG_MD_FUNCS(X) \
+	X(EVP_MD_CTX_new) X(EVP_MD_CTX_free) X(EVP_DigestInit_ex) X(EVP_DigestUpdate) \
+	X(EVP_DigestFinal_ex) X(EVP_sha256)
+#define IMG_MD_DEFINE(f) static typeof(f) *imgx_##f;
+IMG_MD_FUNCS(IMG_MD_DEFINE)
+#undef IMG_MD_DEFINE
+/* clang-format on */
+#define EVP_MD_CTX_new imgx_EVP_MD_CTX_new
+#define EVP_MD_CTX_free imgx_EVP_MD_CTX_free
+#define EVP_DigestInit_ex imgx_EVP_DigestInit_ex
+#define EVP_DigestUpdate imgx_EVP_DigestUpdate
+#define EVP_DigestFinal_ex imgx_EVP_DigestFinal_ex
+#define EVP_sha256 imgx_EVP_sha256
+
+/* OpenSSL's major version (configure's LIA_LIBCRYPTO_SONAME, which lia-core uses too) */
+#ifndef LIA_LIBCRYPTO_SONAME
+#define LIA_LIBCRYPTO_SONAME "libcrypto.so.3"
+#endif
+
+/* open libcrypto once per process: NULL, or why not */
+static const char *crypto_lib(void)
+{
+	static int state; /* 0: not tried, 1: loaded, -1: failed */
+	static char why[512];
+	if (state == 0) {
+		void *h = dlopen(LIA_LIBCRYPTO_SONAME, RTLD_NOW | RTLD_NODELETE);
+		state = 1;
+		if (!h) {
+			snprintf(why, sizeof why, "cannot load %s (%s): apt-get install libssl3",
+				 LIA_LIBCRYPTO_SONAME, dlerror());
+			state = -1;
+		}
+#define IMG_MD_RESOLVE(f)                                                                           \
+	if (state == 1 && !(*(void **)&imgx_##f = dlsym(h, #f))) {                                  \
+		snprintf(why, sizeof why, "%s has no %s: it is too old", LIA_LIBCRYPTO_SONAME, #f); \
+		state = -1;                                                                         \
+	}
+		IMG_MD_FUNCS(IMG_MD_RESOLVE)
+#undef IMG_MD_RESOLVE
+	}
+	return state > 0 ? NULL : why;
+}
 
 static int skip_dots(const struct dirent *d)
 {
@@ -135,6 +186,9 @@ static int sum_one(struct lia_ctx *ctx, const struct img_tree_entry *e, void *ar
 
 int img_tree_checksum(struct lia_ctx *ctx, const char *dir, int with_owners, char hex[65])
 {
+	const char *why = crypto_lib();
+	if (why)
+		return IMG_ERR(ctx, -ELIBACC, "cannot checksum '%s': %s", dir, why);
 	struct sum s = { .md = EVP_MD_CTX_new(), .with_owners = with_owners, .top = dir };
 	if (!s.md || !EVP_DigestInit_ex(s.md, EVP_sha256(), NULL)) {
 		EVP_MD_CTX_free(s.md);

@@ -8,8 +8,9 @@ plugins_image_debian_image_debian_la_SOURCES = \
 	$(IMAGE_COMMON_SOURCES)
 plugins_image_debian_image_debian_la_CFLAGS = $(IMAGE_COMMON_CFLAGS)
 plugins_image_debian_image_debian_la_LDFLAGS = $(PLUGIN_LDFLAGS)
-plugins_image_debian_image_debian_la_LIBADD = $(IMAGE_COMMON_LIBS)
+# libcrypto for its own SHA256() (image-common opens it on first use)
+plugins_image_debian_image_debian_la_LIBADD = $(IMAGE_COMMON_LIBS) $(CRYPTO_LIBS)
 PRELOAD_PLUGINS += plugins/image-debian/image-debian.la
-PRELOAD_LIBS += $(IMAGE_COMMON_LIBS)
+PRELOAD_LIBS += $(IMAGE_COMMON_LIBS) $(CRYPTO_LIBS)
 PLUGIN_BUILD_DIRS += plugins/image-debian/.libs
 endif

@@ -1,7 +1,7 @@
 # plugins/net-bridge: bridge, IPv4 forwarding, NAT (nftables), lia-network.service
 # (configure: --disable-net-bridge)
 NET_BRIDGE_TESTS = tests/net-bridge/setup.sh tests/net-bridge/nat.sh tests/net-bridge/hostfw.sh \
-	tests/net-bridge/unit.sh tests/net-bridge/parallel.sh
+	tests/net-bridge/unit.sh tests/net-bridge/parallel.sh tests/net-bridge/nft-lazy.sh
 TESTS += $(NET_BRIDGE_TESTS)
 EXTRA_DIST += $(NET_BRIDGE_TESTS) tests/net-bridge/common.sh \
 	conf/lia-network.service.in conf/conf.d/40-net-bridge.conf
@@ -16,9 +16,10 @@ plugins_net_bridge_net_bridge_la_CPPFLAGS = $(AM_CPPFLAGS) -DLIA_BINDIR='"$(bind
 plugins_net_bridge_net_bridge_la_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/plugins/common $(LIBNL_CFLAGS) $(NFTABLES_CFLAGS) \
 	$(JANSSON_CFLAGS)
 plugins_net_bridge_net_bridge_la_LDFLAGS = $(PLUGIN_LDFLAGS)
-plugins_net_bridge_net_bridge_la_LIBADD = $(LIBNL_LIBS) $(NFTABLES_LIBS) $(JANSSON_LIBS)
+# libnftables: headers only, dlopen-ed on first use (nft.c); debian/control names libnftables1
+plugins_net_bridge_net_bridge_la_LIBADD = $(LIBNL_LIBS) $(JANSSON_LIBS) $(DL_LIBS)
 PRELOAD_PLUGINS += plugins/net-bridge/net-bridge.la
-PRELOAD_LIBS += $(LIBNL_LIBS) $(NFTABLES_LIBS)
+PRELOAD_LIBS += $(LIBNL_LIBS)
 PLUGIN_BUILD_DIRS += plugins/net-bridge/.libs
 LIA_CONFD_FILES += conf/conf.d/40-net-bridge.conf
 

@@ -184,12 +184,12 @@ static int nb_preflight(struct lia_ctx *ctx, void *state)
 		return -ENOMEM;
 	rs = nb_nft_ruleset(ctx, nft);
 	if (!rs) {
-		nft_ctx_free(nft);
+		nb_nft_close(nft);
 		return -EIO;
 	}
 	warn_foreign(ctx, st, rs, up);
 	json_decref(rs);
-	nft_ctx_free(nft);
+	nb_nft_close(nft);
 	return 0;
 }
 
@@ -316,7 +316,7 @@ fail:
 	rollback(ctx, st, did);
 out:
 	json_decref(rs);
-	nft_ctx_free(nft);
+	nb_nft_close(nft);
 	return r;
 }
 
@@ -344,7 +344,7 @@ static int nb_network_undo(struct lia_ctx *ctx, void *state)
 		return -ENOMEM;
 	rs = nb_nft_ruleset(ctx, nft);
 	if (!rs) {
-		nft_ctx_free(nft);
+		nb_nft_close(nft);
 		return -EIO;
 	}
 	n = nb_hostfw_close(ctx, nft, rs);
@@ -355,7 +355,7 @@ static int nb_network_undo(struct lia_ctx *ctx, void *state)
 		n = nb_nat_delete(ctx, nft);
 	}
 	json_decref(rs);
-	nft_ctx_free(nft);
+	nb_nft_close(nft);
 	if (n < 0)
 		return n;
 
@@ -478,8 +478,7 @@ static int nb_verify(struct lia_ctx *ctx, void *state)
 			}
 	}
 	json_decref(rs);
-	if (nft)
-		nft_ctx_free(nft);
+	nb_nft_close(nft);
 	if (bad)
 		return h->error(ctx, -EIO, "the host network has %d problem%s (listed above)", bad,
 				bad == 1 ? "" : "s");

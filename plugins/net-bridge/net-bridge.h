@@ -41,8 +41,10 @@ int nb_link_exists(struct lia_ctx *ctx, struct nb_state *st, const char *name);
 int nb_forward_get(struct lia_ctx *ctx, int *on);
 int nb_forward_set(struct lia_ctx *ctx, const char *value);
 
-/* nft.c: libnftables with JSON in and out */
+/* nft.c: libnftables with JSON in and out, opened on first use (dlopen); NULL: error
+ * recorded (the library missing, or out of memory) */
 struct nft_ctx *nb_nft_open(struct lia_ctx *ctx);
+void nb_nft_close(struct nft_ctx *nft); /* NULL: nothing */
 /* run the batch {"nftables": cmds}; steals cmds */
 int nb_nft_run(struct lia_ctx *ctx, struct nft_ctx *nft, json_t *cmds, const char *what);
 /* the whole ruleset as the array under "nftables" (new reference) or NULL (error recorded) */
