@@ -50,9 +50,10 @@
  *        that no hook table written with positional initializers gains a missing field).
  *        prepare() records the ledger entries a VM pipeline's hooks will need before any
  *        hook runs, so the core saves them all at once; flush() finishes work the hooks
- *        deferred, once after a batch of VM pipelines and before close().  ledger_del no longer saves the record at once: the
- *        next save of the record carries it (a stale entry for a removed object is
- *        harmless).  ledger_owned answers for the calling VM from its record in memory.
+ *        deferred, once after a batch of VM pipelines and before close().  ledger_del no
+ *        longer saves the record at once: the next save of the record carries it (a stale
+ *        entry for a removed object is harmless).  ledger_owned answers for the calling VM
+ *        from its record in memory.
  */
 #ifndef LIA_PLUGIN_H
 #define LIA_PLUGIN_H
