@@ -49,20 +49,26 @@ static void scan_cb(struct nl_object *o, void *arg)
 	}
 }
 
-static int group_delete(struct nl_sock *sk, uint32_t group)
+/* RTM_DELLINK of every device in gc_group (`ip link del group N`): 1, or 0 after saying
+ * why it failed (the caller then deletes one by one) */
+static int group_delete(struct lia_ctx *ctx, struct nt_state *st)
 {
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
 	struct nl_msg *m = nlmsg_alloc_simple(RTM_DELLINK, 0);
-	int err;
+	int err = -NLE_NOMEM;
 
-	if (!m)
-		return -NLE_NOMEM;
-	if ((err = nlmsg_append(m, &ifi, sizeof ifi, NLMSG_ALIGNTO)) < 0 ||
-	    (err = nla_put_u32(m, IFLA_GROUP, group)) < 0) {
+	if (m && ((err = nlmsg_append(m, &ifi, sizeof ifi, NLMSG_ALIGNTO)) < 0 ||
+		  (err = nla_put_u32(m, IFLA_GROUP, st->gc_group)) < 0))
 		nlmsg_free(m);
-		return err;
+	else if (m)
+		err = nl_send_sync(st->sk, m); /* frees m, waits for the ACK */
+	if (err < 0 && err != -NLE_NODEV && err != -NLE_OBJ_NOTFOUND) {
+		ctx->host->log(ctx, LIA_LOG_WARN,
+			       "group delete of link group %u failed (%s); deleting one by one", st->gc_group,
+			       nl_geterror(err));
+		return 0;
 	}
-	return nl_send_sync(sk, m); /* frees m, waits for the ACK */
+	return 1;
 }
 
 int nt_gc(struct lia_ctx *ctx, void *state)
@@ -112,15 +118,9 @@ int nt_gc(struct lia_ctx *ctx, void *state)
 		}
 	}
 	if (bulk) {
-		err = group_delete(st->sk, st->gc_group);
-		if (err < 0 && err != -NLE_NODEV && err != -NLE_OBJ_NOTFOUND) {
-			h->log(ctx, LIA_LOG_WARN,
-			       "group delete of link group %u failed (%s); deleting one by one", st->gc_group,
-			       nl_geterror(err));
-			bulk = 0;
-		} else {
+		bulk = group_delete(ctx, st);
+		if (bulk)
 			deleted = s.n;
-		}
 	}
 	err = 0;
 	for (i = 0; !bulk && i < s.n; i++) {
@@ -194,15 +194,9 @@ int nt_flush(struct lia_ctx *ctx, void *state)
 		bulk = !m.foreign;
 	}
 	if (bulk) {
-		err = group_delete(st->sk, st->gc_group);
-		if (err < 0 && err != -NLE_NODEV && err != -NLE_OBJ_NOTFOUND) {
-			h->log(ctx, LIA_LOG_WARN,
-			       "group delete of link group %u failed (%s); deleting one by one", st->gc_group,
-			       nl_geterror(err));
-			bulk = 0;
-		} else {
+		bulk = group_delete(ctx, st);
+		if (bulk)
 			deleted = m.n;
-		}
 	}
 	err = 0;
 	for (i = 0; !bulk && i < st->nretired; i++) {

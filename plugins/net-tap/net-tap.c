@@ -292,6 +292,20 @@ static int nt_release(struct lia_ctx *ctx, void *state)
 	return 0;
 }
 
+/* 0 when this VM may use the TAP `name` (no other VM's ledger owns it), else the error */
+static int tap_usable(struct lia_ctx *ctx, const char *name)
+{
+	int r;
+
+	if (!owned_by_other(ctx, name, &r))
+		return 0;
+	return r < 0 ? r
+		     : ctx->host->error(
+			       ctx, -EEXIST,
+			       "TAP '%s' belongs to another VM's ledger; lia leaves it alone (VM '%s' cannot use it: destroy and re-create this VM)",
+			       name, ctx->host->vm_name(ctx));
+}
+
 /* ---- net-up / net-down: the TAP ------------------------------------------------------- */
 
 static int nt_net_down(struct lia_ctx *ctx, void *state);
@@ -308,12 +322,8 @@ static int nt_net_up(struct lia_ctx *ctx, void *state)
 		return h->error(ctx, -ENOSPC, "no TAP name for VM '%s': the tap lease failed",
 				h->vm_name(ctx));
 	snprintf(name, sizeof name, "%s", t);
-	if (owned_by_other(ctx, name, &r))
-		return r < 0 ? r
-			     : h->error(
-				       ctx, -EEXIST,
-				       "TAP '%s' belongs to another VM's ledger; lia leaves it alone (VM '%s' cannot use it: destroy and re-create this VM)",
-				       name, h->vm_name(ctx));
+	if ((r = tap_usable(ctx, name)) < 0)
+		return r;
 	/* the ledger entry first: a crash after creation leaves a TAP gc can attribute */
 	if ((r = h->ledger_add(ctx, "tap", name)) < 0)
 		return r;
@@ -346,12 +356,8 @@ static int nt_prepare(struct lia_ctx *ctx, void *state)
 	if (h->phase(ctx) != LIA_PHASE_NET_UP || !(t = tap_name(ctx, buf, 0)))
 		return 0;
 	snprintf(name, sizeof name, "%s", t);
-	if (owned_by_other(ctx, name, &r))
-		return r < 0 ? r
-			     : h->error(
-				       ctx, -EEXIST,
-				       "TAP '%s' belongs to another VM's ledger; lia leaves it alone (VM '%s' cannot use it: destroy and re-create this VM)",
-				       name, h->vm_name(ctx));
+	if ((r = tap_usable(ctx, name)) < 0)
+		return r;
 	return h->ledger_add(ctx, "tap", name);
 }
 

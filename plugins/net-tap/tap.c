@@ -33,6 +33,33 @@ static int is_tun(struct rtnl_link *l)
 	return t && !strcmp(t, "tun");
 }
 
+/* the link `name`: 1 (*l set), 0 when there is none, or the error */
+static int lookup_link(struct lia_ctx *ctx, struct nt_state *st, const char *name, struct rtnl_link **l)
+{
+	int err = nt_sock(ctx, st);
+
+	*l = NULL;
+	if (err < 0)
+		return err;
+	*l = get_link(st, name, &err);
+	if (!*l && err)
+		return ctx->host->error(ctx, -EIO, "cannot look up TAP '%s': %s", name, nl_geterror(err));
+	return *l != NULL;
+}
+
+/* as lookup_link, and a link that is not a TAP is refused (lia leaves it alone) */
+static int find_tap(struct lia_ctx *ctx, struct nt_state *st, const char *name, struct rtnl_link **l)
+{
+	int r = lookup_link(ctx, st, name, l);
+
+	if (r > 0 && !is_tun(*l)) {
+		rtnl_link_put(*l);
+		*l = NULL;
+		return ctx->host->error(ctx, -EEXIST, "link '%s' is not a TAP; lia leaves it alone", name);
+	}
+	return r;
+}
+
 static int tun_create(struct lia_ctx *ctx, struct nt_state *st, const char *name)
 {
 	struct ifreq ifr;
@@ -64,49 +91,34 @@ static int tun_create(struct lia_ctx *ctx, struct nt_state *st, const char *name
 	return 1;
 }
 
-int nt_tap_delete(struct lia_ctx *ctx, struct nt_state *st, const char *name)
+/* delete the link l (and drop it): 1, 0 when it was gone already, or the error */
+static int delete_link(struct lia_ctx *ctx, struct nt_state *st, struct rtnl_link *l, const char *name)
 {
-	struct rtnl_link *l;
-	int err = nt_sock(ctx, st);
+	int err = rtnl_link_delete(st->sk, l);
 
-	if (err < 0)
-		return err;
-	l = get_link(st, name, &err);
-	if (!l) {
-		if (err)
-			return ctx->host->error(ctx, -EIO, "cannot look up TAP '%s': %s", name,
-						nl_geterror(err));
-		return 0;
-	}
-	if (!is_tun(l)) {
-		rtnl_link_put(l);
-		return ctx->host->error(ctx, -EEXIST, "link '%s' is not a TAP; lia leaves it alone", name);
-	}
-	err = rtnl_link_delete(st->sk, l);
 	rtnl_link_put(l);
 	if (err < 0 && err != -NLE_NODEV && err != -NLE_OBJ_NOTFOUND)
 		return ctx->host->error(ctx, -EIO, "cannot delete TAP '%s': %s", name, nl_geterror(err));
 	return err < 0 ? 0 : 1;
 }
 
+int nt_tap_delete(struct lia_ctx *ctx, struct nt_state *st, const char *name)
+{
+	struct rtnl_link *l;
+	int err = find_tap(ctx, st, name, &l);
+
+	if (err <= 0)
+		return err;
+	return delete_link(ctx, st, l, name);
+}
+
 int nt_tap_retire(struct lia_ctx *ctx, struct nt_state *st, const char *name)
 {
 	struct rtnl_link *l, *chg;
-	int err = nt_sock(ctx, st);
+	int err = find_tap(ctx, st, name, &l);
 
-	if (err < 0)
+	if (err <= 0)
 		return err;
-	l = get_link(st, name, &err);
-	if (!l) {
-		if (err)
-			return ctx->host->error(ctx, -EIO, "cannot look up TAP '%s': %s", name,
-						nl_geterror(err));
-		return 0;
-	}
-	if (!is_tun(l)) {
-		rtnl_link_put(l);
-		return ctx->host->error(ctx, -EEXIST, "link '%s' is not a TAP; lia leaves it alone", name);
-	}
 	chg = rtnl_link_alloc();
 	if (!chg) {
 		rtnl_link_put(l);
@@ -129,26 +141,15 @@ int nt_tap_retire(struct lia_ctx *ctx, struct nt_state *st, const char *name)
 int nt_tap_delete_retired(struct lia_ctx *ctx, struct nt_state *st, const char *name)
 {
 	struct rtnl_link *l;
-	int err = nt_sock(ctx, st);
+	int err = lookup_link(ctx, st, name, &l);
 
-	if (err < 0)
+	if (err <= 0)
 		return err;
-	l = get_link(st, name, &err);
-	if (!l) {
-		if (err)
-			return ctx->host->error(ctx, -EIO, "cannot look up TAP '%s': %s", name,
-						nl_geterror(err));
-		return 0;
-	}
 	if (!is_tun(l) || rtnl_link_get_group(l) != st->gc_group) {
 		rtnl_link_put(l); /* started again since (net-up took it back), or not ours */
 		return 0;
 	}
-	err = rtnl_link_delete(st->sk, l);
-	rtnl_link_put(l);
-	if (err < 0 && err != -NLE_NODEV && err != -NLE_OBJ_NOTFOUND)
-		return ctx->host->error(ctx, -EIO, "cannot delete TAP '%s': %s", name, nl_geterror(err));
-	return err < 0 ? 0 : 1;
+	return delete_link(ctx, st, l, name);
 }
 
 int nt_tap_up(struct lia_ctx *ctx, struct nt_state *st, const char *name, int *created)

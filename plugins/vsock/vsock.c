@@ -164,14 +164,12 @@ static int hook_destroy(struct lia_ctx *ctx, void *state)
 
 /* ---- net-up / net-down: own the socket path while the VM may run --------------------- */
 
-static int hook_net_up(struct lia_ctx *ctx, void *state)
+/* 0 when Firecracker can bind the vsock socket `uds` (nothing there, or a stale socket),
+ * else the error */
+static int socket_bindable(struct lia_ctx *ctx, const char *uds)
 {
 	const struct lia_host *h = ctx->host;
-	char uds[4096];
-	int r;
 
-	if ((r = ensure_identity(ctx, state, uds, sizeof uds)) < 0)
-		return r;
 	switch (vsock_probe(uds)) {
 	case VSOCK_LIVE:
 		return h->error(ctx, -EADDRINUSE,
@@ -183,8 +181,20 @@ static int hook_net_up(struct lia_ctx *ctx, void *state)
 				"'%s' exists and is not a stale socket, so Firecracker cannot bind "
 				"the vsock socket of VM '%s' there; lia does not remove it",
 				uds, h->vm_name(ctx));
-	default: break;
+	default: return 0;
 	}
+}
+
+static int hook_net_up(struct lia_ctx *ctx, void *state)
+{
+	const struct lia_host *h = ctx->host;
+	char uds[4096];
+	int r;
+
+	if ((r = ensure_identity(ctx, state, uds, sizeof uds)) < 0)
+		return r;
+	if ((r = socket_bindable(ctx, uds)) < 0)
+		return r;
 	/* ledger first, then the file appears (Firecracker binds it at PUT /vsock) */
 	if ((r = h->ledger_add(ctx, "socket", uds)) < 0)
 		return r;
@@ -204,25 +214,15 @@ static int vsock_prepare(struct lia_ctx *ctx, void *state)
 	const struct lia_host *h = ctx->host;
 	char uds[4096];
 	uint64_t cid;
+	int r;
 
 	(void)state;
 	if (h->phase(ctx) != LIA_PHASE_NET_UP || h->lease_get(ctx, "cid", &cid) < 0)
 		return LIA_OK;
 	if (h->path(ctx, uds, sizeof uds, "sockets/%s.vsock", h->vm_name(ctx)) < 0 || strlen(uds) > SUN_MAX)
 		return LIA_OK; /* run() says why */
-	switch (vsock_probe(uds)) {
-	case VSOCK_LIVE:
-		return h->error(ctx, -EADDRINUSE,
-				"vsock socket '%s' of VM '%s' is in use by a running process; is "
-				"the VM already running?",
-				uds, h->vm_name(ctx));
-	case VSOCK_OTHER:
-		return h->error(ctx, -EEXIST,
-				"'%s' exists and is not a stale socket, so Firecracker cannot bind "
-				"the vsock socket of VM '%s' there; lia does not remove it",
-				uds, h->vm_name(ctx));
-	default: break;
-	}
+	if ((r = socket_bindable(ctx, uds)) < 0)
+		return r;
 	return h->ledger_add(ctx, "socket", uds);
 }
 
