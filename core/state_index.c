@@ -226,9 +226,11 @@ static int line_ledger(const char *line, size_t len, int (*fn)(void *arg, struct
 		p++;
 	}
 	unsigned long nled = 0;
+	const char *digits = p;
 	for (; p < end && *p >= '0' && *p <= '9' && nled < 100000; p++)
 		nled = nled * 10 + (unsigned long)(*p - '0');
-	if (p >= end || *p != ' ')
+	/* NLED is the last token of a head ("h") whose ledger is empty */
+	if (p == digits || p > end || (p < end && *p != ' '))
 		return -1;
 	p++;
 	for (unsigned long i = 0; i < nled; i++) {
