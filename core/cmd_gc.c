@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cmds.h"
+#include "state_index.h"
 #include "run.h"
 #include "util.h"
 #include "vm_ops.h"
@@ -106,6 +107,13 @@ int cmd_gc(struct app *a, int argc, char **argv)
 	if (rc || (rc = app_open_plugins(a)))
 		return rc;
 	int failures = 0, acted = 0;
+	/* the records' index checked against every record's stamp (it catches a record edited
+	 * in place, which a create does not look for): the gc hooks ask it what is owned */
+	struct state_index *x;
+	if (state_lock(&a->st) == 0) {
+		sidx_verify(&a->st, &x);
+		state_unlock(&a->st);
+	}
 	char **names;
 	size_t n;
 	record_names(&a->st, &names, &n);

@@ -186,15 +186,19 @@ int record_create(struct state *s, const char *name, json_t *fields, struct vm_r
 	json_object_set_new(r->root, "owner",
 			    json_pack("{s:I,s:I}", "pid", (json_int_t)getpid(), "start",
 				      (json_int_t)proc_start_time(getpid())));
-	/* the VM lock first (nobody else can hold it: the record does not exist yet) */
+	/* the VM lock first (nobody else can hold it: the record does not exist yet); its lock
+	 * file and the record are one change of vms/ for the index */
+	sidx_change_begin(s);
 	r->lock_fd = lock_vm(s, name, 1);
 	if (r->lock_fd < 0) {
 		e = r->lock_fd;
+		sidx_change_end(s);
 		state_unlock(s);
 		record_close(r);
 		return e;
 	}
 	e = record_save(r);
+	sidx_change_end(s);
 	state_unlock(s);
 	if (e < 0) {
 		record_close(r);
@@ -262,6 +266,13 @@ int record_delete(struct vm_record *r)
 {
 	sidx_change_begin(r->st);
 	int e = unlink(r->path) < 0 && errno != ENOENT ? -errno : 0;
+	if (e == 0 && r->lock_fd >= 0) {
+		/* its lock file goes while we hold it (a waiter re-checks the path), in the same
+		 * change of vms/ as the record: the index's stamp of vms/ stays true */
+		char *lock = xasprintf("%s/%s.lock", r->st->vms, r->name);
+		unlink(lock);
+		free(lock);
+	}
 	sidx_record_deleted(r, e);
 	if (e < 0)
 		return e;
@@ -506,18 +517,7 @@ int ledger_owned(struct state *s, struct vm_record *self, const char *kind, cons
 		state_unlock(s);
 		return ledger_owned_scan(s, me, kind, id);
 	}
-	int owned = 0;
-	char *k = sidx_encode(kind), *v = sidx_encode(id); /* the index's strings are encoded */
-	for (size_t i = 0; i < sidx_count(x) && !owned; i++) {
-		struct sidx_entry *e = sidx_at(x, i);
-		if (!e || (me && e->name && strcmp(e->name, me) == 0))
-			continue;
-		owned = e->corrupt; /* it might own it */
-		for (size_t j = 0; j < e->nled && !owned; j++)
-			owned = strcmp(e->led[j].kind, k) == 0 && strcmp(e->led[j].id, v) == 0;
-	}
-	free(k);
-	free(v);
+	int owned = sidx_owned(x, kind, id, me); /* a corrupt record might own it */
 	state_unlock(s);
 	return owned;
 }
@@ -611,8 +611,8 @@ static int used_index(struct state *s, struct state_index *x, const char *self, 
 {
 	int corrupt = 0;
 	for (size_t i = 0; i < sidx_count(x); i++) {
-		struct sidx_entry *e = sidx_at(x, i);
-		if (e && e->corrupt) {
+		struct sidx_entry *e = sidx_corrupt_at(x, i) ? sidx_at(x, i) : NULL; /* parse only those */
+		if (e) {
 			char *name = sidx_decode(e->name);
 			corrupt = 1;
 			if (!self || strcmp(name, self) != 0)
@@ -621,12 +621,8 @@ static int used_index(struct state *s, struct state_index *x, const char *self, 
 		}
 	}
 	const uint64_t *vals;
-	const size_t *owner;
-	size_t n = sidx_leases(x, kind, &vals, &owner);
+	size_t n = sidx_leases(x, kind, self, &vals);
 	for (size_t i = 0; i < n; i++) {
-		struct sidx_entry *e = sidx_at(x, owner[i]);
-		if (self && e && strcmp(e->name, self) == 0)
-			continue; /* a VM name needs no encoding */
 		if (*used_n == *used_cap) {
 			*used_cap *= 2;
 			*used = realloc(*used, *used_cap * sizeof(uint64_t));

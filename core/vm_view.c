@@ -78,7 +78,9 @@ static json_t *list_from_index(struct app *a)
 		pthread_mutex_unlock(&mu);
 		return NULL;
 	}
-	if (sidx_get(&a->st, &x) < 0) {
+	/* every record's stamp compared: a list shows what the records say, in-place edits
+	 * included (a create trusts the directory's stamp; state_index.h) */
+	if (sidx_verify(&a->st, &x) < 0) {
 		state_unlock(&a->st);
 		pthread_mutex_unlock(&mu);
 		return NULL;

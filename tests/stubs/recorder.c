@@ -59,6 +59,10 @@ static const struct lia_option options[] = {
 	  .type = LIA_OPT_BOOL,
 	  .default_value = "false",
 	  .help = "add a ledger entry at create, drop it at destroy" },
+	{ .name = "ledger_check",
+	  .type = LIA_OPT_BOOL,
+	  .default_value = "false",
+	  .help = "before adding that entry, fail when another VM's ledger owns it (as net-tap does for its TAP)" },
 	{ .name = "leases",
 	  .type = LIA_OPT_STRINGS,
 	  .default_value = "",
@@ -266,6 +270,10 @@ static int run(struct lia_ctx *ctx, void *state)
 		if (le < 0)
 			return le;
 		if (h->cfg_bool(ctx, "ledger")) {
+			if (h->cfg_bool(ctx, "ledger_check") && h->ledger_owned(ctx, "stub", h->vm_name(ctx)))
+				return h->error(ctx, -EEXIST,
+						"ledger entry stub '%s' belongs to another VM's ledger",
+						h->vm_name(ctx));
 			int e = h->ledger_add(ctx, "stub", h->vm_name(ctx));
 			if (e < 0)
 				return e;
