@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "events.h"
 #include "state.h"
 #include "state_index.h"
 #include "util.h"
@@ -99,6 +100,8 @@ int records_save_group(struct vm_record **rs, size_t n, int *errs)
 		if (close(fds[i]) < 0 && !errs[i])
 			errs[i] = -errno;
 	}
+	/* the group's events in one append to events.log, after its renames */
+	events_hold(s->dir);
 	for (size_t i = 0; i < n; i++) {
 		if (!tmps[i])
 			continue;
@@ -119,6 +122,9 @@ int records_save_group(struct vm_record **rs, size_t n, int *errs)
 		}
 		free(tmps[i]);
 	}
+	int ee = events_release();
+	if (ee < 0)
+		msg_warn("cannot append to the event log in %s: %s", s->dir, strerror(-ee));
 	/* the renames durable: one fsync of vms/ for the group */
 	int dfd = open(s->vms, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int de = dfd < 0 || fsync(dfd) < 0 ? -errno : 0;
