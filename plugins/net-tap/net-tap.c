@@ -241,6 +241,25 @@ static void test_stall(const char *where)
 		sleep(1);
 }
 
+/* Test hook: LIA_TEST_NET_TAP_PAUSE=FILE: after the first net-up of this process, create
+ * FILE and wait (60 s at most) until it is removed: a test changes the bridge between two
+ * VMs of a batch that way. */
+static void test_pause(void)
+{
+	static int paused;
+	const char *f = getenv("LIA_TEST_NET_TAP_PAUSE");
+	int fd;
+
+	if (!f || !*f || paused++)
+		return;
+	fd = open(f, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	close(fd);
+	for (int i = 0; i < 3000 && access(f, F_OK) == 0; i++)
+		usleep(20000);
+}
+
 /* ---- create / destroy: the lease ---------------------------------------------------- */
 
 static int nt_create(struct lia_ctx *ctx, void *state)
@@ -339,6 +358,7 @@ static int nt_net_up(struct lia_ctx *ctx, void *state)
 		return r;
 	}
 	test_stall("net-up");
+	test_pause();
 	return 0;
 }
 

@@ -21,6 +21,7 @@ struct nt_state {
 	gid_t gid;
 	int has_gid;
 	uint32_t group, gc_group;
+	int br_idx; /* the bridge's ifindex, 0 until looked up (tap.c: once per open) */
 	struct nl_sock *sk;
 	/* TAPs net-down retired (down, in gc_group) that flush() deletes */
 	char (*retired)[IFNAMSIZ];

@@ -60,7 +60,9 @@ static int find_tap(struct lia_ctx *ctx, struct nt_state *st, const char *name, 
 	return r;
 }
 
-static int tun_create(struct lia_ctx *ctx, struct nt_state *st, const char *name)
+/* TUNSETIFF (with extra flags, e.g. IFF_TUN_EXCL), then persistent: 1 made, 0 there already
+ * (EBUSY), or the error */
+static int tun_open(struct lia_ctx *ctx, struct nt_state *st, const char *name, int extra)
 {
 	struct ifreq ifr;
 	int fd = open(TUN_DEV, O_RDWR | O_CLOEXEC), e;
@@ -71,11 +73,11 @@ static int tun_create(struct lia_ctx *ctx, struct nt_state *st, const char *name
 	memset(&ifr, 0, sizeof ifr);
 	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
 	/* the flags Firecracker opens its TAP with */
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	ifr.ifr_flags = (short)(IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | extra);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		e = errno;
 		close(fd);
-		if (e == EBUSY) /* held open by a running VMM: it is there */
+		if (e == EBUSY) /* held open by a running VMM, or (IFF_TUN_EXCL) any link of that name */
 			return 0;
 		return ctx->host->error(ctx, -e, "cannot create TAP '%s' (TUNSETIFF): %s", name, strerror(e));
 	}
@@ -89,6 +91,11 @@ static int tun_create(struct lia_ctx *ctx, struct nt_state *st, const char *name
 	}
 	close(fd);
 	return 1;
+}
+
+static int tun_create(struct lia_ctx *ctx, struct nt_state *st, const char *name)
+{
+	return tun_open(ctx, st, name, 0);
 }
 
 /* delete the link l (and drop it): 1, 0 when it was gone already, or the error */
@@ -152,24 +159,95 @@ int nt_tap_delete_retired(struct lia_ctx *ctx, struct nt_state *st, const char *
 	return delete_link(ctx, st, l, name);
 }
 
-int nt_tap_up(struct lia_ctx *ctx, struct nt_state *st, const char *name, int *created)
+/* the bridge's ifindex, looked up once per open() (a batch of VMs, one lookup): 0, or
+ * -ENODEV said when there is no bridge */
+static int bridge_index(struct lia_ctx *ctx, struct nt_state *st)
 {
-	struct rtnl_link *br, *tap = NULL, *chg;
-	int err = nt_sock(ctx, st), br_idx;
+	struct rtnl_link *br;
+	int err;
 
-	*created = 0;
-	if (err < 0)
-		return err;
-	/* the bridge first: without it we would leave a TAP that goes nowhere */
+	st->br_idx = 0;
 	br = get_link(st, st->bridge, &err);
 	if (!br)
 		return ctx->host->error(
 			ctx, -ENODEV,
 			"bridge '%s' does not exist%s%s; run `lia-core run setup` (net-bridge) first",
 			st->bridge, err ? ": " : "", err ? nl_geterror(err) : "");
-	br_idx = rtnl_link_get_ifindex(br);
+	st->br_idx = rtnl_link_get_ifindex(br);
 	rtnl_link_put(br);
+	return 0;
+}
 
+/* A TAP this call makes, or 0 when a link of that name exists (the kernel says EBUSY to
+ * IFF_TUN_EXCL): one ioctl instead of a lookup first, the common case of a batch start */
+static int tun_create_new(struct lia_ctx *ctx, struct nt_state *st, const char *name)
+{
+	return tun_open(ctx, st, name, IFF_TUN_EXCL);
+}
+
+/* master, up and link group in one RTM_NEWLINK naming the TAP (ifindex 0 and IFLA_IFNAME:
+ * the kernel finds it by name), for a TAP this process has just made */
+static int set_up_by_name(struct nt_state *st, const char *name)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_flags = IFF_UP, .ifi_change = IFF_UP };
+	struct nl_msg *m = nlmsg_alloc_simple(RTM_NEWLINK, 0);
+
+	if (!m)
+		return -NLE_NOMEM;
+	if (nlmsg_append(m, &ifi, sizeof ifi, NLMSG_ALIGNTO) < 0 ||
+	    nla_put_string(m, IFLA_IFNAME, name) < 0 ||
+	    nla_put_u32(m, IFLA_MASTER, (uint32_t)st->br_idx) < 0 ||
+	    nla_put_u32(m, IFLA_GROUP, st->group) < 0) {
+		nlmsg_free(m);
+		return -NLE_NOMEM;
+	}
+	return nl_send_sync(st->sk, m); /* frees m, waits for the ACK */
+}
+
+/* The fast path of net-up: a new TAP, then one message with the cached bridge index.  That
+ * index goes stale when the bridge is deleted (and maybe made again) after this process
+ * looked it up: the kernel then refuses the master (ifindexes are not reused soon), the
+ * bridge is looked up again and the message sent once more. */
+static int tap_up_new(struct lia_ctx *ctx, struct nt_state *st, const char *name)
+{
+	int err = set_up_by_name(st, name), old = st->br_idx;
+
+	if (err < 0) {
+		int r = bridge_index(ctx, st);
+		if (r < 0)
+			return r;
+		if (st->br_idx != old)
+			err = set_up_by_name(st, name);
+	}
+	if (err < 0)
+		return ctx->host->error(ctx, -EIO, "cannot enslave TAP '%s' to bridge '%s' and set it up: %s",
+					name, st->bridge, nl_geterror(err));
+	return 0;
+}
+
+int nt_tap_up(struct lia_ctx *ctx, struct nt_state *st, const char *name, int *created)
+{
+	struct rtnl_link *tap = NULL, *chg;
+	int err = nt_sock(ctx, st), br_idx;
+
+	*created = 0;
+	if (err < 0)
+		return err;
+	/* the bridge first: without it we would leave a TAP that goes nowhere */
+	if (!st->br_idx && (err = bridge_index(ctx, st)) < 0)
+		return err;
+	if ((err = tun_create_new(ctx, st, name)) < 0)
+		return err;
+	if (err > 0) {
+		*created = 1;
+		if ((err = tap_up_new(ctx, st, name)) < 0)
+			goto undo;
+		return 0;
+	}
+	/* a link of that name exists: look at it (a TAP a crash left, or a VMM holds) */
+	if ((err = bridge_index(ctx, st)) < 0)
+		return err;
+	br_idx = st->br_idx;
 	tap = get_link(st, name, &err);
 	if (!tap && err)
 		return ctx->host->error(ctx, -EIO, "cannot look up TAP '%s': %s", name, nl_geterror(err));
