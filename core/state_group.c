@@ -1,9 +1,11 @@
 /* Group commit of VM records: a command acting on many VMs saves their records together.
  * Each record is still written to a temp file that is durable before it is renamed over
- * the record, as record_save does, but the flushes are shared: every temp file is written
- * (its writeback started), then one syncfs makes them all durable, then they are renamed,
- * then one fsync of vms/ makes the renames durable: two flushes for the group instead of
- * one per record. */
+ * the record, as record_save does, but the flushes are shared: every temp file is written,
+ * then one syncfs makes them all durable, then they are renamed, then one fsync of vms/
+ * makes the renames durable: two flushes for the group instead of one per record.
+ * The writeback of the temp files is left to syncfs, not started file by file
+ * (sync_file_range): the kernel then allocates their blocks and submits their writes
+ * together (a 150-VM batch start took a third less time on a virtio disk, issue 13). */
 #define _GNU_SOURCE
 #include "config.h"
 #include <errno.h>
@@ -33,7 +35,7 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* the temp file of a record with its new text, written and its writeback started: fd */
+/* the temp file of a record with its new text, written (not yet durable): fd */
 static int write_temp(struct vm_record *r, char **tmp)
 {
 	char ts[32];
@@ -57,8 +59,6 @@ static int write_temp(struct vm_record *r, char **tmp)
 		e = write_all(fd, "\n", 1);
 	if (!e && fchmod(fd, 0600) < 0)
 		e = -errno;
-	if (!e)
-		sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE); /* start it; the fsync waits */
 	free(text);
 	if (e) {
 		if (fd >= 0)
@@ -92,6 +92,9 @@ int records_save_group(struct vm_record **rs, size_t n, int *errs)
 		if (dfd >= 0)
 			close(dfd);
 	}
+	for (size_t i = 0; !synced && i < n; i++) /* fsyncs one by one: start every writeback first */
+		if (fds[i] >= 0)
+			sync_file_range(fds[i], 0, 0, SYNC_FILE_RANGE_WRITE);
 	for (size_t i = 0; i < n; i++) {
 		if (fds[i] < 0)
 			continue;
