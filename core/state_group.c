@@ -47,16 +47,24 @@ static int write_temp(struct vm_record *r, char **tmp)
 	char *text = json_dumps(r->root, JSON_INDENT(2) | JSON_SORT_KEYS);
 	if (!text)
 		return -ENOMEM;
+	size_t len = strlen(text);
+	char *t2 = realloc(text, len + 2); /* the text and its newline in one write */
+	if (!t2) {
+		free(text);
+		return -ENOMEM;
+	}
+	text = t2;
+	text[len++] = '\n';
+	text[len] = 0;
 	*tmp = xasprintf("%s.tmp.%ld", r->path, (long)getpid()); /* state_sweep's pattern */
 	/* created exclusively: a stale temp of a dead process with our PID, or a link planted
-	 * there, is removed first, never written through */
-	unlink(*tmp);
+	 * there, is removed and the open tried once more, never written through */
 	int fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST && unlink(*tmp) == 0)
+		fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	int e = fd < 0 ? -errno : 0;
 	if (!e)
-		e = write_all(fd, text, strlen(text));
-	if (!e)
-		e = write_all(fd, "\n", 1);
+		e = write_all(fd, text, len);
 	if (!e && fchmod(fd, 0600) < 0)
 		e = -errno;
 	free(text);

@@ -23,7 +23,7 @@
 #
 # Environment: LIA_CORE (lia-core), LIA_PLUGIN_PATH (plugin dirs); N (150), RUNS (5);
 # LIA_CORE_BASELINE: another lia-core (e.g. main's) whose per-VM start and stop and
-# one-process batch start are measured in the same runs, in a namespace and state directory
+# one-process batch start and stop are measured in the same runs, in a namespace and state directory
 # of its own (LIA_PLUGIN_PATH_BASELINE: its plugins, default LIA_PLUGIN_PATH).
 # Needs root; never touches the host's own network namespace.
 set -u
@@ -63,6 +63,8 @@ if [ "${1:-}" = "--inner" ]; then
 		for i in $(seq 1 "$N"); do "$LIA_CORE_BASELINE" -q -c "$conf" vm create "v$i" >/dev/null || exit 1; done ;;
 	base-up-batch)
 		"$LIA_CORE_BASELINE" -q -c "$conf" vm start $(seq -f 'v%g' 1 "$N") >/dev/null 2>&1 || exit 1 ;;
+	base-down-batch)
+		"$LIA_CORE_BASELINE" -q -c "$conf" vm stop $(seq -f 'v%g' 1 "$N") >/dev/null 2>&1 || exit 1 ;;
 	base-up)
 		for i in $(seq 1 "$N"); do "$LIA_CORE_BASELINE" -q -c "$conf" vm start "v$i" >/dev/null || exit 1; done ;;
 	base-down)
@@ -183,6 +185,10 @@ CONF
 		inner base-up-batch "$T/base/lia.conf" || { echo "baseline batch start failed" >&2; exit 1; }
 		R[base_up_batch]+="$(ms "$t") "
 		[ "$(count_taps)" -eq "$N" ] || { echo "baseline batch up: $(count_taps) TAPs" >&2; exit 1; }
+		t=$(date +%s%N)
+		inner base-down-batch "$T/base/lia.conf" || { echo "baseline batch stop failed" >&2; exit 1; }
+		R[base_down_batch]+="$(ms "$t") "
+		[ "$(count_taps)" -eq 0 ] || { echo "baseline batch down left $(count_taps) TAPs" >&2; exit 1; }
 		export LIA_PLUGIN_PATH=$lia_plugin_path
 		ip netns delete "$ns"; ns=$saved_ns saved_ns=""
 	fi
@@ -231,6 +237,7 @@ row "down: lia, one lia-core vm stop per VM ($N processes)" lia_down
 [ -n "$S" ] && row "down: lia, one vm stop per VM, state_dir on tmpfs (no disk sync)" tmpfs_down
 [ -n "${LIA_CORE_BASELINE:-}" ] && row "down: baseline lia-core, one vm stop per VM" base_down
 row "down: lia, one lia-core vm stop for all $N VMs (1 process)" lia_down_batch
+[ -n "${LIA_CORE_BASELINE:-}" ] && row "down: baseline lia-core, one vm stop for all $N VMs" base_down_batch
 row "down: lia gc, orphans in one group delete (1 process)" lia_gc
 row "floor: $N x /bin/true (one exec per VM, no work)" floor_exec
 row "floor: kernel work up, one ip -batch of $((3 * N)) commands" kernel_up
@@ -242,6 +249,7 @@ echo "ratio up   (seed / one vm start for all): $(ratio "$(med seed_up)" "$(med 
 [ -n "${LIA_CORE_BASELINE:-}" ] && echo "ratio up   (baseline / lia, one vm start for all): $(ratio "$(med base_up_batch)" "$(med lia_up_batch)")"
 echo "ratio down (seed / lia vm stop):         $(ratio "$(med seed_down)" "$(med lia_down)")"
 echo "ratio down (seed / one vm stop for all): $(ratio "$(med seed_down)" "$(med lia_down_batch)")"
+[ -n "${LIA_CORE_BASELINE:-}" ] && echo "ratio down (baseline / lia, one vm stop for all): $(ratio "$(med base_down_batch)" "$(med lia_down_batch)")"
 echo "ratio down (seed / lia gc):              $(ratio "$(med seed_down)" "$(med lia_gc)")"
 [ -n "${LIA_CORE_BASELINE:-}" ] && echo "ratio down (baseline / lia, one vm stop per VM):   $(ratio "$(med base_down)" "$(med lia_down)")"
 # the best one process per VM could do: an exec that does no work, plus the kernel's work

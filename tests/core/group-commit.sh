@@ -3,7 +3,8 @@
 # VM's temp file is written, then one syncfs makes them durable (no writeback started file
 # by file with sync_file_range: syncfs submits them together), then the renames, then one
 # fsync of vms/.  A rename never comes before the syncfs of its group (the record on disk
-# is always a whole, durable one).  No plugin is loaded.
+# is always a whole, durable one).  A link planted at a temp file's name is not written
+# through.  No plugin is loaded.
 . "$(dirname "$0")/../lib.sh"
 command -v strace >/dev/null 2>&1 || skip_all "strace is not installed"
 T=$(mk_tmp)
@@ -20,6 +21,15 @@ calls() {
 }
 is "$(calls vm start g1 g2 g3)" "TTTSRRRFTTTSRRRF" "vm start of 3: per group 3 temp files, one syncfs, 3 renames, one fsync"
 is "$(calls vm stop g1 g2 g3)" "TTTSRRRFTTTSRRRF" "vm stop of 3: the same"
-is "$(jq -r .state "$T/state/vms/g2.json" 2>/dev/null || python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["state"])' "$T/state/vms/g2.json")" stopped "g2 is stopped"
+is "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["state"])' "$T/state/vms/g2.json")" stopped "g2 is stopped"
 is "$(ls "$T/state/vms" | grep -c '\.tmp\.')" 0 "no temp file is left"
+
+# a link planted at a temp file's name (NAME.json.tmp.PID, the PID known through exec):
+# removed and the temp made anew, nothing written through it
+echo target > "$T/target"
+bash -c 'ln -s "$1/target" "$1/state/vms/g2.json.tmp.$$" && exec "$2" -q -c "$3" vm start g1 g2 g3' _ "$T" "$LIA_CORE" "$conf" >/dev/null 2>&1
+is "$?" 0 "a batch start with a link planted at a temp file's name"
+is "$(cat "$T/target")" target "... the link's target is unchanged"
+is "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["state"])' "$T/state/vms/g2.json")" running "... and g2 is running"
+is "$(ls "$T/state/vms" | grep -c '\.tmp\.')" 0 "... and no temp file nor link is left"
 done_testing
