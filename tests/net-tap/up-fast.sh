@@ -1,7 +1,8 @@
 #!/bin/bash
 # net-up's fast path (issue 13 #3), in a netns with the real bridge: a new TAP is made with
-# IFF_TUN_EXCL and set up with one RTM_NEWLINK naming it, and the bridge's ifindex is looked
-# up once per process (one RTM_GETLINK for a batch, not three per VM).  The cached index is
+# IFF_TUN_EXCL and set up with one RTM_NEWLINK by its ifindex (SIOCGIFINDEX), and the
+# bridge's ifindex is looked up once per process (one RTM_GETLINK for a batch, not three
+# per VM).  The cached index is
 # dropped when the bridge is made again between two VMs of a batch (the second TAP joins the
 # new bridge), and a bridge deleted in between fails that VM's start with nothing left.  A
 # TAP that is there already (the slow path) is still taken, and a link of the name that is
