@@ -87,9 +87,69 @@ uint64_t events_last_id(const char *state_dir)
 	return id;
 }
 
+/* events held back by events_hold(): written together by events_release() */
+struct held_event {
+	char *name, *old_state, *new_state;
+	char when[40];
+};
+static struct {
+	int on;
+	char *dir;
+	struct held_event *ev;
+	size_t n, cap;
+} held;
+
+static void *grow(void *p, size_t n)
+{
+	void *q = realloc(p, n);
+	if (!q) {
+		msg_err("out of memory");
+		abort();
+	}
+	return q;
+}
+
+static void now_iso(char when[40])
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	struct tm tm;
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t k = strftime(when, 40, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(when + k, 40 - k, ".%03ldZ", ts.tv_nsec / 1000000);
+}
+
+/* the lines of n events with ids from id on, as one text */
+static char *event_lines(const struct held_event *ev, size_t n, uint64_t id, int newline_first)
+{
+	size_t len = 0, cap = 128 * n + 2;
+	char *out = xmalloc(cap);
+	if (newline_first)
+		out[len++] = '\n'; /* after a torn line (a write that failed mid-way), a line of our own */
+	for (size_t i = 0; i < n; i++) {
+		json_t *j =
+			json_pack("{s:I,s:s,s:s,s:s?,s:s}", "id", (json_int_t)(id + i), "time", ev[i].when,
+				  "name", ev[i].name, "old", ev[i].old_state, "new", ev[i].new_state);
+		char *text = json_dumps(j, JSON_COMPACT);
+		json_decref(j);
+		size_t tl = text ? strlen(text) : 0;
+		if (len + tl + 2 > cap) {
+			cap = 2 * (len + tl + 2);
+			out = grow(out, cap);
+		}
+		memcpy(out + len, text, tl);
+		len += tl;
+		out[len++] = '\n';
+		free(text);
+	}
+	out[len] = 0;
+	return out;
+}
+
 /* One open of the log serves the rotation check, the last id and the last byte (a torn
- * line): a per-VM start appends two events, and each syscall is paid per VM (issue 13). */
-int events_append(const char *state_dir, const char *name, const char *old_state, const char *new_state)
+ * line), and one write appends all n events (a group commit's VMs, issue 13): ids
+ * consecutive, lines in the order given. */
+static int append_events(const char *state_dir, const struct held_event *ev, size_t n)
 {
 	char *lockp = xasprintf("%s/events.lock", state_dir);
 	char *logp = xasprintf("%s/events.log", state_dir);
@@ -117,25 +177,12 @@ int events_append(const char *state_dir, const char *name, const char *old_state
 	uint64_t id = last_id_fd(fd, &st, &lastc);
 	if (id == 0)
 		id = last_id_in(oldp); /* a new log goes on from the rotated one */
-	id++;
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	struct tm tm;
-	char when[40];
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t k = strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(when + k, sizeof(when) - k, ".%03ldZ", ts.tv_nsec / 1000000);
-	json_t *j = json_pack("{s:I,s:s,s:s,s:s?,s:s}", "id", (json_int_t)id, "time", when, "name", name,
-			      "old", old_state, "new", new_state);
-	char *text = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	/* after a torn line (a write that failed mid-way), start on a line of our own */
-	char *line = xasprintf("%s%s\n", lastc != '\n' ? "\n" : "", text);
-	free(text);
+	char *lines = event_lines(ev, n, id + 1, lastc != '\n');
+	size_t len = strlen(lines);
 	errno = 0;
-	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line))
+	if (write(fd, lines, len) != (ssize_t)len)
 		e = -(errno ? errno : EIO);
-	free(line);
+	free(lines);
 out:
 	if (fd >= 0)
 		close(fd);
@@ -144,5 +191,52 @@ out:
 	free(lockp);
 	free(logp);
 	free(oldp);
+	return e;
+}
+
+static void held_clear(void)
+{
+	for (size_t i = 0; i < held.n; i++) {
+		free(held.ev[i].name);
+		free(held.ev[i].old_state);
+		free(held.ev[i].new_state);
+	}
+	free(held.ev);
+	free(held.dir);
+	memset(&held, 0, sizeof held);
+}
+
+int events_append(const char *state_dir, const char *name, const char *old_state, const char *new_state)
+{
+	if (held.on && strcmp(held.dir, state_dir) == 0) {
+		if (held.n == held.cap) {
+			held.cap = held.cap ? 2 * held.cap : 64;
+			held.ev = grow(held.ev, held.cap * sizeof *held.ev);
+		}
+		struct held_event *h = &held.ev[held.n++];
+		h->name = xstrdup(name);
+		h->old_state = old_state ? xstrdup(old_state) : NULL;
+		h->new_state = xstrdup(new_state);
+		now_iso(h->when);
+		return 0;
+	}
+	struct held_event one = { .name = (char *)name,
+				  .old_state = (char *)old_state,
+				  .new_state = (char *)new_state };
+	now_iso(one.when);
+	return append_events(state_dir, &one, 1);
+}
+
+void events_hold(const char *state_dir)
+{
+	held_clear();
+	held.on = 1;
+	held.dir = xstrdup(state_dir);
+}
+
+int events_release(void)
+{
+	int e = held.on && held.n ? append_events(held.dir, held.ev, held.n) : 0;
+	held_clear();
 	return e;
 }

@@ -13,6 +13,12 @@
 /* old: NULL for a new record; new: "deleted" when the record is removed.  0 or -errno
  * (the caller warns: a lost event must not fail the VM operation). */
 int events_append(const char *state_dir, const char *name, const char *old_state, const char *new_state);
+/* A group commit's events in one append (issue 13): after events_hold(state_dir), the
+ * events of that state_dir are kept in memory (events_append returns 0) until
+ * events_release() writes them all with one lock, one open and one write, with
+ * consecutive ids in the order they came.  0 or -errno (the caller warns). */
+void events_hold(const char *state_dir);
+int events_release(void);
 /* the id of the last event written, 0 when none */
 uint64_t events_last_id(const char *state_dir);
 

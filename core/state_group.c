@@ -1,9 +1,11 @@
 /* Group commit of VM records: a command acting on many VMs saves their records together.
  * Each record is still written to a temp file that is durable before it is renamed over
- * the record, as record_save does, but the flushes are shared: every temp file is written
- * (its writeback started), then one syncfs makes them all durable, then they are renamed,
- * then one fsync of vms/ makes the renames durable: two flushes for the group instead of
- * one per record. */
+ * the record, as record_save does, but the flushes are shared: every temp file is written,
+ * then one syncfs makes them all durable, then they are renamed, then one fsync of vms/
+ * makes the renames durable: two flushes for the group instead of one per record.
+ * The writeback of the temp files is left to syncfs, not started file by file
+ * (sync_file_range): the kernel then allocates their blocks and submits their writes
+ * together (a 150-VM batch start took a third less time on a virtio disk, issue 13). */
 #define _GNU_SOURCE
 #include "config.h"
 #include <errno.h>
@@ -14,6 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "events.h"
 #include "state.h"
 #include "state_index.h"
 #include "util.h"
@@ -32,7 +35,7 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* the temp file of a record with its new text, written and its writeback started: fd */
+/* the temp file of a record with its new text, written (not yet durable): fd */
 static int write_temp(struct vm_record *r, char **tmp)
 {
 	char ts[32];
@@ -44,20 +47,26 @@ static int write_temp(struct vm_record *r, char **tmp)
 	char *text = json_dumps(r->root, JSON_INDENT(2) | JSON_SORT_KEYS);
 	if (!text)
 		return -ENOMEM;
+	size_t len = strlen(text);
+	char *t2 = realloc(text, len + 2); /* the text and its newline in one write */
+	if (!t2) {
+		free(text);
+		return -ENOMEM;
+	}
+	text = t2;
+	text[len++] = '\n';
+	text[len] = 0;
 	*tmp = xasprintf("%s.tmp.%ld", r->path, (long)getpid()); /* state_sweep's pattern */
 	/* created exclusively: a stale temp of a dead process with our PID, or a link planted
-	 * there, is removed first, never written through */
-	unlink(*tmp);
+	 * there, is removed and the open tried once more, never written through */
 	int fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST && unlink(*tmp) == 0)
+		fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	int e = fd < 0 ? -errno : 0;
 	if (!e)
-		e = write_all(fd, text, strlen(text));
-	if (!e)
-		e = write_all(fd, "\n", 1);
+		e = write_all(fd, text, len);
 	if (!e && fchmod(fd, 0600) < 0)
 		e = -errno;
-	if (!e)
-		sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE); /* start it; the fsync waits */
 	free(text);
 	if (e) {
 		if (fd >= 0)
@@ -91,6 +100,9 @@ int records_save_group(struct vm_record **rs, size_t n, int *errs)
 		if (dfd >= 0)
 			close(dfd);
 	}
+	for (size_t i = 0; !synced && i < n; i++) /* fsyncs one by one: start every writeback first */
+		if (fds[i] >= 0)
+			sync_file_range(fds[i], 0, 0, SYNC_FILE_RANGE_WRITE);
 	for (size_t i = 0; i < n; i++) {
 		if (fds[i] < 0)
 			continue;
@@ -99,8 +111,10 @@ int records_save_group(struct vm_record **rs, size_t n, int *errs)
 		if (close(fds[i]) < 0 && !errs[i])
 			errs[i] = -errno;
 	}
-	/* the renames under one state lock: their index lines go in one append */
+	/* the renames under one state lock: their index lines go in one append; the group's
+	 * events in one append to events.log, after its renames */
 	sidx_change_begin(s);
+	events_hold(s->dir);
 	for (size_t i = 0; i < n; i++) {
 		if (!tmps[i])
 			continue;
@@ -122,6 +136,9 @@ int records_save_group(struct vm_record **rs, size_t n, int *errs)
 		free(tmps[i]);
 	}
 	sidx_change_end(s);
+	int ee = events_release();
+	if (ee < 0)
+		msg_warn("cannot append to the event log in %s: %s", s->dir, strerror(-ee));
 	/* the renames durable: one fsync of vms/ for the group */
 	int dfd = open(s->vms, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int de = dfd < 0 || fsync(dfd) < 0 ? -errno : 0;

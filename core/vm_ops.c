@@ -29,9 +29,16 @@ static int name_or_fail(struct app *a, const char *name)
 
 static void set_owner(struct vm_record *r)
 {
+	/* read /proc/self/stat once per process, not once per VM of a batch (a forked
+	 * worker is another process: the pid is checked) */
+	static pid_t pid;
+	static uint64_t start;
+	if (pid != getpid() || start == 0) {
+		pid = getpid();
+		start = proc_start_time(pid);
+	}
 	json_object_set_new(r->root, "owner",
-			    json_pack("{s:I,s:I}", "pid", (json_int_t)getpid(), "start",
-				      (json_int_t)proc_start_time(getpid())));
+			    json_pack("{s:I,s:I}", "pid", (json_int_t)pid, "start", (json_int_t)start));
 }
 
 /* a kill point for the crash tests: LIA_TEST_CORE_STALL=FILE, LIA_TEST_CORE_STALL_AT=WHERE:

@@ -40,6 +40,9 @@ EXTRA_DIST += $(ROBUST_TESTS)
 # per-VM command maps with every shipped plugin
 TESTS += tests/core/events-log.sh tests/core/lazy-libs.sh
 EXTRA_DIST += tests/core/events-log.sh tests/core/lazy-libs.sh
+# issue 13 #3: a batch's events, one append per group; the group commit's system calls
+TESTS += tests/core/events-batch.sh tests/core/group-commit.sh
+EXTRA_DIST += tests/core/events-batch.sh tests/core/group-commit.sh
 
 # issue 13: the benchmarks of the core (`make bench` runs every tests/bench/*-bench.sh)
 EXTRA_DIST += tests/bench/lib-bench.sh tests/bench/startup-bench.sh tests/bench/scale-bench.sh

@@ -183,6 +183,8 @@ int nt_flush(struct lia_ctx *ctx, void *state)
 	size_t i, deleted = 0;
 	int err, bulk;
 
+	if (st)
+		nt_taps_forget(st); /* the batch's dump of TAPs (tap.c) ends with it */
 	if (!st || !st->nretired)
 		return 0;
 	/* a couple of TAPs are as quick one by one, and need no look at the whole group */

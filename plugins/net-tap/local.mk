@@ -1,7 +1,8 @@
 # plugins/net-tap: per-VM address lease, MAC, persistent TAP; gc of orphan TAPs
 # (configure: --disable-net-tap)
 NET_TAP_SH_TESTS = tests/net-tap/vms.sh tests/net-tap/concurrent.sh tests/net-tap/crash-gc.sh \
-	tests/net-tap/tap-names.sh tests/net-tap/flush.sh
+	tests/net-tap/tap-names.sh tests/net-tap/flush.sh tests/net-tap/up-fast.sh \
+	tests/net-tap/down-fast.sh
 TESTS += $(NET_TAP_SH_TESTS)
 EXTRA_DIST += $(NET_TAP_SH_TESTS) tests/bench/net-bench.sh conf/conf.d/41-net-tap.conf
 

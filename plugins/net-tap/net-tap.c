@@ -177,6 +177,7 @@ static void nt_close(void *state)
 	if (st->sk)
 		nl_socket_free(st->sk);
 	free(st->retired);
+	nt_taps_forget(st);
 	free(st);
 }
 
@@ -239,6 +240,27 @@ static void test_stall(const char *where)
 		close(fd);
 	for (int i = 0; i < 600; i++)
 		sleep(1);
+}
+
+/* Test hook: LIA_TEST_NET_TAP_PAUSE=FILE: after the Nth (LIA_TEST_NET_TAP_PAUSE_N, 1)
+ * hook named by LIA_TEST_NET_TAP_PAUSE_AT ("net-up", the default, or "net-down") of this
+ * process, create FILE and wait (60 s at most) until it is removed: a test changes the
+ * bridge or a TAP between two VMs of a batch that way. */
+static void test_pause(const char *where)
+{
+	static int seen;
+	const char *f = getenv("LIA_TEST_NET_TAP_PAUSE"), *at = getenv("LIA_TEST_NET_TAP_PAUSE_AT");
+	const char *nth = getenv("LIA_TEST_NET_TAP_PAUSE_N");
+	int fd;
+
+	if (!f || !*f || strcmp(at && *at ? at : "net-up", where) || ++seen != (nth ? atoi(nth) : 1))
+		return;
+	fd = open(f, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	close(fd);
+	for (int i = 0; i < 3000 && access(f, F_OK) == 0; i++)
+		usleep(20000);
 }
 
 /* ---- create / destroy: the lease ---------------------------------------------------- */
@@ -339,6 +361,7 @@ static int nt_net_up(struct lia_ctx *ctx, void *state)
 		return r;
 	}
 	test_stall("net-up");
+	test_pause("net-up");
 	return 0;
 }
 
@@ -405,6 +428,7 @@ static int nt_net_down(struct lia_ctx *ctx, void *state)
 		h->note(ctx, "delete TAP %s", name);
 	}
 	test_stall("net-down");
+	test_pause("net-down");
 	/* the entry goes after the object left service (saved with the record's next save) */
 	r = h->ledger_del(ctx, "tap", name);
 	return r == -ENOENT ? 0 : r;

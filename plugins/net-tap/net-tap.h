@@ -21,10 +21,16 @@ struct nt_state {
 	gid_t gid;
 	int has_gid;
 	uint32_t group, gc_group;
+	int br_idx; /* the bridge's ifindex, 0 until looked up (tap.c: once per open) */
 	struct nl_sock *sk;
 	/* TAPs net-down retired (down, in gc_group) that flush() deletes */
 	char (*retired)[IFNAMSIZ];
 	size_t nretired, cap_retired;
+	/* the netns's TAPs by name, from one link dump at the second net-down of a batch
+	 * (tap.c), so that the others need no lookup; dropped by flush() */
+	struct nt_tap_index *taps;
+	size_t ntaps;
+	int taps_state; /* 0: no retire yet, 1: one (no dump), 2: dumped */
 };
 
 /* addr.c: pure logic (unit-tested) */
@@ -52,6 +58,8 @@ int nt_tap_delete(struct lia_ctx *ctx, struct nt_state *st, const char *name);
  * costs an RCU sync, ~20 ms, so flush() deletes the retired TAPs of a batch together);
  * returns 1 retired, 0 absent */
 int nt_tap_retire(struct lia_ctx *ctx, struct nt_state *st, const char *name);
+/* forgets the dumped TAPs (flush, close) */
+void nt_taps_forget(struct nt_state *st);
 /* deletes the TAP only while it is a TAP in gc_group (not taken back by a net-up); 1
  * deleted, 0 absent or taken back */
 int nt_tap_delete_retired(struct lia_ctx *ctx, struct nt_state *st, const char *name);

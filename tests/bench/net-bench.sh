@@ -17,13 +17,14 @@
 #   kernel = the seed's own netlink work with no process per command: one `ip -batch`
 #            of its 450 (up) or 300 (down) commands
 #   ceiling = seed / (exec + kernel): the best ratio any one-process-per-VM tool could reach
-#   tmpfs  = lia per VM with state_dir on tmpfs: the difference to the normal run is the
-#            durable record saves (fsync of each record and its folder), which the seed
-#            does not do
+#   tmpfs  = lia per VM, and the batches, with state_dir on tmpfs: the difference to the
+#            normal run is the durable record saves (fsync of each record and its folder,
+#            and the file system's own work: a new inode per save, the old one's blocks
+#            freed), which the seed does not do
 #
 # Environment: LIA_CORE (lia-core), LIA_PLUGIN_PATH (plugin dirs); N (150), RUNS (5);
 # LIA_CORE_BASELINE: another lia-core (e.g. main's) whose per-VM start and stop and
-# one-process batch start are measured in the same runs, in a namespace and state directory
+# one-process batch start and stop are measured in the same runs, in a namespace and state directory
 # of its own (LIA_PLUGIN_PATH_BASELINE: its plugins, default LIA_PLUGIN_PATH).
 # Needs root; never touches the host's own network namespace.
 set -u
@@ -63,6 +64,8 @@ if [ "${1:-}" = "--inner" ]; then
 		for i in $(seq 1 "$N"); do "$LIA_CORE_BASELINE" -q -c "$conf" vm create "v$i" >/dev/null || exit 1; done ;;
 	base-up-batch)
 		"$LIA_CORE_BASELINE" -q -c "$conf" vm start $(seq -f 'v%g' 1 "$N") >/dev/null 2>&1 || exit 1 ;;
+	base-down-batch)
+		"$LIA_CORE_BASELINE" -q -c "$conf" vm stop $(seq -f 'v%g' 1 "$N") >/dev/null 2>&1 || exit 1 ;;
 	base-up)
 		for i in $(seq 1 "$N"); do "$LIA_CORE_BASELINE" -q -c "$conf" vm start "v$i" >/dev/null || exit 1; done ;;
 	base-down)
@@ -183,6 +186,10 @@ CONF
 		inner base-up-batch "$T/base/lia.conf" || { echo "baseline batch start failed" >&2; exit 1; }
 		R[base_up_batch]+="$(ms "$t") "
 		[ "$(count_taps)" -eq "$N" ] || { echo "baseline batch up: $(count_taps) TAPs" >&2; exit 1; }
+		t=$(date +%s%N)
+		inner base-down-batch "$T/base/lia.conf" || { echo "baseline batch stop failed" >&2; exit 1; }
+		R[base_down_batch]+="$(ms "$t") "
+		[ "$(count_taps)" -eq 0 ] || { echo "baseline batch down left $(count_taps) TAPs" >&2; exit 1; }
 		export LIA_PLUGIN_PATH=$lia_plugin_path
 		ip netns delete "$ns"; ns=$saved_ns saved_ns=""
 	fi
@@ -202,6 +209,15 @@ CONF
 		inner lia-down "$S/lia.conf" || { echo "tmpfs vm stop failed" >&2; exit 1; }
 		R[tmpfs_down]+="$(ms "$t") "
 		[ "$(count_taps)" -eq 0 ] || { echo "tmpfs down left $(count_taps) TAPs" >&2; exit 1; }
+		# and the batches: what the group commits' disk work costs them
+		t=$(date +%s%N)
+		inner lia-up-batch "$S/lia.conf" || { echo "tmpfs batch start failed" >&2; exit 1; }
+		R[tmpfs_up_batch]+="$(ms "$t") "
+		[ "$(count_taps)" -eq "$N" ] || { echo "tmpfs batch up: $(count_taps) TAPs" >&2; exit 1; }
+		t=$(date +%s%N)
+		inner lia-down-batch "$S/lia.conf" || { echo "tmpfs batch stop failed" >&2; exit 1; }
+		R[tmpfs_down_batch]+="$(ms "$t") "
+		[ "$(count_taps)" -eq 0 ] || { echo "tmpfs batch down left $(count_taps) TAPs" >&2; exit 1; }
 		ip netns delete "$ns"; ns=$saved_ns saved_ns=""
 	fi
 	# the records vanish (a crash, a wiped state dir): gc removes the 150 orphans
@@ -225,12 +241,15 @@ row "      of which net-tap's net-up hook (sum over $N VMs)" hook_up
 [ -n "$S" ] && row "up:   lia, one vm start per VM, state_dir on tmpfs (no disk sync)" tmpfs_up
 [ -n "${LIA_CORE_BASELINE:-}" ] && row "up:   baseline lia-core, one vm start per VM" base_up
 row "up:   lia, one lia-core vm start for all $N VMs (1 process)" lia_up_batch
+[ -n "$S" ] && row "up:   lia, one vm start for all, state_dir on tmpfs (no disk work)" tmpfs_up_batch
 [ -n "${LIA_CORE_BASELINE:-}" ] && row "up:   baseline lia-core, one vm start for all $N VMs" base_up_batch
 row "down: seed, ip link set down + delete ($((2 * N)) processes)" seed_down
 row "down: lia, one lia-core vm stop per VM ($N processes)" lia_down
 [ -n "$S" ] && row "down: lia, one vm stop per VM, state_dir on tmpfs (no disk sync)" tmpfs_down
 [ -n "${LIA_CORE_BASELINE:-}" ] && row "down: baseline lia-core, one vm stop per VM" base_down
 row "down: lia, one lia-core vm stop for all $N VMs (1 process)" lia_down_batch
+[ -n "$S" ] && row "down: lia, one vm stop for all, state_dir on tmpfs (no disk work)" tmpfs_down_batch
+[ -n "${LIA_CORE_BASELINE:-}" ] && row "down: baseline lia-core, one vm stop for all $N VMs" base_down_batch
 row "down: lia gc, orphans in one group delete (1 process)" lia_gc
 row "floor: $N x /bin/true (one exec per VM, no work)" floor_exec
 row "floor: kernel work up, one ip -batch of $((3 * N)) commands" kernel_up
@@ -242,6 +261,7 @@ echo "ratio up   (seed / one vm start for all): $(ratio "$(med seed_up)" "$(med 
 [ -n "${LIA_CORE_BASELINE:-}" ] && echo "ratio up   (baseline / lia, one vm start for all): $(ratio "$(med base_up_batch)" "$(med lia_up_batch)")"
 echo "ratio down (seed / lia vm stop):         $(ratio "$(med seed_down)" "$(med lia_down)")"
 echo "ratio down (seed / one vm stop for all): $(ratio "$(med seed_down)" "$(med lia_down_batch)")"
+[ -n "${LIA_CORE_BASELINE:-}" ] && echo "ratio down (baseline / lia, one vm stop for all): $(ratio "$(med base_down_batch)" "$(med lia_down_batch)")"
 echo "ratio down (seed / lia gc):              $(ratio "$(med seed_down)" "$(med lia_gc)")"
 [ -n "${LIA_CORE_BASELINE:-}" ] && echo "ratio down (baseline / lia, one vm stop per VM):   $(ratio "$(med base_down)" "$(med lia_down)")"
 # the best one process per VM could do: an exec that does no work, plus the kernel's work
