@@ -99,6 +99,8 @@ int records_save_group(struct vm_record **rs, size_t n, int *errs)
 		if (close(fds[i]) < 0 && !errs[i])
 			errs[i] = -errno;
 	}
+	/* the renames under one state lock: their index lines go in one append */
+	sidx_change_begin(s);
 	for (size_t i = 0; i < n; i++) {
 		if (!tmps[i])
 			continue;
@@ -119,6 +121,7 @@ int records_save_group(struct vm_record **rs, size_t n, int *errs)
 		}
 		free(tmps[i]);
 	}
+	sidx_change_end(s);
 	/* the renames durable: one fsync of vms/ for the group */
 	int dfd = open(s->vms, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int de = dfd < 0 || fsync(dfd) < 0 ? -errno : 0;

@@ -64,6 +64,11 @@ struct lease_cache {
 	size_t n, cap;
 };
 
+struct buf {
+	char *p;
+	size_t n, cap;
+};
+
 struct state_index {
 	struct ent *e;
 	size_t n, cap;
@@ -74,10 +79,11 @@ struct state_index {
 	size_t maplen;
 	const char *views; /* the "v" block (vlen bytes), joined to the heads when needed */
 	size_t vlen;
-	size_t lines; /* lines in the file */
-	int loaded;   /* the entries were checked against the records in this process */
-	int depth;    /* sidx_change_begin nesting */
-	int current;  /* set by the outer sidx_change_begin: the file was current before */
+	size_t lines;       /* lines in the file */
+	int loaded;         /* the entries were checked against the records in this process */
+	int depth;          /* sidx_change_begin nesting */
+	int current;        /* set by the outer sidx_change_begin: the file was current before */
+	struct buf pending; /* the lines of nested changes, appended by the outer change's end */
 	struct lease_cache cache[16];
 	int cached;                 /* the caches hold every lease of every entry */
 	struct lease_cache scratch; /* one kind, when there are too many kinds for cache[] */
@@ -244,11 +250,6 @@ static int line_ledger(const char *line, size_t len, int (*fn)(void *arg, struct
 }
 
 /* ---- writing lines */
-
-struct buf {
-	char *p;
-	size_t n, cap;
-};
 
 static void put(struct buf *b, const char *s, size_t n)
 {
@@ -732,9 +733,11 @@ static void index_clear(struct state_index *x)
 	if (x->map)
 		munmap((void *)x->map, x->maplen);
 	int depth = x->depth, current = x->current;
+	struct buf pending = x->pending;
 	memset(x, 0, sizeof(*x));
 	x->depth = depth;
 	x->current = current;
+	x->pending = pending;
 }
 
 static char *index_path(struct state *s)
@@ -1368,25 +1371,10 @@ void sidx_change_begin(struct state *s)
 		x->loaded = 0; /* the next use reads it again */
 }
 
-void sidx_change_end(struct state *s)
+/* the lines BUF (N bytes of it: the rest may be a stamp) appended; x follows them */
+static void write_lines(struct state *s, struct buf *b, size_t n)
 {
 	struct state_index *x = s->idx;
-	if (!x || x->depth == 0 || --x->depth > 0)
-		return;
-	if (s->idx_unlocked)
-		s->idx_unlocked = 0;
-	else
-		state_unlock(s);
-}
-
-/* append one line, and the stamp of vms/ after it when the file was current */
-static void append(struct state *s, struct buf *b)
-{
-	struct state_index *x = s->idx;
-	size_t n = b->n;
-	struct stamp d;
-	if (x->current && dir_stamp(s, &d) == 0)
-		put_stamp(b, &d);
 	if (append_text(s, b->p, b->n) < 0) {
 		/* no index yet: the next use builds it from the records */
 		x->loaded = 0;
@@ -1397,6 +1385,42 @@ static void append(struct state *s, struct buf *b)
 		apply_buf(x, &one, 1);
 		note_seen(s, x);
 	}
+}
+
+void sidx_change_end(struct state *s)
+{
+	struct state_index *x = s->idx;
+	if (!x || x->depth == 0 || --x->depth > 0)
+		return;
+	if (x->pending.n) { /* one append for a group (state_group.c) or a create */
+		size_t n = x->pending.n;
+		struct stamp d;
+		if (!s->idx_unlocked && x->current && dir_stamp(s, &d) == 0)
+			put_stamp(&x->pending, &d);
+		if (!s->idx_unlocked)
+			write_lines(s, &x->pending, n);
+		x->pending.n = 0;
+	}
+	if (s->idx_unlocked)
+		s->idx_unlocked = 0;
+	else
+		state_unlock(s);
+}
+
+/* append one line, and the stamp of vms/ after it when the file was current; inside an
+ * outer change, its end appends the lines of all (the lock is held until then) */
+static void append(struct state *s, struct buf *b)
+{
+	struct state_index *x = s->idx;
+	if (x->depth > 1) {
+		put(&x->pending, b->p, b->n);
+		return;
+	}
+	size_t n = b->n;
+	struct stamp d;
+	if (x->current && dir_stamp(s, &d) == 0)
+		put_stamp(b, &d);
+	write_lines(s, b, n);
 }
 
 void sidx_record_saved(struct vm_record *r, int err)
@@ -1433,6 +1457,7 @@ void sidx_free(struct state *s)
 	if (!s->idx)
 		return;
 	index_clear(s->idx);
+	free(s->idx->pending.p);
 	free(s->idx);
 	s->idx = NULL;
 }

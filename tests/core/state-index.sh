@@ -193,4 +193,21 @@ is "$(echo "$vals" | grep -c .) $(echo "$vals" | sort -u | grep -c .)" "40 40" "
 listed=$(L vm list | awk 'NR > 1 {print $1}' | sort | tr '\n' ' ')
 rm -f "$V/.index"
 is "$(L vm list | awk 'NR > 1 {print $1}' | sort | tr '\n' ' ')" "$listed" "vm list from the index as the writers left it = vm list from the records"
+# a group commit (a batch start saves all its records at once) appends the index lines of
+# all its records in one write, not one open and write each
+O() { "$LIA_CORE" -q -c "$T/o/lia.conf" "$@"; }
+for v in gb1 gb2 gb3 gb4 gb5 gb6; do O vm create "$v"; done
+if command -v strace >/dev/null; then
+	strace -f -qq -e trace=openat -o "$T/strace-batch" "$LIA_CORE" -q -c "$T/o/lia.conf" vm start gb1 gb2 gb3 gb4 gb5 gb6
+	n=$(grep -c 'vms/\.index", O_WRONLY' "$T/strace-batch")
+	is "$n" 2 "a batch start of 6 VMs (two group commits) opens the index for appending twice (strace: $n; one per record save before)"
+else
+	O vm start gb1 gb2 gb3 gb4 gb5 gb6
+	skip "strace is not installed"
+fi
+is "$(L vm list | awk '$1 ~ /^gb/ {print $2}' | sort -u)" running "and vm list, from the index, shows the 6 running"
+rm -f "$V/.index"
+is "$(L vm list | awk '$1 ~ /^gb/ {print $2}' | sort -u)" running "as it does from the records"
+O vm stop gb1 gb2 gb3 gb4 gb5 gb6
+is "$(L vm list | awk '$1 ~ /^gb/ {print $2}' | sort -u)" stopped "a batch stop: the 6 listed stopped"
 done_testing
