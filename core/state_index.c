@@ -802,7 +802,7 @@ static int read_file(struct state *s, struct state_index *x, struct stamp *last,
 		if (!nl || !line_ok(line, n) || !next_tok(&cur, tend, &t) || !next_tok(&cur, tend, &t) ||
 		    tok_num(t, &hb) || !next_tok(&cur, tend, &t) || tok_num(t, &vb) || hb < 0 || vb < 0 ||
 		    (size_t)hb + (size_t)vb > (size_t)(end - nl - 1))
-			return 1; /* nothing trusted: the directory is read */
+			return 0; /* nothing trusted: the directory is read, the file rewritten */
 		hend = nl + 1 + hb;
 	}
 	/* the pages of the heads and of the lines after the views, mapped in one call each
@@ -832,11 +832,11 @@ static int read_file(struct state *s, struct state_index *x, struct stamp *last,
 		     line = nl + 1) {
 			n = (size_t)(nl - line) + 1;
 			if (!line_ok(line, n) || line[0] == '-' || apply_line(x, line, n, NULL, 0) < 0)
-				return 1;
+				return 0; /* the lines after it are never read: rewritten whole */
 			x->lines++;
 		}
 		if (line != hend)
-			return 1;
+			return 0;
 		x->views = hend;
 		x->vlen = (size_t)vb;
 		line = tail;
@@ -857,8 +857,10 @@ static int read_file(struct state *s, struct state_index *x, struct stamp *last,
 		x->lines++;
 		line = nl + 1;
 	}
-	if (line < end)
+	if (line < end) {
 		*has_last = 0; /* a torn tail: vms/ may hold what it was about to say */
+		return 0;      /* and lines appended after it would never be read: rewritten whole */
+	}
 	return 1;
 }
 
@@ -1074,18 +1076,6 @@ static int seen_unchanged(struct state *s, struct state_index *x)
 	       memcmp(&now.dir, &x->dir, sizeof(now.dir)) == 0;
 }
 
-/* after a check (or a rewrite) that left the file describing vms/ as it is: say so */
-static void append_stamp(struct state *s)
-{
-	struct stamp d;
-	struct buf b = { 0 };
-	if (dir_stamp(s, &d) == 0) {
-		put_stamp(&b, &d);
-		append_text(s, b.p, b.n);
-	}
-	free(b.p);
-}
-
 static int load(struct state *s, struct state_index *x, int all)
 {
 	struct stamp now, last;
@@ -1099,7 +1089,10 @@ static int load(struct state *s, struct state_index *x, int all)
 	int fresh = has_last && memcmp(&last, &now, sizeof(now)) == 0;
 	struct buf out = { 0 };
 	if (!fresh || all) {
-		if ((e = check_dir(s, x, all, &out)) < 0) {
+		/* vms/ changed behind the index: each record's stamp is compared, not only its
+		 * inode number (ext4 hands a freed one out again: a record renamed over twice
+		 * can be back on the inode its stale entry names) */
+		if ((e = check_dir(s, x, 1, &out)) < 0) {
 			free(out.p);
 			index_clear(x);
 			return e;
@@ -1113,15 +1106,20 @@ static int load(struct state *s, struct state_index *x, int all)
 	for (size_t i = 0; i < x->n; i++)
 		live += x->e[i].live;
 	if (!valid || (all && x->lines > live + live / 4 + 64) || x->lines > 2 * live + 256) {
-		if (write_whole(s, x) == 0)
-			append_stamp(s);
-	} else if (!fresh) {
+		/* the rename of the new file changes vms/: a stamp taken after it would also
+		 * cover a record renamed over during the check above; so vms/ is read once
+		 * more, its stamp taken before (a readdir) */
+		if (write_whole(s, x) == 0 && dir_stamp(s, &now) == 0) {
+			out.n = 0;
+			if (check_dir(s, x, 1, &out) == 0) {
+				put_stamp(&out, &now);
+				append_text(s, out.p, out.n);
+			}
+		}
+	} else if (!fresh || out.n) {
 		/* the stamp taken before the check: a change made during it shows next time */
 		put_stamp(&out, &now);
 		append_text(s, out.p, out.n);
-	} else if (out.n) {
-		append_text(s, out.p, out.n);
-		append_stamp(s);
 	}
 	free(out.p);
 	x->loaded = 1;

@@ -576,9 +576,9 @@ int vm_op_destroy(struct app *a, const char *name)
 				r->path, strerror(-e));
 			rc = EXIT_FAIL;
 		} else {
-			char *lock = xasprintf("%s/%s.lock", a->st.vms, name);
-			unlink(lock);
-			free(lock);
+			/* its lock file went with the record (record_delete, while we held it): a
+			 * second unlink here, outside the state lock, could remove the lock file of a
+			 * new VM of the same name, held by its create */
 			if (!lia_quiet && !a->json)
 				printf("destroyed VM '%s'\n", name);
 		}

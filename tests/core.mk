@@ -26,9 +26,9 @@ tests_unit_test_sshkey_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core
 
 # issue 10: robustness of records and locks
 TESTS += tests/core/lock-race.sh tests/core/ssh-key.sh tests/core/elf-valid.sh tests/core/signals.sh \
-	tests/core/corrupt-record.sh tests/core/not-root.sh tests/core/sweep.sh tests/core/state-index.sh
+	tests/core/corrupt-record.sh tests/core/not-root.sh tests/core/sweep.sh tests/core/state-index.sh tests/core/state-index-stale.sh tests/core/destroy-relock.sh
 EXTRA_DIST += tests/core/lock-race.sh tests/core/ssh-key.sh tests/core/elf-valid.sh tests/core/signals.sh \
-	tests/core/corrupt-record.sh tests/core/not-root.sh tests/core/sweep.sh tests/core/state-index.sh
+	tests/core/corrupt-record.sh tests/core/not-root.sh tests/core/sweep.sh tests/core/state-index.sh tests/core/state-index-stale.sh tests/core/destroy-relock.sh
 include tests/api/local.mk
 
 # issue 10 #2 and #5: state_dir ownership, no link followed, record paths confined, memo writes
