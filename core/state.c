@@ -729,7 +729,7 @@ static int sweep_dead_tmp(const char *dir, const char *name)
 	return gone;
 }
 
-/* gc: remove what crashed processes left in vms/: NAME.json.tmp.PID of a dead PID, and
+/* gc: remove what crashed processes left in vms/ and vms/.tmp: NAME.json.tmp.PID of a dead PID, and
  * NAME.lock without NAME.json (taken first, so nobody holds it; lock_path re-checks, so
  * removing a held lock file is safe for whoever waits on it); and in host/ the memos'
  * PLUGIN.json.tmp.PID of a dead PID.  Returns the count. */
@@ -745,6 +745,17 @@ int state_sweep(struct state *s)
 	if (h)
 		closedir(h);
 	free(host);
+	/* the group commits' temp files (state_group.c), never through a link */
+	char *tmp = xasprintf("%s/.tmp", s->vms);
+	int tfd = open(tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *t = tfd >= 0 ? fdopendir(tfd) : NULL;
+	if (!t && tfd >= 0)
+		close(tfd);
+	while (t && (e = readdir(t)))
+		n += sweep_dead_tmp(tmp, e->d_name);
+	if (t)
+		closedir(t);
+	free(tmp);
 	if (!d)
 		return n;
 	while ((e = readdir(d))) {
