@@ -58,15 +58,18 @@ CONF
 
 cores=("$LIA_CORE")
 [ -n "${LIA_CORE_BASELINE:-}" ] && cores+=("$LIA_CORE_BASELINE")
-for s in "$SMALL" "$BIG"; do populate "$T/s$s" "$s"; done
+# each lia-core its own state directories: two index formats in one would make each one's
+# index stale for the other after every command
+for s in "$SMALL" "$BIG"; do for k in "${!cores[@]}"; do populate "$T/s$s.$k" "$s"; done; done
 now() { echo "${EPOCHREALTIME/./}"; }
 # the CPU time (user + sys, us) children used, from two snapshots of bash's `times` (to
 # the ms) taken in this shell with no other child in between
 cpu_us() { awk 'NR == 2 { n = 0; for (i = 1; i <= 2; i++) { split($i, p, "m"); n += p[1] * 60 + p[2] + 0 } printf "%d", n * 1e6 }' "$1"; }
 # one untimed create + destroy in each: a lia-core that keeps an index builds it here
 for s in "$SMALL" "$BIG"; do
-	for c in "${cores[@]}"; do
-		"$c" -q -c "$T/s$s/lia.conf" vm create warm && "$c" -q -c "$T/s$s/lia.conf" vm destroy warm ||
+	for k in "${!cores[@]}"; do
+		c=${cores[$k]}
+		"$c" -q -c "$T/s$s.$k/lia.conf" vm create warm && "$c" -q -c "$T/s$s.$k/lia.conf" vm destroy warm ||
 			{ echo "scale-bench: vm create at $s records failed"; exit 1; }
 	done
 done
@@ -76,24 +79,24 @@ for r in $(seq "$RUNS"); do
 			c=${cores[$k]}
 			times > "$T/c0"
 			t0=$EPOCHREALTIME
-			"$c" -q -c "$T/s$s/lia.conf" vm create "x$r" || { echo "scale-bench: vm create failed"; exit 1; }
+			"$c" -q -c "$T/s$s.$k/lia.conf" vm create "x$r" || { echo "scale-bench: vm create failed"; exit 1; }
 			t1=$EPOCHREALTIME
 			times > "$T/c1"
 			echo $(( ${t1/./} - ${t0/./} )) >> "$T/create.$k.$s"
 			echo $(( $(cpu_us "$T/c1") - $(cpu_us "$T/c0") )) >> "$T/ccpu.$k.$s"
 			t0=$(now)
-			"$c" -c "$T/s$s/lia.conf" vm list > "$T/list.out" || { echo "scale-bench: vm list failed"; exit 1; }
+			"$c" -c "$T/s$s.$k/lia.conf" vm list > "$T/list.out" || { echo "scale-bench: vm list failed"; exit 1; }
 			echo $(( $(now) - t0 )) >> "$T/list.$k.$s"
 			[ "$(grep -c '^[rx][0-9]* ' "$T/list.out")" -eq $((s + 1)) ] ||
 				{ echo "scale-bench: vm list shows $(grep -c '^[rx]' "$T/list.out") VMs, not $((s + 1))"; exit 1; }
-			"$c" -q -c "$T/s$s/lia.conf" vm destroy "x$r" || { echo "scale-bench: vm destroy failed"; exit 1; }
+			"$c" -q -c "$T/s$s.$k/lia.conf" vm destroy "x$r" || { echo "scale-bench: vm destroy failed"; exit 1; }
 			# a rename behind the index (the record stays the same file)
-			mv "$T/s$s/state/vms/r1.json" "$T/s$s/state/vms/r1.json.moved"
-			mv "$T/s$s/state/vms/r1.json.moved" "$T/s$s/state/vms/r1.json"
+			mv "$T/s$s.$k/state/vms/r1.json" "$T/s$s.$k/state/vms/r1.json.moved"
+			mv "$T/s$s.$k/state/vms/r1.json.moved" "$T/s$s.$k/state/vms/r1.json"
 			t0=$(now)
-			"$c" -q -c "$T/s$s/lia.conf" vm create "y$r" || { echo "scale-bench: vm create failed"; exit 1; }
+			"$c" -q -c "$T/s$s.$k/lia.conf" vm create "y$r" || { echo "scale-bench: vm create failed"; exit 1; }
 			echo $(( $(now) - t0 )) >> "$T/foreign.$k.$s"
-			"$c" -q -c "$T/s$s/lia.conf" vm destroy "y$r" || { echo "scale-bench: vm destroy failed"; exit 1; }
+			"$c" -q -c "$T/s$s.$k/lia.conf" vm destroy "y$r" || { echo "scale-bench: vm destroy failed"; exit 1; }
 		done
 	done
 done
