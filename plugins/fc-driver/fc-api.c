@@ -1,185 +1,373 @@
-/* fc-driver: libcurl client for Firecracker's API socket.
- * libcurl is opened on first use (dlopen, as lia-core's curl_dl.c does), not linked: most
- * commands that load fc-driver (vm stop, vm destroy, gc, every command of a host without
- * VMs) never call the API, and mapping libcurl with its ~30 libraries cost more than the
- * rest of their start-up.
- * Firecracker (micro_http) quirks handled here: 204 carries no Content-Length (curl knows
- * 204 has no body, so it never reads to EOF), the status line has no reason phrase,
- * Content-Length is always sent (POSTFIELDSIZE), no chunking, and "Expect:" is cleared so
- * curl never waits for a 100-continue. */
-#include <dlfcn.h>
+/* fc-driver: a small HTTP/1.1 client for Firecracker's API socket.
+ * Not libcurl: loading libcurl.so.4 and its ~30 libraries and initialising it cost 16-21 ms
+ * per `vm start` (measured: dlopen 14-19 ms, curl_easy_init 2 ms), four times lia's whole
+ * budget around the VMM, to speak to a local server that accepts one narrow dialect
+ * (reference/firecracker.md section 1.1, micro_http v1.6.0):
+ *  - requests: PUT with a JSON body, always with Content-Length, no chunking, no Expect;
+ *    each request line and header line under 1024 bytes;
+ *  - answers: status line without a reason phrase; 204 carries no Content-Length (the
+ *    client must not read to EOF); bodies carry Content-Length; always keep-alive, except
+ *    the 503 of an eleventh connection, which closes.
+ * One connection is kept for every call of a handle, as curl did. */
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <curl/curl.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "fc-api.h"
 #include "fc-args.h"
 
+/* Firecracker's bodies are small; keep at most this much of one */
+#define FC_RESP_MAX (64 * 1024)
+/* the status line and headers of one answer; micro_http's are ~100 bytes */
+#define FC_HEAD_MAX (16 * 1024)
+
 struct fc_api {
-	CURL *curl;
-	struct curl_slist *headers;
-	char *resp;
-	size_t len, cap;
-	char errbuf[CURL_ERROR_SIZE];
+	struct sockaddr_un sa;
+	int fd; /* the kept connection, or -1 */
+	long timeout_ms;
+	char *resp; /* the last answer's body, NUL-terminated */
+	size_t len;
+	char buf[FC_HEAD_MAX + 1]; /* bytes read and not yet used, then a NUL */
+	size_t have;
 };
 
-/* every libcurl function used here, through pointers of the libcurl's own types (the
- * header gives types and constants only); prefixed so that they never meet lia-core's */
-/* clang-format off */
-#define FC_CURL_FUNCS(X) \
-	X(curl_easy_init) X(curl_easy_cleanup) X(curl_easy_setopt) X(curl_easy_perform) \
-	X(curl_easy_getinfo) X(curl_easy_strerror) X(curl_slist_append) X(curl_slist_free_all)
-#define FC_CURL_DEFINE(f) static typeof(f) *fc_##f;
-FC_CURL_FUNCS(FC_CURL_DEFINE)
-#undef FC_CURL_DEFINE
-/* clang-format on */
-#undef curl_easy_setopt /* curl.h's type-checking wrappers call the real functions */
-#undef curl_easy_getinfo
-#define curl_easy_init fc_curl_easy_init
-#define curl_easy_cleanup fc_curl_easy_cleanup
-#define curl_easy_setopt fc_curl_easy_setopt
-#define curl_easy_perform fc_curl_easy_perform
-#define curl_easy_getinfo fc_curl_easy_getinfo
-#define curl_easy_strerror fc_curl_easy_strerror
-#define curl_slist_append fc_curl_slist_append
-#define curl_slist_free_all fc_curl_slist_free_all
-
-static char curl_why[512]; /* why libcurl could not be opened */
-
-/* open libcurl once per process: 0, or -1 with the reason in curl_why */
-static int curl_open(void)
+static int64_t now_ms(void)
 {
-	static int state; /* 0: not tried, 1: loaded, -1: failed */
-	if (state)
-		return state > 0 ? 0 : -1;
-	/* never closed: libcurl keeps global state until exit */
-	void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_NODELETE);
-	state = 1;
-	if (!h) {
-		snprintf(curl_why, sizeof curl_why, "cannot load libcurl.so.4 (%s): apt-get install libcurl4",
-			 dlerror());
-		state = -1;
-	}
-#define FC_CURL_RESOLVE(f)                                                                        \
-	if (state == 1 && !(*(void **)&fc_##f = dlsym(h, #f))) {                                  \
-		snprintf(curl_why, sizeof curl_why, "libcurl.so.4 has no %s: it is too old", #f); \
-		state = -1;                                                                       \
-	}
-	FC_CURL_FUNCS(FC_CURL_RESOLVE)
-#undef FC_CURL_RESOLVE
-	return state > 0 ? 0 : -1;
-}
-
-const char *fc_api_load_error(void)
-{
-	return curl_why[0] ? curl_why : NULL;
-}
-
-/* Firecracker's bodies are small; cap what we keep so a broken peer cannot make us grow */
-#define FC_RESP_MAX (64 * 1024)
-
-static size_t on_body(char *data, size_t size, size_t n, void *user)
-{
-	struct fc_api *a = user;
-	size_t len = size * n;
-	if (a->len + len + 1 > FC_RESP_MAX) /* keep the head, drop the rest */
-		len = a->len + 1 < FC_RESP_MAX ? FC_RESP_MAX - a->len - 1 : 0;
-	if (a->len + len + 1 > a->cap) {
-		size_t cap = a->cap ? a->cap : 1024;
-		while (cap < a->len + len + 1)
-			cap *= 2;
-		char *p = realloc(a->resp, cap);
-		if (!p)
-			return 0;
-		a->resp = p;
-		a->cap = cap;
-	}
-	memcpy(a->resp + a->len, data, len);
-	a->len += len;
-	a->resp[a->len] = '\0';
-	return size * n;
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 struct fc_api *fc_api_open(const char *socket_path, long timeout_ms)
 {
-	if (curl_open() < 0)
-		return NULL;
 	struct fc_api *a = calloc(1, sizeof(*a));
 	if (!a)
 		return NULL;
-	a->curl = curl_easy_init();
-	if (!a->curl)
-		goto fail;
-	struct curl_slist *h = NULL;
-	const char *hdrs[] = { "Content-Type: application/json", "Accept: application/json", "Expect:" };
-	for (size_t i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++) {
-		struct curl_slist *n = curl_slist_append(h, hdrs[i]);
-		if (!n) {
-			curl_slist_free_all(h);
-			goto fail;
-		}
-		h = n;
+	if (strlen(socket_path) >= sizeof(a->sa.sun_path)) {
+		free(a);
+		errno = ENAMETOOLONG;
+		return NULL;
 	}
-	a->headers = h;
-	CURL *c = a->curl;
-	if (curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, socket_path) != CURLE_OK)
-		goto fail;
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, a->headers);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, a->errbuf);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-	/* no proxy from the environment may ever see this request */
-	curl_easy_setopt(c, CURLOPT_PROXY, "");
+	a->sa.sun_family = AF_UNIX;
+	strcpy(a->sa.sun_path, socket_path);
+	a->fd = -1;
+	a->timeout_ms = timeout_ms > 0 ? timeout_ms : 1;
 	return a;
-fail:
-	fc_api_close(a);
-	return NULL;
+}
+
+static void drop_connection(struct fc_api *a)
+{
+	if (a->fd >= 0)
+		close(a->fd);
+	a->fd = -1;
+	a->have = 0;
 }
 
 void fc_api_close(struct fc_api *a)
 {
 	if (!a)
 		return;
-	if (a->curl)
-		curl_easy_cleanup(a->curl);
-	curl_slist_free_all(a->headers);
+	drop_connection(a);
 	free(a->resp);
 	free(a);
 }
 
+/* wait until fd is ready for ev or the deadline passes: 0, or -ETIMEDOUT / -errno */
+static int wait_fd(int fd, short ev, int64_t deadline)
+{
+	for (;;) {
+		int64_t left = deadline - now_ms();
+		if (left <= 0)
+			return -ETIMEDOUT;
+		struct pollfd p = { .fd = fd, .events = ev };
+		int n = poll(&p, 1, left > 60000 ? 60000 : (int)left);
+		if (n > 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+static int connect_api(struct fc_api *a, int64_t deadline)
+{
+	for (;;) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (fd < 0)
+			return -errno;
+		if (connect(fd, (struct sockaddr *)&a->sa, sizeof(a->sa)) == 0) {
+			a->fd = fd;
+			a->have = 0;
+			return 0;
+		}
+		int e = errno;
+		close(fd);
+		/* a full backlog: the API thread is busy with another client; try again soon */
+		if (e != EAGAIN)
+			return -e;
+		if (now_ms() >= deadline)
+			return -ETIMEDOUT;
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+static int send_all(struct fc_api *a, const char *p, size_t n, int64_t deadline)
+{
+	while (n > 0) {
+		ssize_t w = send(a->fd, p, n, MSG_NOSIGNAL);
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno != EAGAIN)
+			return -errno;
+		int r = wait_fd(a->fd, POLLOUT, deadline);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* read more into a->buf: bytes read, 0 at EOF, or -errno / -ETIMEDOUT / -EMSGSIZE (full) */
+static ssize_t fill(struct fc_api *a, int64_t deadline)
+{
+	if (a->have >= FC_HEAD_MAX)
+		return -EMSGSIZE;
+	for (;;) {
+		ssize_t n = recv(a->fd, a->buf + a->have, FC_HEAD_MAX - a->have, 0);
+		if (n >= 0) {
+			a->have += (size_t)n;
+			a->buf[a->have] = '\0';
+			return n;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return -errno;
+		int r = wait_fd(a->fd, POLLIN, deadline);
+		if (r < 0)
+			return r;
+	}
+}
+
+static void consume(struct fc_api *a, size_t n)
+{
+	memmove(a->buf, a->buf + n, a->have - n);
+	a->have -= n;
+	a->buf[a->have] = '\0';
+}
+
+/* the value of header NAME in the header block [h, end) (lines end in \r\n), or NULL */
+static const char *header(const char *h, const char *end, const char *name, size_t *vlen)
+{
+	size_t nl = strlen(name);
+	while (h < end) {
+		const char *eol = memchr(h, '\r', (size_t)(end - h));
+		if (!eol)
+			eol = end;
+		if ((size_t)(eol - h) > nl && h[nl] == ':' && strncasecmp(h, name, nl) == 0) {
+			const char *v = h + nl + 1;
+			while (v < eol && (*v == ' ' || *v == '\t'))
+				v++;
+			const char *ve = eol;
+			while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+				ve--;
+			*vlen = (size_t)(ve - v);
+			return v;
+		}
+		h = eol + 2;
+	}
+	return NULL;
+}
+
+static void keep_body(struct fc_api *a, const char *p, size_t n)
+{
+	if (a->len + n > FC_RESP_MAX - 1) /* keep the head, drop the rest */
+		n = FC_RESP_MAX - 1 - a->len;
+	memcpy(a->resp + a->len, p, n);
+	a->len += n;
+	a->resp[a->len] = '\0';
+}
+
+/* Read one answer.  Its status (100-599), or a negative errno with err set.  *closed: the
+ * connection cannot carry another request.  *nothing: EOF before the first byte (a kept
+ * connection the server closed: the request may be sent again on a new one). */
+static int read_answer(struct fc_api *a, int64_t deadline, int *closed, int *nothing, char *err,
+		       size_t errlen)
+{
+	const char *sock = a->sa.sun_path;
+	char *end;
+	*nothing = 0;
+	for (;;) {
+		end = memmem(a->buf, a->have, "\r\n\r\n", 4);
+		if (end)
+			break;
+		ssize_t n = fill(a, deadline);
+		if (n == 0) {
+			*nothing = a->have == 0;
+			snprintf(err, errlen, "%s closed the connection %s", sock,
+				 a->have ? "in the middle of an answer" : "without answering");
+			return -ECONNRESET;
+		}
+		if (n == -EMSGSIZE) {
+			snprintf(err, errlen, "the answer's headers from %s exceed %d bytes", sock,
+				 FC_HEAD_MAX);
+			return -EPROTO;
+		}
+		if (n < 0) {
+			snprintf(err, errlen, "%s reading the answer from %s",
+				 n == -ETIMEDOUT ? "timed out" : strerror((int)-n), sock);
+			return (int)n;
+		}
+	}
+	size_t head_len = (size_t)(end - a->buf) + 4;
+	int status = 0, minor = 0;
+	char c = 0;
+	/* "HTTP/1.1 204 " or "HTTP/1.1 400 Bad Request": three digits, then space or CR */
+	if (sscanf(a->buf, "HTTP/1.%1d %3d%c", &minor, &status, &c) != 3 || status < 100 || status > 599 ||
+	    (c != ' ' && c != '\r')) {
+		char line[80];
+		size_t l = strcspn(a->buf, "\r\n");
+		snprintf(line, sizeof line, "%.*s", (int)(l < 60 ? l : 60), a->buf);
+		snprintf(err, errlen, "%s answered something that is not HTTP/1.x: \"%s\"", sock, line);
+		return -EPROTO;
+	}
+	const char *hs = (char *)memmem(a->buf, head_len, "\r\n", 2) + 2, *he = end + 2;
+	size_t vl;
+	const char *v = header(hs, he, "Transfer-Encoding", &vl);
+	if (v) {
+		snprintf(err, errlen,
+			 "%s answered with Transfer-Encoding %.*s, which Firecracker never sends", sock,
+			 (int)(vl < 40 ? vl : 40), v);
+		return -EPROTO;
+	}
+	v = header(hs, he, "Connection", &vl);
+	*closed = (v && vl == 5 && strncasecmp(v, "close", 5) == 0) || minor == 0;
+	long long clen = -1;
+	v = header(hs, he, "Content-Length", &vl);
+	if (v) {
+		char num[24], *e;
+		snprintf(num, sizeof num, "%.*s", (int)(vl < 23 ? vl : 23), v);
+		errno = 0;
+		clen = strtoll(num, &e, 10);
+		if (!vl || *e || errno || clen < 0) {
+			snprintf(err, errlen, "%s answered with a bad Content-Length \"%s\"", sock, num);
+			return -EPROTO;
+		}
+	}
+	consume(a, head_len);
+	if (status < 200) /* 1xx: no body; the real answer follows (we never send Expect) */
+		return status;
+	/* no body: 204, 304; and Firecracker's 204 has no Content-Length: never read to EOF */
+	if (status == 204 || status == 304)
+		clen = 0;
+	if (clen < 0)
+		*closed = 1; /* the body runs to EOF */
+	for (;;) {
+		size_t take = a->have;
+		if (clen >= 0 && (long long)take > clen)
+			take = (size_t)clen;
+		keep_body(a, a->buf, take);
+		consume(a, take);
+		if (clen >= 0) {
+			clen -= (long long)take;
+			if (clen == 0)
+				return status;
+		}
+		ssize_t n = fill(a, deadline);
+		if (n == 0) {
+			if (clen < 0)
+				return status;
+			snprintf(err, errlen, "%s closed the connection in the middle of an answer's body",
+				 sock);
+			return -ECONNRESET;
+		}
+		if (n < 0) {
+			snprintf(err, errlen, "%s reading the answer's body from %s",
+				 n == -ETIMEDOUT ? "timed out" : strerror((int)-n), sock);
+			return (int)n;
+		}
+	}
+}
+
+/* one request on the current connection (made when there is none): status or -errno */
+static int exchange(struct fc_api *a, const char *req, size_t req_len, int64_t deadline, int *retry,
+		    char *err, size_t errlen)
+{
+	int reused = a->fd >= 0, r;
+	*retry = 0;
+	if (!reused && (r = connect_api(a, deadline)) < 0) {
+		snprintf(err, errlen, "cannot connect to %s: %s", a->sa.sun_path,
+			 r == -ETIMEDOUT ? "timed out" : strerror(-r));
+		return r;
+	}
+	if ((r = send_all(a, req, req_len, deadline)) < 0) {
+		/* a kept connection the server has closed meanwhile: try once on a new one */
+		*retry = reused && (r == -EPIPE || r == -ECONNRESET);
+		snprintf(err, errlen, "%s sending the request to %s",
+			 r == -ETIMEDOUT ? "timed out" : strerror(-r), a->sa.sun_path);
+		return r;
+	}
+	int closed = 0, nothing = 0, st;
+	do {
+		a->len = 0;
+		a->resp[0] = '\0';
+		st = read_answer(a, deadline, &closed, &nothing, err, errlen);
+	} while (st >= 100 && st < 200);
+	if (st < 0)
+		*retry = reused && nothing;
+	if (st < 0 || closed)
+		drop_connection(a);
+	return st;
+}
+
 int fc_api_put(struct fc_api *a, const char *path, json_t *body, char *err, size_t errlen)
 {
-	char url[512];
+	int64_t deadline = now_ms() + a->timeout_ms;
+	err[0] = '\0';
+	if (!a->resp && !(a->resp = malloc(FC_RESP_MAX))) {
+		snprintf(err, errlen, "out of memory for the answer to PUT %s", path);
+		return -1;
+	}
 	char *text = json_dumps(body, JSON_COMPACT);
 	if (!text) {
 		snprintf(err, errlen, "out of memory building the body of PUT %s", path);
 		return -1;
 	}
-	snprintf(url, sizeof(url), "http://localhost%s", path);
-	a->len = 0;
-	if (a->resp)
-		a->resp[0] = '\0';
-	a->errbuf[0] = '\0';
-	curl_easy_setopt(a->curl, CURLOPT_URL, url);
-	curl_easy_setopt(a->curl, CURLOPT_POSTFIELDS, text);
-	curl_easy_setopt(a->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(text));
-	CURLcode rc = curl_easy_perform(a->curl);
-	/* POSTFIELDS is not copied: clear it before freeing */
-	curl_easy_setopt(a->curl, CURLOPT_POSTFIELDS, NULL);
+	size_t blen = strlen(text);
+	char *req = NULL;
+	/* micro_http: the request line must fit its 1024-byte buffer */
+	int n = strlen(path) > 900 ? -1
+				   : asprintf(&req,
+					      "PUT %s HTTP/1.1\r\nHost: localhost\r\n"
+					      "Content-Type: application/json\r\nAccept: application/json\r\n"
+					      "Content-Length: %zu\r\n\r\n%s",
+					      path, blen, text);
 	free(text);
-	if (rc != CURLE_OK) {
-		snprintf(err, errlen, "%s", a->errbuf[0] ? a->errbuf : curl_easy_strerror(rc));
+	if (n < 0) {
+		snprintf(err, errlen, "cannot build the request PUT %.64s", path);
 		return -1;
 	}
-	long status = 0;
-	curl_easy_getinfo(a->curl, CURLINFO_RESPONSE_CODE, &status);
-	if (status < 200 || status > 299)
+	int retry, st = exchange(a, req, (size_t)n, deadline, &retry, err, errlen);
+	if (st < 0 && retry) {
+		drop_connection(a);
+		st = exchange(a, req, (size_t)n, deadline, &retry, err, errlen);
+	}
+	free(req);
+	if (st < 0)
+		return -1;
+	if (st < 200 || st > 299)
 		fc_fault_text(a->resp, a->len, err, errlen);
-	return (int)status;
+	return st;
 }

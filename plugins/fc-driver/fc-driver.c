@@ -567,9 +567,9 @@ static int boot_run(struct lia_ctx *ctx, void *state)
 	}
 	struct fc_api *api = fc_api_open(v.api, (long)ctx->host->cfg_int(ctx, "api_timeout") * 1000);
 	if (!api) {
-		r = fc_api_load_error() ? -ELIBACC : -ENOMEM;
-		say(msg, sizeof(msg), "Cannot set up an HTTP client for VM '%s'%s%s.", v.name,
-		    fc_api_load_error() ? ": " : "", fc_api_load_error() ? fc_api_load_error() : "");
+		r = -errno;
+		say(msg, sizeof(msg), "Cannot set up an HTTP client for %s of VM '%s': %s.", v.api, v.name,
+		    strerror(errno));
 		goto fail;
 	}
 	for (int i = 0; i < b.n; i++) {
