@@ -1,8 +1,9 @@
 /* Refuse a state_dir that someone else could change under root (issue 10 #2): a folder
  * another user owns, or that group or others may write, lets them plant links and records
- * that root then follows and trusts.  state_dir itself and every folder in it (vms, host,
- * volumes, sockets... whatever the plugins made) must belong to root or to the user running
- * lia-core, and must not be writable by group or others.  Each bad folder gets a line that
+ * that root then follows and trusts.  state_dir itself, every folder in it (vms, host,
+ * volumes, sockets... whatever the plugins made) and every folder above it must belong to
+ * root or to the user running lia-core, and must not be writable by group or others (above
+ * state_dir, a sticky folder such as /tmp may be).  Each bad folder gets a line that
  * says what was found and the command that fixes it. */
 #include "config.h"
 #include <dirent.h>
@@ -23,18 +24,21 @@ static const char *user_name(uid_t uid, char *buf, size_t len)
 	return buf;
 }
 
-/* 1 when the folder (path; shown as `shown`, e.g. a link and its target) is unsafe */
-static int unsafe(const char *shown, const char *path, const struct stat *st)
+/* 1 when the folder (path; shown as `shown`, e.g. a link and its target) is unsafe.
+ * what: "state folder", or "folder above state_dir", where a sticky folder (/tmp) is
+ * safe: nobody else may rename or remove the entry that leads to state_dir there. */
+static int unsafe_as(const char *what, const char *shown, const char *path, const struct stat *st)
 {
 	int bad = 0;
 	char who[64];
+	int above = strcmp(what, "state folder") != 0;
 	if (st->st_uid != 0 && st->st_uid != geteuid()) {
-		msg_err("unsafe state folder %s: owned by uid %u (%s), not by root; fix: chown root:root %s",
+		msg_err("unsafe %s %s: owned by uid %u (%s), not by root; fix: chown root:root %s", what,
 			shown, (unsigned)st->st_uid, user_name(st->st_uid, who, sizeof who), path);
 		bad = 1;
 	}
-	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
-		msg_err("unsafe state folder %s: mode %04o lets %s write in it; fix: chmod go-w %s", shown,
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(above && (st->st_mode & S_ISVTX))) {
+		msg_err("unsafe %s %s: mode %04o lets %s write in it; fix: chmod go-w %s", what, shown,
 			(unsigned)(st->st_mode & 07777),
 			(st->st_mode & S_IWGRP) && (st->st_mode & S_IWOTH) ? "group and others"
 			: (st->st_mode & S_IWGRP)                          ? "its group"
@@ -45,12 +49,40 @@ static int unsafe(const char *shown, const char *path, const struct stat *st)
 	return bad;
 }
 
+static int unsafe(const char *shown, const char *path, const struct stat *st)
+{
+	return unsafe_as("state folder", shown, path, st);
+}
+
+/* every folder above state_dir, up to /: whoever may rename one of them can swap the
+ * whole tree under root (OpenSSH's StrictModes walks up the same way) */
+static int unsafe_above(const char *dir)
+{
+	char *real = realpath(dir, NULL);
+	int bad = 0;
+	if (!real)
+		return 0;
+	for (char *slash = strrchr(real, '/'); slash; slash = strrchr(real, '/')) {
+		if (slash == real)
+			slash[1] = '\0'; /* "/" itself */
+		else
+			*slash = '\0';
+		struct stat st;
+		if (stat(real, &st) == 0)
+			bad += unsafe_as("folder above state_dir", real, real, &st);
+		if (slash == real)
+			break;
+	}
+	free(real);
+	return bad;
+}
+
 int state_dir_check(const char *dir)
 {
 	struct stat st;
 	if (stat(dir, &st) < 0)
 		return 0; /* not made yet (setup's dirs phase makes it), or not ours to read */
-	int bad = S_ISDIR(st.st_mode) ? unsafe(dir, dir, &st) : 0;
+	int bad = S_ISDIR(st.st_mode) ? unsafe(dir, dir, &st) + unsafe_above(dir) : 0;
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	while (d && (e = readdir(d))) {

@@ -1,6 +1,7 @@
 #!/bin/bash
-# state_dir and its folders must belong to root (or to the user running lia-core) and must
-# not be writable by group or others (issue 10 #2): otherwise another user could plant
+# state_dir, its folders and the folders above it must belong to root (or to the user
+# running lia-core) and must not be writable by group or others (issue 10 #2; above
+# state_dir a sticky folder like /tmp may be): otherwise another user could plant
 # links and records that root follows and trusts.  lia-core refuses to run, exit 1, with a
 # line naming the folder, the owner or mode found and the command that fixes it.
 . "$(dirname "$0")/../lib.sh"
@@ -78,4 +79,23 @@ if setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$LIA_CORE"; then
 else
 	skip "nobody cannot run $LIA_CORE"; skip "nobody cannot run $LIA_CORE"
 fi
+
+# 6. a folder above state_dir: whoever may rename it can swap the whole tree
+mkdir -p "$T/up/mid"; chmod 755 "$T/up" "$T/up/mid"
+sed "s|$S|$T/up/mid/state|" "$T/lia.conf" > "$T/up.conf"
+"$LIA_CORE" -c "$T/up.conf" -q vm create w1 || bail "vm create under $T/up/mid"
+chown 65534 "$T/up"
+out=$("$LIA_CORE" -c "$T/up.conf" vm list 2>&1); rc=$?
+is "$rc" 1 "a folder above state_dir owned by nobody: refused"
+like "$out" "unsafe folder above state_dir $T/up: owned by uid 65534 \([a-z]+\), not by root; fix: chown root:root $T/up" \
+	"the message names that folder, its owner and the fix"
+chown 0 "$T/up"; chmod 0777 "$T/up/mid"
+out=$("$LIA_CORE" -c "$T/up.conf" vm list 2>&1); rc=$?
+is "$rc" 1 "a folder above state_dir writable by others: refused"
+like "$out" "unsafe folder above state_dir $T/up/mid: mode 0777 lets group and others write in it; fix: chmod go-w $T/up/mid" \
+	"the message names that folder, its mode and the fix"
+chmod 1777 "$T/up/mid"
+out=$("$LIA_CORE" -c "$T/up.conf" vm list 2>&1); rc=$?
+is "$rc" 0 "...but sticky like /tmp (mode 1777) is safe: nobody else may rename state_dir there" || diag "$out"
+chmod 0755 "$T/up/mid"
 done_testing
