@@ -201,7 +201,7 @@ static void keep_body(struct fc_api *a, const char *p, size_t n)
 }
 
 /* Read one answer.  Its status (100-599), or a negative errno with err set.  *closed: the
- * connection cannot carry another request.  *nothing: EOF before the first byte (a kept
+ * connection cannot carry another request.  *nothing: EOF or a reset before the first byte (a kept
  * connection the server closed: the request may be sent again on a new one). */
 static int read_answer(struct fc_api *a, int64_t deadline, int *closed, int *nothing, char *err,
 		       size_t errlen)
@@ -226,6 +226,8 @@ static int read_answer(struct fc_api *a, int64_t deadline, int *closed, int *not
 			return -EPROTO;
 		}
 		if (n < 0) {
+			/* a kept connection closed with our request unread: reset, not EOF */
+			*nothing = n == -ECONNRESET && a->have == 0;
 			snprintf(err, errlen, "%s reading the answer from %s",
 				 n == -ETIMEDOUT ? "timed out" : strerror((int)-n), sock);
 			return (int)n;

@@ -6,6 +6,7 @@
  * headers, a connection closed mid-answer, no answer in time); a kept connection the
  * server closed is replaced transparently. */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,7 @@ struct reply {
 struct conn_script {
 	int reqs;
 	struct reply r[4];
+	int reset; /* after the answers, wait for the next request and close it unread (a reset) */
 };
 static struct {
 	int lfd;
@@ -99,12 +101,17 @@ static void *serve(void *arg)
 			else if (write(fd, r->bytes, len) != (ssize_t)len)
 				break;
 		}
+		if (srv.c[c].reset) {
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+			poll(&p, 1, 5000);
+		}
 		close(fd);
 	}
 	return NULL;
 }
 
 static char sock[108];
+static long pause_ms; /* between the client's calls */
 
 /* run the script while the client makes `calls` PUTs; statuses and errors out */
 static void run(int calls, int *st, char err[][512], long timeout_ms)
@@ -122,8 +129,13 @@ static void run(int calls, int *st, char err[][512], long timeout_ms)
 	pthread_create(&t, NULL, serve, NULL);
 	struct fc_api *a = fc_api_open(sock, timeout_ms);
 	json_t *body = json_pack("{s:s,s:i}", "action_type", "InstanceStart", "n", 1);
-	for (int i = 0; i < calls; i++)
+	for (int i = 0; i < calls; i++) {
+		if (i && pause_ms) {
+			struct timespec ts = { 0, pause_ms * 1000000 };
+			nanosleep(&ts, NULL);
+		}
 		st[i] = fc_api_put(a, "/actions", body, err[i], 512);
+	}
 	json_decref(body);
 	fc_api_close(a); /* a hanging server's read() ends here */
 	shutdown(srv.lfd, SHUT_RDWR);
@@ -152,7 +164,7 @@ int main(void)
 
 	/* 1. Firecracker's 204 (no Content-Length), twice over one connection */
 	script(1);
-	srv.c[0] = (struct conn_script){ 2, { R(NOCL), R(NOCL) } };
+	srv.c[0] = (struct conn_script){ .reqs = 2, .r = { R(NOCL), R(NOCL) } };
 	run(2, st, err, 2000);
 	ok(st[0] == 204 && st[1] == 204, "two 204s without Content-Length");
 	ok(srv.accepted == 1, "both calls went over one kept connection");
@@ -174,7 +186,7 @@ int main(void)
 	const char *f400 = "HTTP/1.1 400 \r\nServer: Firecracker API\r\nConnection: keep-alive\r\n"
 			   "Content-Type: application/json\r\nContent-Length: 36\r\n\r\n"
 			   "{\"fault_message\":\"Invalid kernel.\"} ";
-	srv.c[0] = (struct conn_script){ 2, { R(f400), R(NOCL) } };
+	srv.c[0] = (struct conn_script){ .reqs = 2, .r = { R(f400), R(NOCL) } };
 	run(2, st, err, 2000);
 	ok(st[0] == 400 && strcmp(err[0], "Invalid kernel.") == 0, "400: the fault_message is the error");
 	if (st[0] != 400 || strcmp(err[0], "Invalid kernel."))
@@ -184,24 +196,33 @@ int main(void)
 	/* 3. an answer written one byte at a time, with a reason phrase */
 	script(1);
 	srv.c[0] = (struct conn_script){
-		1, { { .bytes = "HTTP/1.1 204 No Content\r\nServer: x\r\n\r\n", .trickle = 1 } }
+		.reqs = 1, .r = { { .bytes = "HTTP/1.1 204 No Content\r\nServer: x\r\n\r\n", .trickle = 1 } }
 	};
 	run(1, st, err, 2000);
 	ok(st[0] == 204, "an answer split into single bytes");
 
-	/* 4. the server closes its kept connection after the first answer */
-	script(2);
-	srv.c[0] = (struct conn_script){ 1, { R(NOCL) } };
-	srv.c[1] = (struct conn_script){ 1, { R(NOCL) } };
-	run(2, st, err, 2000);
-	ok(st[0] == 204 && st[1] == 204, "a closed kept connection is replaced");
-	if (st[1] != 204)
-		printf("#   got %d '%s'\n", st[1], err[1]);
-	ok(srv.accepted == 2, "... on a second connection");
+	/* 4. the server closes its kept connection after the first answer: before the next
+	 * request (the client's send fails), with it unread (the client's read gets a reset),
+	 * or at any moment in between */
+	const char *how[] = { "closed before the next request", "closed with the next request unread",
+			      "closed at once (racing the next request)" };
+	for (int k = 0; k < 3; k++) {
+		script(2);
+		srv.c[0] = (struct conn_script){ .reqs = 1, .r = { R(NOCL) }, .reset = k == 1 };
+		srv.c[1] = (struct conn_script){ .reqs = 1, .r = { R(NOCL) } };
+		pause_ms = k == 0 ? 50 : 0;
+		run(2, st, err, 2000);
+		pause_ms = 0;
+		char what[160];
+		snprintf(what, sizeof what, "a kept connection %s is replaced on a second one", how[k]);
+		ok(st[0] == 204 && st[1] == 204 && srv.accepted == 2, what);
+		if (st[1] != 204)
+			printf("#   got %d '%s'\n", st[1], err[1]);
+	}
 
 	/* 5. 100 Continue, then the answer */
 	script(1);
-	srv.c[0] = (struct conn_script){ 1, { R("HTTP/1.1 100 \r\n\r\n" NOCL) } };
+	srv.c[0] = (struct conn_script){ .reqs = 1, .r = { R("HTTP/1.1 100 \r\n\r\n" NOCL) } };
 	run(1, st, err, 2000);
 	ok(st[0] == 204, "100 Continue is skipped");
 
@@ -222,7 +243,7 @@ int main(void)
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		script(1);
-		srv.c[0] = (struct conn_script){ 1, { R(bad[i].bytes) } };
+		srv.c[0] = (struct conn_script){ .reqs = 1, .r = { R(bad[i].bytes) } };
 		run(1, st, err, 2000);
 		ok(st[0] == -1 && strstr(err[0], bad[i].says) && strstr(err[0], sock), bad[i].what);
 		if (st[0] != -1 || !strstr(err[0], bad[i].says))
@@ -232,10 +253,10 @@ int main(void)
 	/* 7. headers that never end */
 	static char big[40000];
 	memcpy(big, "HTTP/1.1 200 \r\n", 15);
-	for (size_t i = 15; i + 2 < sizeof big; i += 20)
+	for (size_t i = 15; i + 20 <= sizeof big; i += 20)
 		memcpy(big + i, "X-Pad: aaaaaaaaaaa\r\n", 20);
 	script(1);
-	srv.c[0] = (struct conn_script){ 1, { { .bytes = big, .len = sizeof big - 20 } } };
+	srv.c[0] = (struct conn_script){ .reqs = 1, .r = { { .bytes = big, .len = sizeof big - 20 } } };
 	run(1, st, err, 2000);
 	ok(st[0] == -1 && strstr(err[0], "exceed"), "oversized headers refused");
 
@@ -244,13 +265,14 @@ int main(void)
 	int h = snprintf(huge, sizeof huge, "HTTP/1.1 400 \r\nContent-Length: %d\r\n\r\n", 90000);
 	memset(huge + h, 'x', 90000);
 	script(1);
-	srv.c[0] = (struct conn_script){ 2, { { .bytes = huge, .len = (size_t)h + 90000 }, R(NOCL) } };
+	srv.c[0] = (struct conn_script){ .reqs = 2,
+					 .r = { { .bytes = huge, .len = (size_t)h + 90000 }, R(NOCL) } };
 	run(2, st, err, 2000);
 	ok(st[0] == 400 && st[1] == 204 && srv.accepted == 1, "a 90000-byte body is consumed whole");
 
 	/* 9. no answer: the timeout ends the call */
 	script(1);
-	srv.c[0] = (struct conn_script){ 1, { { .hang = 1 } } };
+	srv.c[0] = (struct conn_script){ .reqs = 1, .r = { { .hang = 1 } } };
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	run(1, st, err, 300);
@@ -262,11 +284,12 @@ int main(void)
 
 	/* 10. Firecracker's 503 for an eleventh connection: closed, the next call reconnects */
 	script(2);
-	srv.c[0] =
-		(struct conn_script){ 1,
-				      { R("HTTP/1.1 503 \r\nConnection: close\r\nContent-Length: 40\r\n\r\n"
-					  "{ \"error\": \"Too many open connections\" }") } };
-	srv.c[1] = (struct conn_script){ 1, { R(NOCL) } };
+	srv.c[0] = (struct conn_script){
+		.reqs = 1,
+		.r = { R("HTTP/1.1 503 \r\nConnection: close\r\nContent-Length: 40\r\n\r\n"
+			 "{ \"error\": \"Too many open connections\" }") }
+	};
+	srv.c[1] = (struct conn_script){ .reqs = 1, .r = { R(NOCL) } };
 	run(2, st, err, 2000);
 	ok(st[0] == 503 && strstr(err[0], "Too many open connections"), "503: its error text");
 	ok(st[1] == 204 && srv.accepted == 2, "Connection: close is honoured");
