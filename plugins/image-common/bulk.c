@@ -71,8 +71,9 @@ static int set_aside(struct lia_ctx *ctx, const struct img_tree_entry *e, void *
 {
 	struct img_bulk *b = arg;
 	const struct stat *st = e->st;
+	/* a sparse file stays with mkfs, which keeps its holes (here every block gets written) */
 	if (!S_ISREG(st->st_mode) || st->st_nlink != 1 || st->st_size < BULK_MIN_SIZE ||
-	    !debugfs_safe(e->rel))
+	    (off_t)st->st_blocks * 512 < st->st_size || !debugfs_safe(e->rel))
 		return 0;
 	int fd = openat(e->dirfd, e->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
@@ -233,9 +234,14 @@ static int run_debugfs(struct lia_ctx *ctx, struct img_bulk *b, const char *scri
 	int r = ctx->host->run(ctx, argv, out, outlen, &status);
 	if (r < 0)
 		return r;
-	if (status != 0 || strlen(out) + 1 >= outlen)
+	if (status != 0)
 		return IMG_ERR(ctx, -EIO, "debugfs placing the large files in '%s' failed (exit status %d)",
 			       img, status);
+	if (strlen(out) + 1 >= outlen)
+		return IMG_ERR(
+			ctx, -EIO,
+			"debugfs placing the large files in '%s' said more than the %zu bytes expected", img,
+			outlen);
 	return 0;
 }
 
@@ -285,11 +291,12 @@ int img_bulk_write(struct lia_ctx *ctx, struct img_bulk *b, const char *img, int
 {
 	if (!b->n)
 		return 0;
-	/* ~60 bytes a line, a few lines a file and one per 32768-block extent, with room to
-	 * spare for fragments */
+	/* the output: a few lines a file, and ~3 lines of ~80 bytes an extent in the second
+	 * run.  An extent ends at most every 4 MiB in a fresh image (1 KiB blocks: 8 MiB
+	 * groups, some with a backup superblock): room for twice that */
 	size_t outlen = 8192;
 	for (size_t i = 0; i < b->n; i++)
-		outlen += 512 + 256 * (size_t)(b->f[i].size / (32768LL * 1024));
+		outlen += 1024 + 512 * (size_t)(b->f[i].size / (4 << 20) + 1);
 	char *out = malloc(outlen);
 	if (!out)
 		return IMG_ERR(ctx, -ENOMEM, "out of memory");

@@ -67,7 +67,8 @@ same_files() {
 # 4 KiB blocks (512 MiB)
 OUT=$(img_hook "$S" image-dir image source="$T/src.tar.gz" size_mib=512 2>&1)
 ok $? "image-dir builds a 512 MiB image with large files"
-like "$OUT" "wrote 6 large file\(s\) into the image by extents" "the six large plain files go around mkfs"
+# (5 or 6: the sparse file stays with mkfs when its extraction keeps the hole)
+like "$OUT" "wrote [56] large file\(s\) into the image by extents" "the large plain files go around mkfs"
 e2fsck -fn "$IMG" >/dev/null 2>&1
 ok $? "e2fsck -fn finds it clean"
 same_files "4 KiB blocks"
