@@ -271,9 +271,10 @@ static int copy_piece(int in, int out, off_t from, off_t to, off_t len)
 		if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
 			static char buf[1 << 20];
 			n = pread(in, buf, len < (off_t)sizeof buf ? (size_t)len : sizeof buf, from);
-			if (n > 0 && pwrite(out, buf, (size_t)n, to) != n)
-				return errno ? -errno : -EIO;
 			if (n > 0) {
+				ssize_t w = pwrite(out, buf, (size_t)n, to);
+				if (w != n)
+					return w < 0 ? -errno : -EIO;
 				from += n;
 				to += n;
 			}
