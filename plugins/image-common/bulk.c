@@ -3,10 +3,11 @@
  * as well as on disk.  So before mkfs each large plain file (one link, no xattrs, a name
  * debugfs reads as one word) moves to a side folder, leaving an empty stand-in with the
  * same owner, mode and times; mkfs writes the small rest.  After mkfs, one debugfs run
- * allocates each file's blocks (fallocate, as unwritten extents) and sets its size, a
- * second marks those extents written, and the data goes into their blocks by
- * copy_file_range in extent-sized pieces.  Both runs end with the file's extent list,
- * which is checked (contiguous, all of the file, written) before any data is copied. */
+ * allocates each file's blocks (fallocate, as unwritten extents) and sets its size, the
+ * data goes into those blocks by copy_file_range, and a second run marks the extents
+ * written.  Both runs end with the file's extent list, which is checked: the first
+ * covers the whole file in order (else nothing is copied), the second is the same and
+ * written. */
 #include "image-common.h"
 
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/xattr.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #define BULK_MIN_SIZE (256 * 1024) /* below this mkfs's own writes cost little */
@@ -264,27 +266,77 @@ static int close_script(struct lia_ctx *ctx, struct img_bulk *b, FILE *s, const 
 	return 0;
 }
 
+/* copy LEN bytes at FROM of IN to TO in OUT, in 16 MiB steps, starting each step's
+ * writeback at once: the disk writes while the next step is copied, and the final fsync
+ * has little left to wait for */
 static int copy_piece(int in, int out, off_t from, off_t to, off_t len)
 {
 	while (len > 0) {
-		ssize_t n = copy_file_range(in, &from, out, &to, (size_t)len, 0);
-		if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
-			static char buf[1 << 20];
-			n = pread(in, buf, len < (off_t)sizeof buf ? (size_t)len : sizeof buf, from);
-			if (n > 0) {
-				ssize_t w = pwrite(out, buf, (size_t)n, to);
-				if (w != n)
-					return w < 0 ? -errno : -EIO;
-				from += n;
-				to += n;
+		off_t start = to, step = len < (16 << 20) ? len : (16 << 20);
+		while (step > 0) {
+			ssize_t n = copy_file_range(in, &from, out, &to, (size_t)step, 0);
+			if (n < 0 &&
+			    (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+				static char buf[1 << 20];
+				n = pread(in, buf, step < (off_t)sizeof buf ? (size_t)step : sizeof buf,
+					  from);
+				if (n > 0) {
+					ssize_t w = pwrite(out, buf, (size_t)n, to);
+					if (w != n)
+						return w < 0 ? -errno : -EIO;
+					from += n;
+					to += n;
+				}
 			}
+			if (n < 0)
+				return -errno;
+			if (n == 0)
+				return -EIO; /* the file shrank under us */
+			step -= n;
+			len -= n;
 		}
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO; /* the file shrank under us */
-		len -= n;
+		sync_file_range(out, start, to - start, SYNC_FILE_RANGE_WRITE);
 	}
+	return 0;
+}
+
+/* the data of each file into the blocks debugfs gave it */
+static int copy_data(struct lia_ctx *ctx, struct img_bulk *b, const char *img, int imgfd)
+{
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < b->n; i++) {
+		const struct bulk_file *f = &b->f[i];
+		char name[32];
+		snprintf(name, sizeof name, "%zu", i);
+		int in = openat(b->sidefd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (in < 0)
+			return IMG_ERR(ctx, -errno, "cannot open '%s/%s' (the image's /%s): %s", b->side,
+				       name, f->rel, strerror(errno));
+		for (size_t j = 0; r == 0 && j < f->n; j++) {
+			off_t from = (off_t)(f->ext[j].logical * b->blocksize);
+			off_t len = (off_t)(f->ext[j].len * b->blocksize);
+			if (from + len > f->size)
+				len = f->size - from;
+			r = copy_piece(in, imgfd, from, (off_t)(f->ext[j].physical * b->blocksize), len);
+			if (r < 0)
+				r = IMG_ERR(ctx, r, "cannot copy '%s/%s' (the image's /%s) into '%s': %s",
+					    b->side, name, f->rel, img, strerror(-r));
+		}
+		close(in);
+	}
+	return r;
+}
+
+/* the block size, from the ext4 superblock (1024 bytes in) */
+static int read_blocksize(struct lia_ctx *ctx, struct img_bulk *b, const char *img, int imgfd)
+{
+	unsigned char sb[1024];
+	if (pread(imgfd, sb, sizeof sb, 1024) != (ssize_t)sizeof sb)
+		return IMG_ERR(ctx, -EIO, "cannot read the superblock of '%s'", img);
+	uint32_t log = sb[24] | sb[25] << 8 | sb[26] << 16 | (uint32_t)sb[27] << 24;
+	if ((sb[56] | sb[57] << 8) != 0xEF53 || log > 6)
+		return IMG_ERR(ctx, -EIO, "'%s' has no ext4 superblock after mkfs.ext4", img);
+	b->blocksize = 1024u << log;
 	return 0;
 }
 
@@ -301,15 +353,7 @@ int img_bulk_write(struct lia_ctx *ctx, struct img_bulk *b, const char *img, int
 	char *out = malloc(outlen);
 	if (!out)
 		return IMG_ERR(ctx, -ENOMEM, "out of memory");
-	/* the block size decides the blocks of each file */
-	const char *argv[] = { "debugfs", "-R", "show_super_stats -h", img, NULL };
-	int status = 0;
-	out[0] = '\0';
-	int r = ctx->host->run(ctx, argv, out, outlen, &status);
-	const char *bs = r == 0 ? strstr(out, "Block size:") : NULL;
-	if (r == 0 &&
-	    (status != 0 || !bs || sscanf(bs, "Block size: %u", &b->blocksize) != 1 || b->blocksize < 1024))
-		r = IMG_ERR(ctx, -EIO, "debugfs cannot read the block size of '%s'", img);
+	int r = read_blocksize(ctx, b, img, imgfd);
 	FILE *s = NULL;
 	if (r == 0 && !(s = open_script(ctx, b, "alloc")))
 		r = -EIO;
@@ -324,6 +368,9 @@ int img_bulk_write(struct lia_ctx *ctx, struct img_bulk *b, const char *img, int
 	if (r == 0 && (r = run_debugfs(ctx, b, "alloc", img, out, outlen)) == 0 &&
 	    parse_extents(ctx, b, out, 1, 0) < 0)
 		r = IMG_ERR(ctx, -EIO, "debugfs did not allocate the large files in '%s' as asked", img);
+	/* the data first: its writeback runs while debugfs works again */
+	if (r == 0)
+		r = copy_data(ctx, b, img, imgfd);
 	/* fallocate leaves them unwritten (reading as zeros): mark them written */
 	if (r == 0 && !(s = open_script(ctx, b, "written")))
 		r = -EIO;
@@ -345,28 +392,6 @@ int img_bulk_write(struct lia_ctx *ctx, struct img_bulk *b, const char *img, int
 	    parse_extents(ctx, b, out, 0, 1) < 0)
 		r = IMG_ERR(ctx, -EIO, "debugfs did not mark the large files' blocks written in '%s'", img);
 	free(out);
-	for (size_t i = 0; r == 0 && i < b->n; i++) {
-		const struct bulk_file *f = &b->f[i];
-		char name[32];
-		snprintf(name, sizeof name, "%zu", i);
-		int in = openat(b->sidefd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (in < 0) {
-			r = IMG_ERR(ctx, -errno, "cannot open '%s/%s' (the image's /%s): %s", b->side, name,
-				    f->rel, strerror(errno));
-			break;
-		}
-		for (size_t j = 0; r == 0 && j < f->n; j++) {
-			off_t from = (off_t)(f->ext[j].logical * b->blocksize);
-			off_t len = (off_t)(f->ext[j].len * b->blocksize);
-			if (from + len > f->size)
-				len = f->size - from;
-			r = copy_piece(in, imgfd, from, (off_t)(f->ext[j].physical * b->blocksize), len);
-			if (r < 0)
-				r = IMG_ERR(ctx, r, "cannot copy '%s/%s' (the image's /%s) into '%s': %s",
-					    b->side, name, f->rel, img, strerror(-r));
-		}
-		close(in);
-	}
 	return r;
 }
 
