@@ -327,12 +327,18 @@ static int copy_data(struct lia_ctx *ctx, struct img_bulk *b, const char *img, i
 	return r;
 }
 
-/* the block size, from the ext4 superblock (1024 bytes in) */
-static int read_blocksize(struct lia_ctx *ctx, struct img_bulk *b, const char *img, int imgfd)
+/* the block size, from the ext4 superblock (1024 bytes in; IMG is read by its name:
+ * the caller's descriptor may be write-only) */
+static int read_blocksize(struct lia_ctx *ctx, struct img_bulk *b, const char *img)
 {
 	unsigned char sb[1024];
-	if (pread(imgfd, sb, sizeof sb, 1024) != (ssize_t)sizeof sb)
-		return IMG_ERR(ctx, -EIO, "cannot read the superblock of '%s'", img);
+	int fd = open(img, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : pread(fd, sb, sizeof sb, 1024);
+	int err = n < 0 ? errno : EIO;
+	if (fd >= 0)
+		close(fd);
+	if (n != (ssize_t)sizeof sb)
+		return IMG_ERR(ctx, -err, "cannot read the superblock of '%s': %s", img, strerror(err));
 	uint32_t log = sb[24] | sb[25] << 8 | sb[26] << 16 | (uint32_t)sb[27] << 24;
 	if ((sb[56] | sb[57] << 8) != 0xEF53 || log > 6)
 		return IMG_ERR(ctx, -EIO, "'%s' has no ext4 superblock after mkfs.ext4", img);
@@ -353,7 +359,7 @@ int img_bulk_write(struct lia_ctx *ctx, struct img_bulk *b, const char *img, int
 	char *out = malloc(outlen);
 	if (!out)
 		return IMG_ERR(ctx, -ENOMEM, "out of memory");
-	int r = read_blocksize(ctx, b, img, imgfd);
+	int r = read_blocksize(ctx, b, img);
 	FILE *s = NULL;
 	if (r == 0 && !(s = open_script(ctx, b, "alloc")))
 		r = -EIO;
