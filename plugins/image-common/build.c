@@ -1,6 +1,6 @@
 /* Image build: fill a staging folder, write it with `mkfs.ext4 -d` into a temp file
- * next to the template (no loop mount), check it with `e2fsck -fn`, fsync, and rename
- * it over rootfs.ext4.  Any failure leaves the previous image and no temp files.
+ * next to the template (no loop mount; the large files' data goes in around mkfs, by
+ * bulk.c), fsync, check it with `e2fsck -fn`, and rename it over rootfs.ext4.  Any failure leaves the previous image and no temp files.
  * state_dir/rootfs/rootfs.json records the inputs: same inputs -> nothing to do. */
 #include "image-common.h"
 
@@ -105,6 +105,70 @@ static int write_record(struct lia_ctx *ctx, const struct img_build *b, json_t *
 	return r;
 }
 
+int img_write_image(struct lia_ctx *ctx, const char *staging, const char *tmp, int tmpfd, int64_t size_mib)
+{
+	const struct lia_host *h = ctx->host;
+	char side[PATH_MAX];
+	struct img_bulk *bulk = NULL;
+	int r = 0;
+	side[0] = '\0';
+	/* sparse: only what mkfs writes is allocated */
+	if (ftruncate(tmpfd, (off_t)size_mib * 1048576) < 0)
+		return IMG_ERR(ctx, -errno, "cannot size the temp image '%s' to %lld MiB: %s", tmp,
+			       (long long)size_mib, strerror(errno));
+	/* the large files' data goes in around mkfs (bulk.c): mkfs writes it 4 KiB per call.
+	 * Their side folder is next to the staging one (same file system: they move by
+	 * rename), named so that a sweep of leftovers removes it */
+	if (img_bulk_enabled(ctx)) {
+		if (snprintf(side, sizeof side, "%s-bulk", staging) >= (int)sizeof side) {
+			side[0] = '\0';
+			return IMG_ERR(ctx, -ENAMETOOLONG, "the path '%s-bulk' is too long", staging);
+		}
+		if (mkdir(side, 0700) < 0) {
+			r = IMG_ERR(ctx, -errno, "cannot make the folder '%s': %s", side, strerror(errno));
+			side[0] = '\0';
+			return r;
+		}
+		bulk = img_bulk_set_aside(ctx, staging, side, &r);
+		if (r < 0)
+			goto out;
+	}
+	char size[32];
+	snprintf(size, sizeof size, "%lldM", (long long)size_mib);
+	h->log(ctx, LIA_LOG_INFO, "writing the %lld MiB image with mkfs.ext4 -d", (long long)size_mib);
+	/* the temp file is new and sparse: its holes read as zeros.  mkfs.ext4 already trusts
+	 * that for the inode tables (its discard of a regular file punches holes, and it marks
+	 * them zeroed, so the guest's kernel has nothing to finish), but by default it still
+	 * writes the whole journal (64 MiB of zeros for 2 GiB): lazy_journal_init skips that */
+	const char *mkfs[] = { "mkfs.ext4",
+			       "-q",
+			       "-F",
+			       "-d",
+			       staging,
+			       "-E",
+			       "root_owner=0:0,lazy_itable_init=1,lazy_journal_init=1",
+			       tmp,
+			       size,
+			       NULL };
+	if ((r = img_run(ctx, "mkfs.ext4 writing the image", mkfs)) < 0)
+		goto out;
+	if (bulk && (r = img_bulk_write(ctx, bulk, tmp, tmpfd)) < 0)
+		goto out;
+	if (img_bulk_count(bulk))
+		h->note(ctx, "wrote %zu large file(s) into the image by extents, around mkfs.ext4 -d",
+			img_bulk_count(bulk));
+	if (fsync(tmpfd) < 0)
+		r = IMG_ERR(ctx, -errno, "cannot flush the new image '%s': %s", tmp, strerror(errno));
+out:
+	img_bulk_free(bulk);
+	if (side[0]) {
+		int e = img_rm_rf(side);
+		if (e < 0 && r == 0)
+			r = IMG_ERR(ctx, e, "cannot remove the folder '%s': %s", side, strerror(-e));
+	}
+	return r;
+}
+
 int img_build_run(struct lia_ctx *ctx, const struct img_build *b)
 {
 	const struct lia_host *h = ctx->host;
@@ -155,37 +219,17 @@ int img_build_run(struct lia_ctx *ctx, const struct img_build *b)
 		tmp[0] = '\0';
 		goto out;
 	}
-	/* sparse: only what mkfs writes is allocated */
-	if (ftruncate(tmpfd, (off_t)b->guest->size_mib * 1048576) < 0) {
-		r = IMG_ERR(ctx, -errno, "cannot size the temp image '%s' to %lld MiB: %s", tmp,
-			    (long long)b->guest->size_mib, strerror(errno));
-		goto out;
-	}
-	char size[32];
-	snprintf(size, sizeof size, "%lldM", (long long)b->guest->size_mib);
-	h->log(ctx, LIA_LOG_INFO, "writing the %lld MiB image with mkfs.ext4 -d",
-	       (long long)b->guest->size_mib);
-	/* the temp file is new and sparse: its holes read as zeros.  mkfs.ext4 already trusts
-	 * that for the inode tables (its discard of a regular file punches holes, and it marks
-	 * them zeroed, so the guest's kernel has nothing to finish), but by default it still
-	 * writes the whole journal (64 MiB of zeros for 2 GiB): lazy_journal_init skips that */
-	const char *mkfs[] = { "mkfs.ext4",
-			       "-q",
-			       "-F",
-			       "-d",
-			       staging,
-			       "-E",
-			       "root_owner=0:0,lazy_itable_init=1,lazy_journal_init=1",
-			       tmp,
-			       size,
-			       NULL };
-	if ((r = img_run(ctx, "mkfs.ext4 writing the image", mkfs)) < 0)
+	/* closing the staging root first: the write moves large files out of it */
+	close(rootfd);
+	rootfd = -1;
+	if ((r = img_write_image(ctx, staging, tmp, tmpfd, b->guest->size_mib)) < 0)
 		goto out;
 	const char *fsck[] = { "e2fsck", "-fn", tmp, NULL };
 	if ((r = img_run(ctx, "e2fsck checking the new image", fsck)) < 0)
 		goto out;
-	if (fsync(tmpfd) < 0 || fchmod(tmpfd, 0644) < 0) {
-		r = IMG_ERR(ctx, -errno, "cannot flush the new image '%s': %s", tmp, strerror(errno));
+	if (fchmod(tmpfd, 0644) < 0) {
+		r = IMG_ERR(ctx, -errno, "cannot set the mode of the new image '%s': %s", tmp,
+			    strerror(errno));
 		goto out;
 	}
 	if (rename(tmp, img) < 0) {

@@ -10,6 +10,7 @@
  *              ttyS0 getty, services, /workspace, no baked host keys
  *   chroot.c   run a program chrooted in the staging root, in a private mount namespace
  *   build.c    staging -> mkfs.ext4 -d -> e2fsck -fn -> atomic replace + build record
+ *   bulk.c     the large files' data written around mkfs.ext4 -d (debugfs + big copies)
  *   vmdisk.c   per-VM root disk clone and data volume (vm create/destroy, gc)
  */
 #ifndef LIA_IMAGE_COMMON_H
@@ -121,14 +122,31 @@ struct img_build {
 /* 1 when state_dir/rootfs/rootfs.ext4 exists and its record has the same inputs */
 int img_up_to_date(struct lia_ctx *ctx, json_t *inputs);
 int img_build_run(struct lia_ctx *ctx, const struct img_build *b);
+/* write the folder STAGING as a SIZE_MIB ext4 image into the new empty file TMP (open as
+ * TMPFD): mkfs.ext4 -d, the large files' data around it (bulk.c; they leave STAGING),
+ * then fsync.  The side folder STAGING-bulk is made and removed here. */
+int img_write_image(struct lia_ctx *ctx, const char *staging, const char *tmp, int tmpfd, int64_t size_mib);
 /* remove rootfs.ext4, rootfs.json and build leftovers */
 int img_build_undo(struct lia_ctx *ctx);
-/* remove .staging-* and .rootfs.ext4.tmp-* left by a killed build; count removed */
+/* remove .staging-*(-bulk) and .rootfs.ext4.tmp-* left by a killed build; count removed */
 int img_build_sweep(struct lia_ctx *ctx);
 int img_rootfs_path(struct lia_ctx *ctx, char *buf, size_t len, const char *name);
 /* run argv by host->run; non-zero exit is a recorded error naming WHAT */
 int img_run(struct lia_ctx *ctx, const char *what, const char *const argv[]);
 
+/* ---- bulk.c ---- */
+/* the large files' data written around mkfs.ext4 -d, not 4 KiB at a time by it */
+struct img_bulk;
+/* 0 when LIA_IMAGE_WRITE=mkfs or debugfs is not on PATH (mkfs -d writes everything) */
+int img_bulk_enabled(struct lia_ctx *ctx);
+/* move the large plain files of STAGING into the empty folder SIDE, leaving empty
+ * stand-ins; *err is 0 or a recorded error.  Free the result with img_bulk_free. */
+struct img_bulk *img_bulk_set_aside(struct lia_ctx *ctx, const char *staging, const char *side, int *err);
+size_t img_bulk_count(const struct img_bulk *b);
+/* after mkfs.ext4 -d made IMG (open as IMGFD) from STAGING: give each stand-in its blocks
+ * and size (debugfs) and copy the data into those blocks */
+int img_bulk_write(struct lia_ctx *ctx, struct img_bulk *b, const char *img, int imgfd);
+void img_bulk_free(struct img_bulk *b);
 /* ---- vmdisk.c ---- */
 /* copy SRC to DST (created 0600): FICLONE, else copy_file_range over data extents */
 int img_clone_file(struct lia_ctx *ctx, const char *src, const char *dst, int *reflinked);

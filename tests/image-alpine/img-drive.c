@@ -7,6 +7,9 @@
  *
  *   img-drive STATE_DIR MODULE.so HOOK [--vm NAME] [--dry-run] [key=value ...]
  *   img-drive clone SRC DST     the per-VM disk copy alone (img_clone_file), for the benchmark
+ *   img-drive write-image TREE IMG SIZE_MIB   the image write alone (img_write_image: mkfs.ext4
+ *                               -d + the large files around it, fsync), for the benchmark;
+ *                               the large files of TREE move out of it (to TREE-bulk, removed)
  *     HOOK: image | image:undo | image:plan | create | create:undo | destroy | gc
  *     key=value sets an option; a strings option takes "a,b,c" ("" = empty list)
  * Exit: 0 ok, 1 hook failed, 2 usage. */
@@ -359,6 +362,19 @@ int main(int argc, char **argv)
 			return 1;
 		printf("%s\n", reflinked ? "reflink" : "sparse copy");
 		return 0;
+	}
+	if (argc == 5 && strcmp(argv[1], "write-image") == 0) {
+		struct lia_ctx c = { .host = &host };
+		int fd = open(argv[3], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			fprintf(stderr, "img-drive: cannot create '%s': %s\n", argv[3], strerror(errno));
+			return 1;
+		}
+		int r = img_write_image(&c, argv[2], argv[3], fd, strtoll(argv[4], NULL, 10));
+		close(fd);
+		if (r < 0)
+			unlink(argv[3]);
+		return r < 0;
 	}
 	if (argc < 4) {
 		fprintf(stderr,
