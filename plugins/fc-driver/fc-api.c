@@ -173,7 +173,7 @@ static const char *header(const char *h, const char *end, const char *name, size
 {
 	size_t nl = strlen(name);
 	while (h < end) {
-		const char *eol = memchr(h, '\r', (size_t)(end - h));
+		const char *eol = memmem(h, (size_t)(end - h), "\r\n", 2); /* a bare CR is data */
 		if (!eol)
 			eol = end;
 		if ((size_t)(eol - h) > nl && h[nl] == ':' && strncasecmp(h, name, nl) == 0) {
@@ -259,12 +259,12 @@ static int read_answer(struct fc_api *a, int64_t deadline, int *closed, int *not
 	long long clen = -1;
 	v = header(hs, he, "Content-Length", &vl);
 	if (v) {
-		char num[24], *e;
-		snprintf(num, sizeof num, "%.*s", (int)(vl < 23 ? vl : 23), v);
-		errno = 0;
-		clen = strtoll(num, &e, 10);
-		if (!vl || *e || errno || clen < 0) {
-			snprintf(err, errlen, "%s answered with a bad Content-Length \"%s\"", sock, num);
+		size_t i = 0;
+		for (clen = 0; i < vl && v[i] >= '0' && v[i] <= '9' && clen <= (INT64_MAX - 9) / 10; i++)
+			clen = clen * 10 + (v[i] - '0');
+		if (!vl || i < vl) {
+			snprintf(err, errlen, "%s answered with a bad Content-Length \"%.*s\"", sock,
+				 (int)(vl < 23 ? vl : 23), v);
 			return -EPROTO;
 		}
 	}
@@ -314,21 +314,31 @@ static int exchange(struct fc_api *a, const char *req, size_t req_len, int64_t d
 			 r == -ETIMEDOUT ? "timed out" : strerror(-r));
 		return r;
 	}
+	int closed = 0, nothing = 1, st = -1, informed = 0;
 	if ((r = send_all(a, req, req_len, deadline)) < 0) {
+		int gone = r == -EPIPE || r == -ECONNRESET;
+		if (gone) { /* it may have answered before closing (a 400 for too large a payload) */
+			a->len = 0;
+			a->resp[0] = '\0';
+			st = read_answer(a, deadline, &closed, &nothing, err, errlen);
+		}
+		drop_connection(a); /* never send again on a half-written request */
+		if (st >= 200)
+			return st;
 		/* a kept connection the server has closed meanwhile: try once on a new one */
-		*retry = reused && (r == -EPIPE || r == -ECONNRESET);
+		*retry = reused && gone && nothing;
 		snprintf(err, errlen, "%s sending the request to %s",
 			 r == -ETIMEDOUT ? "timed out" : strerror(-r), a->sa.sun_path);
 		return r;
 	}
-	int closed = 0, nothing = 0, st;
 	do {
 		a->len = 0;
 		a->resp[0] = '\0';
 		st = read_answer(a, deadline, &closed, &nothing, err, errlen);
+		informed |= st >= 100 && st < 200;
 	} while (st >= 100 && st < 200);
 	if (st < 0)
-		*retry = reused && nothing;
+		*retry = reused && nothing && !informed;
 	if (st < 0 || closed)
 		drop_connection(a);
 	return st;

@@ -34,6 +34,8 @@ struct reply {
 	size_t len;  /* 0: strlen(bytes) */
 	int trickle; /* write one byte at a time */
 	int hang;    /* read the request, never answer (until the client closes) */
+	int early;   /* answer after the request's head, its body unread, then close */
+	int stall;   /* read nothing of the request; wait until the client closes */
 };
 struct conn_script {
 	int reqs;
@@ -72,6 +74,22 @@ static int read_request(int fd)
 	}
 }
 
+/* the head only, a byte at a time: the body stays unread */
+static int read_head(int fd)
+{
+	size_t have = 0;
+	while (have + 1 < sizeof srv.last_req) {
+		if (read(fd, srv.last_req + have, 1) != 1)
+			return 0;
+		have++;
+		if (have >= 4 && !memcmp(srv.last_req + have - 4, "\r\n\r\n", 4)) {
+			srv.last_req[have] = '\0';
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static void *serve(void *arg)
 {
 	(void)arg;
@@ -81,9 +99,14 @@ static void *serve(void *arg)
 			return NULL;
 		srv.accepted++;
 		for (int i = 0; i < srv.c[c].reqs; i++) {
-			if (!read_request(fd))
-				break;
 			struct reply *r = &srv.c[c].r[i];
+			if (r->stall) {
+				struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+				poll(&p, 1, 5000);
+				break;
+			}
+			if (!(r->early ? read_head(fd) : read_request(fd)))
+				break;
 			if (r->hang) {
 				char b;
 				while (read(fd, &b, 1) > 0)
@@ -100,6 +123,8 @@ static void *serve(void *arg)
 				}
 			else if (write(fd, r->bytes, len) != (ssize_t)len)
 				break;
+			if (r->early)
+				break;
 		}
 		if (srv.c[c].reset) {
 			struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -111,7 +136,8 @@ static void *serve(void *arg)
 }
 
 static char sock[108];
-static long pause_ms; /* between the client's calls */
+static long pause_ms;     /* between the client's calls */
+static json_t *bodies[4]; /* a call's own body (else a small one) */
 
 /* run the script while the client makes `calls` PUTs; statuses and errors out */
 static void run(int calls, int *st, char err[][512], long timeout_ms)
@@ -134,7 +160,7 @@ static void run(int calls, int *st, char err[][512], long timeout_ms)
 			struct timespec ts = { 0, pause_ms * 1000000 };
 			nanosleep(&ts, NULL);
 		}
-		st[i] = fc_api_put(a, "/actions", body, err[i], 512);
+		st[i] = fc_api_put(a, "/actions", bodies[i] ? bodies[i] : body, err[i], 512);
 	}
 	json_decref(body);
 	fc_api_close(a); /* a hanging server's read() ends here */
@@ -240,6 +266,8 @@ int main(void)
 		  "closed mid-body" },
 		{ "HTTP/1.1 204 \r\nServer: Fire", "closed the connection in the middle of an answer",
 		  "closed mid-headers" },
+		{ "HTTP/1.1 200 \r\nContent-Length: +21\r\n\r\n{\"fault_message\":\"x\"}",
+		  "bad Content-Length \"+21\"", "a signed Content-Length refused" },
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		script(1);
@@ -294,7 +322,60 @@ int main(void)
 	ok(st[0] == 503 && strstr(err[0], "Too many open connections"), "503: its error text");
 	ok(st[1] == 204 && srv.accepted == 2, "Connection: close is honoured");
 
-	/* 11. no socket at all */
+	/* 11. a long Content-Length of leading zeros is read whole, not cut to zero */
+	script(1);
+	srv.c[0] = (struct conn_script){
+		.reqs = 2,
+		.r = { R("HTTP/1.1 400 \r\nContent-Length: 000000000000000000000000021\r\n\r\n"
+			 "{\"fault_message\":\"x\"}"),
+		       R(NOCL) }
+	};
+	run(2, st, err, 2000);
+	ok(st[0] == 400 && strcmp(err[0], "x") == 0 && st[1] == 204,
+	   "Content-Length 000...021: the body read whole, the next answer in sync");
+
+	/* 12. the server answers before the request is written whole (a 400 after the head)
+	 * and closes: the answer, not "broken pipe" */
+	static char mib[1 << 20];
+	memset(mib, 'a', sizeof mib - 1);
+	json_t *mibj = json_pack("{s:s}", "data", mib);
+	script(1);
+	srv.c[0] = (struct conn_script){ .reqs = 1, .r = { { .bytes = f400, .early = 1 } } };
+	bodies[0] = mibj;
+	run(1, st, err, 2000);
+	bodies[0] = NULL;
+	ok(st[0] == 400 && strcmp(err[0], "Invalid kernel.") == 0,
+	   "an answer before the request was written whole is read");
+	if (st[0] != 400)
+		printf("#   got %d '%s'\n", st[0], err[0]);
+
+	/* 13. a send that times out half-way: that connection is dropped, never written on again */
+	script(2);
+	srv.c[0] = (struct conn_script){ .reqs = 2, .r = { R(NOCL), { .stall = 1 } } };
+	srv.c[1] = (struct conn_script){ .reqs = 1, .r = { R(NOCL) } };
+	json_t *two = json_pack("{s:s,s:s}", "a", mib, "b", mib);
+	bodies[1] = two;
+	run(3, st, err, 1000);
+	bodies[1] = NULL;
+	ok(st[0] == 204 && st[1] == -1 && strstr(err[1], "timed out sending"),
+	   "a 2 MiB body the server does not read: timed out sending");
+	ok(st[2] == 204 && srv.accepted == 2, "the next call goes over a new connection");
+	if (st[2] != 204)
+		printf("#   got %d '%s', %d connections\n", st[2], err[2], srv.accepted);
+	json_decref(two);
+	json_decref(mibj);
+
+	/* 14. a kept connection that answers 100 and closes: the request may have been taken,
+	 * so it is not sent again */
+	script(2);
+	srv.c[0] = (struct conn_script){ .reqs = 2, .r = { R(NOCL), R("HTTP/1.1 100 \r\n\r\n") } };
+	srv.c[1] = (struct conn_script){ .reqs = 1, .r = { R(NOCL) } };
+	run(2, st, err, 2000);
+	ok(st[1] == -1 && srv.accepted == 1, "after a 100 and a close, no second send");
+	if (st[1] != -1)
+		printf("#   got %d, %d connections\n", st[1], srv.accepted);
+
+	/* 15. no socket at all */
 	struct fc_api *a = fc_api_open(sock, 500);
 	json_t *j = json_object();
 	int s = fc_api_put(a, "/actions", j, err[0], sizeof err[0]);
@@ -303,7 +384,7 @@ int main(void)
 	fc_api_close(a);
 	json_decref(j);
 
-	/* 12. a path too long for sockaddr_un */
+	/* 16. a path too long for sockaddr_un */
 	char longp[200];
 	memset(longp, 'p', sizeof longp - 1);
 	longp[sizeof longp - 1] = '\0';
