@@ -6,7 +6,8 @@
  * are the core's own (LIA_HOST_HELPERS).
  *
  *   img-drive STATE_DIR MODULE.so HOOK [--vm NAME] [--dry-run] [key=value ...]
- *   img-drive clone SRC DST     the per-VM disk copy alone (img_clone_file), for the benchmark
+ *   img-drive clone SRC DST     the per-VM disk copy alone (img_clone_file), for the benchmark;
+ *                               IMG_DRIVE_TIME=FILE appends the call's own microseconds to FILE
  *   img-drive write-image TREE IMG SIZE_MIB   the image write alone (img_write_image: mkfs.ext4
  *                               -d + the large files around it, fsync), for the benchmark;
  *                               the large files of TREE move out of it (to TREE-bulk, removed)
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -358,9 +360,21 @@ int main(int argc, char **argv)
 	if (argc == 4 && strcmp(argv[1], "clone") == 0) {
 		struct lia_ctx c = { .host = &host };
 		int reflinked = 0;
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (img_clone_file(&c, argv[2], argv[3], &reflinked) < 0)
 			return 1;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
 		printf("%s\n", reflinked ? "reflink" : "sparse copy");
+		/* the clone call alone (open, FICLONE or the copy, fsync, close), for the benchmark */
+		const char *tf = getenv("IMG_DRIVE_TIME");
+		FILE *f = tf && *tf ? fopen(tf, "a") : NULL;
+		if (f) {
+			fprintf(f, "%lld\n",
+				(long long)(t1.tv_sec - t0.tv_sec) * 1000000 +
+					(t1.tv_nsec - t0.tv_nsec) / 1000);
+			fclose(f);
+		}
 		return 0;
 	}
 	if (argc == 5 && strcmp(argv[1], "write-image") == 0) {
