@@ -165,7 +165,9 @@ static int parse_extents(struct lia_ctx *ctx, struct img_bulk *b, char *out, int
 		unsigned lvl, depth, idx, cnt;
 		int used = 0;
 		if (strncmp(line, "debugfs: ex /", 13) == 0) {
-			if (k >= b->n || strcmp(line + 13, b->f[k].rel) != 0)
+			/* the second run must list as many leaves as the first, not just the same ones */
+			if ((!first && cur >= 0 && seen != b->f[cur].n) || k >= b->n ||
+			    strcmp(line + 13, b->f[k].rel) != 0)
 				return -EPROTO;
 			cur = (int)k++;
 			seen = 0;
@@ -209,7 +211,7 @@ static int parse_extents(struct lia_ctx *ctx, struct img_bulk *b, char *out, int
 		}
 		seen++;
 	}
-	if (k != b->n || !b->blocksize)
+	if (k != b->n || !b->blocksize || (!first && cur >= 0 && seen != b->f[cur].n))
 		return -EPROTO;
 	for (size_t i = 0; i < b->n; i++) {
 		uint64_t next = 0;
