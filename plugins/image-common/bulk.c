@@ -274,30 +274,14 @@ static int close_script(struct lia_ctx *ctx, struct img_bulk *b, FILE *s, const 
 static int copy_piece(int in, int out, off_t from, off_t to, off_t len)
 {
 	while (len > 0) {
-		off_t start = to, step = len < (16 << 20) ? len : (16 << 20);
-		while (step > 0) {
-			ssize_t n = copy_file_range(in, &from, out, &to, (size_t)step, 0);
-			if (n < 0 &&
-			    (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
-				static char buf[1 << 20];
-				n = pread(in, buf, step < (off_t)sizeof buf ? (size_t)step : sizeof buf,
-					  from);
-				if (n > 0) {
-					ssize_t w = pwrite(out, buf, (size_t)n, to);
-					if (w != n)
-						return w < 0 ? -errno : -EIO;
-					from += n;
-					to += n;
-				}
-			}
-			if (n < 0)
-				return -errno;
-			if (n == 0)
-				return -EIO; /* the file shrank under us */
-			step -= n;
-			len -= n;
-		}
-		sync_file_range(out, start, to - start, SYNC_FILE_RANGE_WRITE);
+		off_t step = len < (16 << 20) ? len : (16 << 20);
+		int r = img_copy_range(in, from, out, to, step);
+		if (r < 0)
+			return r;
+		sync_file_range(out, to, step, SYNC_FILE_RANGE_WRITE);
+		from += step;
+		to += step;
+		len -= step;
 	}
 	return 0;
 }

@@ -150,6 +150,9 @@ void img_bulk_free(struct img_bulk *b);
 /* ---- vmdisk.c ---- */
 /* copy SRC to DST (created 0600): FICLONE, else copy_file_range over data extents */
 int img_clone_file(struct lia_ctx *ctx, const char *src, const char *dst, int *reflinked);
+/* LEN bytes at OFF of IN to TO in OUT: copy_file_range, or pread/pwrite where the file
+ * systems refuse it.  0 or -errno (-EIO: IN ended early). */
+int img_copy_range(int in, off_t off, int out, off_t to, off_t len);
 int img_vm_create(struct lia_ctx *ctx, void *state);
 int img_vm_destroy(struct lia_ctx *ctx, void *state);
 int img_gc(struct lia_ctx *ctx, void *state);

@@ -21,16 +21,17 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-static int copy_range(int in, int out, off_t off, off_t len)
+int img_copy_range(int in, off_t off, int out, off_t to, off_t len)
 {
 	static int no_cfr; /* copy_file_range refused once (EXDEV/ENOSYS): use read/write */
 	char buf[1 << 16];
 	while (len > 0) {
 		if (!no_cfr) {
-			loff_t i = off, o = off;
+			loff_t i = off, o = to;
 			ssize_t n = copy_file_range(in, &i, out, &o, (size_t)len, 0);
 			if (n > 0) {
 				off += n;
+				to += n;
 				len -= n;
 				continue;
 			}
@@ -48,13 +49,14 @@ static int copy_range(int in, int out, off_t off, off_t len)
 		if (n <= 0)
 			return n < 0 ? -errno : -EIO;
 		for (ssize_t w = 0; w < n;) {
-			ssize_t k = pwrite(out, buf + w, (size_t)(n - w), off + w);
+			ssize_t k = pwrite(out, buf + w, (size_t)(n - w), to + w);
 			if (k < 0 && errno != EINTR)
 				return -errno;
 			if (k > 0)
 				w += k;
 		}
 		off += n;
+		to += n;
 		len -= n;
 	}
 	return 0;
@@ -73,7 +75,7 @@ static int copy_extents(struct lia_ctx *ctx, int in, int out, off_t size)
 		off_t hole = lseek(in, data, SEEK_HOLE);
 		if (hole < 0)
 			return -errno;
-		int r = copy_range(in, out, data, hole - data);
+		int r = img_copy_range(in, data, out, data, hole - data);
 		if (r < 0)
 			return r;
 		pos = hole;
