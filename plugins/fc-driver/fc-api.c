@@ -23,6 +23,7 @@
 
 #include "fc-api.h"
 #include "fc-args.h"
+#include "vmm-proc.h"
 
 /* Firecracker's bodies are small; keep at most this much of one */
 #define FC_RESP_MAX (64 * 1024)
@@ -38,13 +39,6 @@ struct fc_api {
 	char buf[FC_HEAD_MAX + 1]; /* bytes read and not yet used, then a NUL */
 	size_t have;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 struct fc_api *fc_api_open(const char *socket_path, long timeout_ms)
 {
@@ -84,7 +78,7 @@ void fc_api_close(struct fc_api *a)
 static int wait_fd(int fd, short ev, int64_t deadline)
 {
 	for (;;) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - vmm_now_ms();
 		if (left <= 0)
 			return -ETIMEDOUT;
 		struct pollfd p = { .fd = fd, .events = ev };
@@ -112,7 +106,7 @@ static int connect_api(struct fc_api *a, int64_t deadline)
 		/* a full backlog: the API thread is busy with another client; try again soon */
 		if (e != EAGAIN)
 			return -e;
-		if (now_ms() >= deadline)
+		if (vmm_now_ms() >= deadline)
 			return -ETIMEDOUT;
 		struct timespec ts = { 0, 1000000 };
 		nanosleep(&ts, NULL);
@@ -200,6 +194,14 @@ static void keep_body(struct fc_api *a, const char *p, size_t n)
 	a->resp[a->len] = '\0';
 }
 
+/* fill()'s error N while reading WHAT: the sentence in err, and N */
+static int read_failed(const struct fc_api *a, ssize_t n, const char *what, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s reading %s from %s", n == -ETIMEDOUT ? "timed out" : strerror((int)-n),
+		 what, a->sa.sun_path);
+	return (int)n;
+}
+
 /* Read one answer.  Its status (100-599), or a negative errno with err set.  *closed: the
  * connection cannot carry another request.  *nothing: EOF or a reset before the first byte (a kept
  * connection the server closed: the request may be sent again on a new one). */
@@ -228,9 +230,7 @@ static int read_answer(struct fc_api *a, int64_t deadline, int *closed, int *not
 		if (n < 0) {
 			/* a kept connection closed with our request unread: reset, not EOF */
 			*nothing = n == -ECONNRESET && a->have == 0;
-			snprintf(err, errlen, "%s reading the answer from %s",
-				 n == -ETIMEDOUT ? "timed out" : strerror((int)-n), sock);
-			return (int)n;
+			return read_failed(a, n, "the answer", err, errlen);
 		}
 	}
 	size_t head_len = (size_t)(end - a->buf) + 4;
@@ -295,11 +295,8 @@ static int read_answer(struct fc_api *a, int64_t deadline, int *closed, int *not
 				 sock);
 			return -ECONNRESET;
 		}
-		if (n < 0) {
-			snprintf(err, errlen, "%s reading the answer's body from %s",
-				 n == -ETIMEDOUT ? "timed out" : strerror((int)-n), sock);
-			return (int)n;
-		}
+		if (n < 0)
+			return read_failed(a, n, "the answer's body", err, errlen);
 	}
 }
 
@@ -346,7 +343,7 @@ static int exchange(struct fc_api *a, const char *req, size_t req_len, int64_t d
 
 int fc_api_put(struct fc_api *a, const char *path, json_t *body, char *err, size_t errlen)
 {
-	int64_t deadline = now_ms() + a->timeout_ms;
+	int64_t deadline = vmm_now_ms() + a->timeout_ms;
 	err[0] = '\0';
 	if (!a->resp && !(a->resp = malloc(FC_RESP_MAX))) {
 		snprintf(err, errlen, "out of memory for the answer to PUT %s", path);

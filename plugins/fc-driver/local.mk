@@ -49,7 +49,7 @@ TESTS += tests/fc-driver/unit
 # the API client against a scripted server on a real Unix socket
 check_PROGRAMS += tests/fc-driver/api-client
 tests_fc_driver_api_client_SOURCES = tests/fc-driver/api-client.c plugins/fc-driver/fc-api.c \
-	plugins/fc-driver/fc-args.c plugins/common/bootargs.c
+	plugins/fc-driver/fc-args.c plugins/common/bootargs.c plugins/common/vmm-proc.c
 tests_fc_driver_api_client_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) -pthread -I$(top_srcdir)/plugins/fc-driver -I$(top_srcdir)/plugins/common
 tests_fc_driver_api_client_LDADD = $(JANSSON_LIBS) -lpthread
 TESTS += tests/fc-driver/api-client
