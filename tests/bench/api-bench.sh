@@ -39,8 +39,7 @@ DPID=$!
 cleanup "kill -9 $DPID"
 for _ in $(seq 100); do curl -s --unix-socket "$API" http://lia/healthz >/dev/null 2>&1 && break; sleep 0.05; done
 
-# the clock without a process (bash 5's EPOCHREALTIME; $(date) forked two around each sample)
-now_us() { local t=${EPOCHREALTIME/[.,]/}; _now=$((10#$t)); }
+. "$top_srcdir/tests/bench/lib-bench.sh" # bench_row, now_us
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
 
 # 1. one VM
@@ -106,7 +105,6 @@ echo "  API POST start (kept-alive client) ${kept[*]}  median $k"
 echo "  lia-core vm start       ${cli[*]}  median $c"
 echo "  seed curl script        ${seed[*]}  median $s"
 awk -v a="$a" -v c="$c" -v s="$s" -v k="$k" 'BEGIN { printf "  ratio seed/API: %.2fx, CLI/API: %.2fx, seed/API(kept-alive client): %.2fx\n", s / a, c / a, s / k }'
-. "$top_srcdir/tests/bench/lib-bench.sh"
 bench_row "one VM started through the API (curl)" "firecracker + curl script" "$((s / 1000))" "$((a / 1000))" ">=5x"
 bench_row "one VM started through the API (kept-alive)" "firecracker + curl script" "$((s / 1000))" "$((k / 1000))" ">=5x"
 

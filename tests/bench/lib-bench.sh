@@ -24,3 +24,7 @@ bench_table() {
 			   printf "%-44s %-36s %-12s %-8s %-12s %s\n", "----", "---------", "---", "-----", "----", "---" }
 		   { printf "%-44s %-36s %-12s %-8s %-12s %s\n", $1, $2, $3, $4, $5, $6 }' "$1"
 }
+
+# now_us: microseconds into $_now, read without starting a process (bash 5's
+# EPOCHREALTIME): `$(date +%s%N)` forked a shell and date around every sample
+now_us() { local t=${EPOCHREALTIME/[.,]/}; _now=$((10#$t)); }

@@ -20,6 +20,7 @@ export top_srcdir top_builddir LIA_CORE LIA_PLUGIN_PATH
 . "$top_srcdir/tests/fc-driver/lib-fc.sh"
 RUNS=${RUNS:-5}
 N=${N:-50}
+. "$here/lib-bench.sh" # bench_row, now_us
 
 real=$(fc_real_binary || true)
 if [ -z "${BENCH_VMM:-}" ]; then
@@ -36,9 +37,6 @@ FC_DRIVER_EXTRA=""
 fc_env "$VMM"
 sed -i 's/vsock = { ready_timeout = 2; };/vsock = { ready_port = 0; };/' "$CONF"
 
-# the clock without a process: $(date) forked a shell and date around every sample, ~8 ms
-# of harness in each lia sample (bash 5's EPOCHREALTIME, microseconds)
-now_us() { local t=${EPOCHREALTIME/[.,]/}; _now=$((10#$t)); }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
 
 "${L[@]}" -q vm create b1 || { echo "vm create failed"; exit 1; }
@@ -97,7 +95,6 @@ echo "seed curl script    (us): ${seed_times[*]}  median $seed_med"
 echo "/bin/true           (us): ${true_times[*]}  median $true_med"
 echo "  of lia: fc-driver boot hook (ms): ${hook_ms[*]}  median $(printf '%s\n' "${hook_ms[@]}" | sort -n | sed -n "$(( (${#hook_ms[@]} + 1) / 2 ))p")"
 awk -v a="$seed_med" -v b="$lia_med" 'BEGIN { printf "ratio seed/lia: %.2fx\n", a / b }'
-. "$here/lib-bench.sh"
 hook_med=$(printf '%s\n' "${hook_ms[@]}" | sort -n | sed -n "$(( (${#hook_ms[@]} + 1) / 2 ))p")
 echo "# load: $(cut -d' ' -f1-3 /proc/loadavg)"
 bench_row "vm start to InstanceStart ($BENCH_VMM)" "shell + curl" "$(awk -v u="$seed_med" 'BEGIN {print u / 1000}')" \
