@@ -25,13 +25,13 @@ static const char *user_name(uid_t uid, char *buf, size_t len)
 }
 
 /* 1 when the folder (path; shown as `shown`, e.g. a link and its target) is unsafe.
- * what: "state folder", or "folder above state_dir", where a sticky folder (/tmp) is
- * safe: nobody else may rename or remove the entry that leads to state_dir there. */
-static int unsafe_as(const char *what, const char *shown, const char *path, const struct stat *st)
+ * above: a folder above state_dir, where a sticky folder (/tmp) is safe: nobody else may
+ * rename or remove the entry that leads to state_dir there. */
+static int unsafe_as(int above, const char *shown, const char *path, const struct stat *st)
 {
 	int bad = 0;
 	char who[64];
-	int above = strcmp(what, "state folder") != 0;
+	const char *what = above ? "folder above state_dir" : "state folder";
 	if (st->st_uid != 0 && st->st_uid != geteuid()) {
 		msg_err("unsafe %s %s: owned by uid %u (%s), not by root; fix: chown root:root %s", what,
 			shown, (unsigned)st->st_uid, user_name(st->st_uid, who, sizeof who), path);
@@ -51,7 +51,7 @@ static int unsafe_as(const char *what, const char *shown, const char *path, cons
 
 static int unsafe(const char *shown, const char *path, const struct stat *st)
 {
-	return unsafe_as("state folder", shown, path, st);
+	return unsafe_as(0, shown, path, st);
 }
 
 /* every folder above state_dir, up to /: whoever may rename one of them can swap the
@@ -69,7 +69,7 @@ static int unsafe_above(const char *dir)
 			*slash = '\0';
 		struct stat st;
 		if (stat(real, &st) == 0)
-			bad += unsafe_as("folder above state_dir", real, real, &st);
+			bad += unsafe_as(1, real, real, &st);
 		if (slash == real)
 			break;
 	}
