@@ -152,11 +152,10 @@ int vmm_wait_socket(const char *path, pid_t pid, uint64_t start, long timeout_ms
 			return -ETIMEDOUT;
 		/* connect() on a Unix socket is cheap: poll often.  Firecracker's socket is ready
 		 * 6-60 ms after exec (typically 12); nothing signals listen(), so a coarse nap
-		 * is added to every start: 0.1, 0.2, then every 0.5 ms */
+		 * is added to every start: 0.1, 0.2, 0.4, then every 0.5 ms */
 		struct timespec ts = { 0, nap_us * 1000 };
 		nanosleep(&ts, NULL);
-		if (nap_us < 500)
-			nap_us *= 2;
+		nap_us = nap_us * 2 > 500 ? 500 : nap_us * 2;
 	}
 }
 
